@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+// rcom: one executable, layered targets. Dependency direction is enforced here:
+// RcomCore (sans-IO) imports no Glibc and cannot see the reactor.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "rcom",
+    platforms: [.macOS(.v13)],
+    products: [.executable(name: "rcom", targets: ["rcom"])],
+    targets: [
+        // C system libraries, reached through module maps (no Swift package dependencies).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "CShims", path: "Sources/CShims"),
+
+        // Command-line layer shared by every subcommand: argument parser, progress bar.
+        .target(name: "RcomCLI", swiftSettings: strict),
+        // Sans-IO core: HTTP codec, events/effects, stages, timer heap, traces.
+        .target(name: "RcomCore", swiftSettings: strict),
+        // The thin shell: poller backends, sockets, clock, wakeup, recorder.
+        .target(name: "RcomReactor", dependencies: ["RcomCore", "CShims"], swiftSettings: strict),
+        // Work-sample features: job server, job client, async proxy.
+        .target(name: "RcomJobs",
+                dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "CCrypto", "CZlib"],
+                swiftSettings: strict),
+        // rolling window (rcom max)
+        .target(name: "RcomWindow", dependencies: ["RcomCLI"], swiftSettings: strict),
+        // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)
+
+        .executableTarget(
+            name: "rcom",
+            dependencies: ["RcomCLI", "RcomCore", "RcomReactor", "RcomJobs", "RcomWindow"],
+            swiftSettings: strict),
+
+        .testTarget(name: "RcomCLITests", dependencies: ["RcomCLI"], swiftSettings: strict),
+        .testTarget(name: "RcomCoreTests", dependencies: ["RcomCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "RcomReactorTests", dependencies: ["RcomCore", "RcomReactor"], swiftSettings: strict),
+        .testTarget(name: "RcomJobsTests", dependencies: ["RcomCore", "RcomReactor", "RcomJobs"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "RcomWindowTests", dependencies: ["RcomWindow"], swiftSettings: strict),
+        // @@FEATURE-TESTS@@ (helpers add test targets above this line)
+    ]
+)

@@ -1,0 +1,18 @@
+#ifndef RCOM_CSHIMS_H
+#define RCOM_CSHIMS_H
+// Why this target exists: epoll and eventfd are not exported by Swift's Glibc module,
+// and struct epoll_event is packed on x86_64, which Swift cannot import cleanly.
+// These wrappers keep the packed struct on the C side.
+#include <stdint.h>
+
+int rcom_epoll_create(void);
+int rcom_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+/// Waits; fills parallel arrays of up to `max` (data, events). Returns count or -1 (errno set).
+int rcom_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max, int timeout_ms);
+int rcom_eventfd(void);
+
+enum {
+    RCOM_EPOLLIN = 0x001, RCOM_EPOLLOUT = 0x004, RCOM_EPOLLERR = 0x008, RCOM_EPOLLHUP = 0x010,
+    RCOM_EPOLL_CTL_ADD = 1, RCOM_EPOLL_CTL_DEL = 2, RCOM_EPOLL_CTL_MOD = 3
+};
+#endif

@@ -1,0 +1,82 @@
+import Foundation
+
+/// The result of parsing: typed accessors that turn bad values into `UsageError`s naming the flag.
+public struct ParsedArguments: Equatable {
+    public let spec: CommandSpec
+    public let values: [String: String]
+    public let flags: Set<String>
+    public let positionals: [String]
+
+    public static func == (a: ParsedArguments, b: ParsedArguments) -> Bool {
+        a.spec.name == b.spec.name && a.values == b.values && a.flags == b.flags && a.positionals == b.positionals
+    }
+
+    /// True when the value came from the command line or environment, not from the default.
+    public func isSet(_ name: String) -> Bool { values[name] != nil || flags.contains(name) }
+
+    public func flag(_ name: String) -> Bool {
+        precondition(spec.option(named: name)?.isFlag == true, "flag \(name) not declared in \(spec.name)")
+        return flags.contains(name)
+    }
+
+    public func string(_ name: String) -> String? {
+        guard let opt = spec.option(named: name) else { preconditionFailure("option \(name) not declared in \(spec.name)") }
+        return values[name] ?? opt.defaultValue
+    }
+
+    public func int(_ name: String, range: ClosedRange<Int> = Int.min...Int.max) throws(UsageError) -> Int? {
+        guard let raw = string(name) else { return nil }
+        guard let v = Int(raw.replacingOccurrences(of: "_", with: "")) else {
+            throw UsageError("--\(name) expects a whole number, got '\(raw)'")
+        }
+        guard range.contains(v) else {
+            throw UsageError("--\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(v)")
+        }
+        return v
+    }
+
+    public func double(_ name: String, range: ClosedRange<Double> = -Double.infinity...Double.infinity) throws(UsageError) -> Double? {
+        guard let raw = string(name) else { return nil }
+        guard let v = Double(raw), v.isFinite else { throw UsageError("--\(name) expects a number, got '\(raw)'") }
+        guard range.contains(v) else {
+            throw UsageError("--\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(raw)")
+        }
+        return v
+    }
+
+    /// Durations: "500ms", "5s", "2m", "1.5s"; a bare number means `bareUnit`.
+    public func duration_ms(_ name: String, bareUnit: DurationUnit = .seconds) throws(UsageError) -> Int64? {
+        guard let raw = string(name) else { return nil }
+        guard let ms = DurationText.milliseconds(raw, bareUnit: bareUnit), ms >= 0 else {
+            throw UsageError("--\(name) expects a duration such as 500ms, 5s or 2m, got '\(raw)'")
+        }
+        return ms
+    }
+
+    public func choice(_ name: String, among allowed: [String]) throws(UsageError) -> String? {
+        guard let raw = string(name) else { return nil }
+        guard allowed.contains(raw) else {
+            throw UsageError("--\(name) must be one of \(allowed.joined(separator: ", ")), got '\(raw)'")
+        }
+        return raw
+    }
+}
+
+public enum DurationUnit: Sendable { case milliseconds, seconds }
+
+public enum DurationText {
+    /// Parses "250ms", "5s", "2m", "1h", or a bare number in `bareUnit`. Returns nil if malformed.
+    public static func milliseconds(_ text: String, bareUnit: DurationUnit = .seconds) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        for (suffix, factor) in units where t.hasSuffix(suffix) {
+            let number = t.dropLast(suffix.count)
+            // "ms" must not be read as minutes of "5m" followed by "s".
+            if suffix == "s", number.hasSuffix("m") { continue }
+            guard let v = Double(number), v.isFinite, v >= 0 else { return nil }
+            return Int64((v * factor).rounded())
+        }
+        guard let v = Double(t), v.isFinite, v >= 0 else { return nil }
+        return Int64((v * (bareUnit == .seconds ? 1000 : 1)).rounded())
+    }
+}

@@ -1,0 +1,1 @@
+public enum RcomCoreVersion { public static let trace = 1 }

@@ -1,0 +1,9 @@
+import RcomCLI
+import RcomJobs
+import RcomWindow
+
+/// Every subcommand, in the order `rcom --help` lists them.
+/// Adding a command is one line here.
+let allCommands: [CommandEntry] = [
+    // @@COMMANDS@@ (one line per command)
+]
