@@ -1,0 +1,93 @@
+/// What a decoder has for its caller after `receive`.
+public enum HTTPDecoderEvent<Message: Equatable & Sendable>: Equatable, Sendable {
+    case message(Message)
+    /// The client sent `Expect: 100-continue` and waits for `100 Continue` before its body.
+    case expectContinue
+    case needData
+    /// The peer closed cleanly between messages.
+    case closed
+    /// Permanent: the decoder stays in this state; answer `error.status` and close.
+    case error(HTTPParseError)
+}
+
+/// Sans-IO HTTP/1.1 request decoder in the style of h11: `receive` only appends bytes,
+/// `next` returns one event. Complete messages only (bodies are bounded by `HTTPLimits`).
+public struct HTTPRequestDecoder: Sendable {
+    public let limits: HTTPLimits
+    private var stream = HTTPByteStream()
+    private var pending: (head: HTTPRequest, framing: HTTPByteStream.Framing, continueSent: Bool)?
+    private var failure: HTTPParseError?
+
+    public init(limits: HTTPLimits = .standard) { self.limits = limits }
+
+    public mutating func receive<C: Collection>(_ bytes: C) where C.Element == UInt8 { stream.append(bytes) }
+    public mutating func receiveEOF() { stream.markEOF() }
+    public var bufferedBytes: Int { stream.buffered }
+
+    public mutating func next() -> HTTPDecoderEvent<HTTPRequest> {
+        if let failure { return .error(failure) }
+        let event = step()
+        if case .error(let e) = event { failure = e }
+        return event
+    }
+
+    private mutating func step() -> HTTPDecoderEvent<HTTPRequest> {
+        if pending == nil {
+            if stream.eof && stream.buffered == 0 { return .closed }
+            switch stream.readHead(limits: limits, startLineStatus: 414) {
+            case .failure(let e): return .error(e)
+            case .success(nil): return .needData
+            case .success(let lines?):
+                switch parseHead(lines) {
+                case .failure(let e): return .error(e)
+                case .success(let p): pending = p
+                }
+            }
+        }
+        guard var p = pending else { return .needData }
+        switch stream.readBody(p.framing, limits: limits) {
+        case .failure(let e): return .error(e)
+        case .success(let body?):
+            pending = nil
+            p.head.body = body
+            return .message(p.head)
+        case .success(nil):
+            if !p.continueSent, p.head.headers.first("expect")?.lowercased() == "100-continue" {
+                pending?.continueSent = true
+                return .expectContinue
+            }
+            return .needData
+        }
+    }
+
+    private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPRequest, framing: HTTPByteStream.Framing, continueSent: Bool), HTTPParseError> {
+        let parts = lines[0].split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+            return .failure(HTTPParseError(400, "malformed request line"))
+        }
+        guard parts[0].utf8.allSatisfy(ASCII.isTokenChar) else { return .failure(HTTPParseError(400, "malformed method")) }
+        guard parts[1].utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            return .failure(HTTPParseError(400, "malformed request target"))
+        }
+        let version: HTTPVersion
+        switch HTTPHeadParser.version(parts[2]) {
+        case .failure(let e): return .failure(e)
+        case .success(let v): version = v
+        }
+        let headers: HTTPHeaders
+        switch HTTPHeadParser.headers(lines.dropFirst()) {
+        case .failure(let e): return .failure(e)
+        case .success(let h): headers = h
+        }
+        let hosts = headers.all("host")
+        if version == .http11 && hosts.count != 1 {
+            return .failure(HTTPParseError(400, hosts.isEmpty ? "missing Host header" : "more than one Host header"))
+        }
+        if let expect = headers.first("expect"), expect.lowercased() != "100-continue" {
+            return .failure(HTTPParseError(417, "unsupported expectation '\(expect.prefix(40))'"))
+        }
+        return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .none).map {
+            (HTTPRequest(method: String(parts[0]), target: String(parts[1]), version: version, headers: headers), $0, false)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/// Sans-IO HTTP/1.1 response decoder. The caller tells it, per request sent, whether that
+/// request was HEAD (whose response has no body even with a Content-Length).
+/// Interim 1xx responses are skipped, as a client that did not ask for them must.
+public struct HTTPResponseDecoder: Sendable {
+    public let limits: HTTPLimits
+    private var stream = HTTPByteStream()
+    private var pending: (head: HTTPResponse, framing: HTTPByteStream.Framing)?
+    private var headRequests: [Bool] = []
+    private var failure: HTTPParseError?
+
+    public init(limits: HTTPLimits = .standard) { self.limits = limits }
+
+    public mutating func receive<C: Collection>(_ bytes: C) where C.Element == UInt8 { stream.append(bytes) }
+    public mutating func receiveEOF() { stream.markEOF() }
+    public var bufferedBytes: Int { stream.buffered }
+
+    /// Record that a request was sent on this connection (in order), so HEAD is framed right.
+    public mutating func requestSent(isHead: Bool) { headRequests.append(isHead) }
+
+    public mutating func next() -> HTTPDecoderEvent<HTTPResponse> {
+        if let failure { return .error(failure) }
+        while true {
+            let event = step()
+            if case .error(let e) = event { failure = e }
+            if case .message(let r) = event, (100...199).contains(r.status) { continue }
+            return event
+        }
+    }
+
+    private mutating func step() -> HTTPDecoderEvent<HTTPResponse> {
+        if pending == nil {
+            if stream.eof && stream.buffered == 0 { return .closed }
+            switch stream.readHead(limits: limits, startLineStatus: 502) {
+            case .failure(let e): return .error(e)
+            case .success(nil): return .needData
+            case .success(let lines?):
+                switch parseHead(lines) {
+                case .failure(let e): return .error(e)
+                case .success(let p): pending = p
+                }
+            }
+        }
+        guard var p = pending else { return .needData }
+        switch stream.readBody(p.framing, limits: limits) {
+        case .failure(let e): return .error(e)
+        case .success(nil): return .needData
+        case .success(let body?):
+            pending = nil
+            p.head.body = body
+            if !(100...199).contains(p.head.status), !headRequests.isEmpty { headRequests.removeFirst() }
+            return .message(p.head)
+        }
+    }
+
+    private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPResponse, framing: HTTPByteStream.Framing), HTTPParseError> {
+        let parts = lines[0].split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[1].utf8.count == 3, let status = Int(parts[1]), (100...999).contains(status) else {
+            return .failure(HTTPParseError(502, "malformed status line"))
+        }
+        let version: HTTPVersion
+        switch HTTPHeadParser.version(parts[0]) {
+        case .failure(let e): return .failure(HTTPParseError(502, e.message))
+        case .success(let v): version = v
+        }
+        let headers: HTTPHeaders
+        switch HTTPHeadParser.headers(lines.dropFirst()) {
+        case .failure(let e): return .failure(HTTPParseError(502, e.message))
+        case .success(let h): headers = h
+        }
+        let reason = parts.count == 3 ? String(parts[2]) : ""
+        let head = HTTPResponse(status: status, reason: reason, version: version, headers: headers)
+        let bodiless = (100...199).contains(status) || status == 204 || status == 304 || (headRequests.first ?? false)
+        if bodiless { return .success((head, .none)) }
+        return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .untilEOF)
+            .map { (head, $0) }
+            .mapError { HTTPParseError($0.status == 413 ? 502 : 502, $0.message) }
+    }
+}
