@@ -59,9 +59,12 @@ struct HTTPByteStream {
                         return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes"))
                     }
                 } else if lineLength == 0 {
-                    let headBytes = buffer[start..<i]
-                    start = i + 1
-                    return decodeLines(headBytes).map { Optional($0) }
+                    if i - firstLineEnd > limits.headerBytesMax {
+                        return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes"))
+                    }
+                    let lines = decodeLines(buffer[start..<i])
+                    if case .success = lines { start = i + 1 }
+                    return lines.map { Optional($0) }
                 } else {
                     lineCount += 1
                     if lineCount > limits.headerCountMax {
@@ -73,7 +76,8 @@ struct HTTPByteStream {
             i += 1
         }
         if firstLineEnd < 0 {
-            if end - start > limits.startLineBytesMax {
+            // A trailing CR may be the first half of the line ending: not counted, as above.
+            if end > start, end - start - (buffer[end - 1] == 13 ? 1 : 0) > limits.startLineBytesMax {
                 return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes"))
             }
         } else if end - firstLineEnd > limits.headerBytesMax {
@@ -90,14 +94,16 @@ struct HTTPByteStream {
         for b in bytes where b == 0 || (b < 32 && b != 9 && b != 10 && b != 13) || b == 127 {
             return .failure(HTTPParseError(400, "control character in message head"))
         }
-        let text = String(decoding: bytes, as: UTF8.self)
+        // Split on bytes, not Characters: in Swift "\r\n" is one Character, unequal to "\n".
+        // `bytes` ends just before the blank line's LF, so the last piece is that blank line.
         var lines: [Substring] = []
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in bytes.split(separator: 10, omittingEmptySubsequences: false) {
             var line = raw
-            if line.last == "\r" { line = line.dropLast() }
-            if line.contains("\r") { return .failure(HTTPParseError(400, "bare CR in message head")) }
-            lines.append(line)
+            if line.last == 13 { line = line.dropLast() }
+            if line.contains(13) { return .failure(HTTPParseError(400, "bare CR in message head")) }
+            lines.append(Substring(String(decoding: line, as: UTF8.self)))
         }
+        if lines.last?.isEmpty == true { lines.removeLast() }
         return .success(lines)
     }
 

@@ -4,17 +4,19 @@ enum HTTPHeadParser {
     static func headers(_ lines: ArraySlice<Substring>) -> Result<HTTPHeaders, HTTPParseError> {
         var headers = HTTPHeaders()
         for line in lines {
-            if line.first == " " || line.first == "\t" {
+            // Bytes, not Characters: a combining mark after ':' or ' ' would merge with it.
+            let bytes = line.utf8
+            if bytes.first == 32 || bytes.first == 9 {
                 return .failure(HTTPParseError(400, "obsolete header line folding is not accepted"))
             }
-            guard let colon = line.firstIndex(of: ":") else {
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
                 return .failure(HTTPParseError(400, "header line without a colon"))
             }
-            let name = line[..<colon]
-            guard !name.isEmpty, name.utf8.allSatisfy(ASCII.isTokenChar) else {
-                return .failure(HTTPParseError(400, "invalid header name '\(name.prefix(40))'"))
+            let name = bytes[..<colon]
+            guard !name.isEmpty, name.allSatisfy(ASCII.isTokenChar) else {
+                return .failure(HTTPParseError(400, "invalid header name '\(String(decoding: name.prefix(40), as: UTF8.self))'"))
             }
-            headers.add(String(name), ASCII.trim(line[line.index(after: colon)...]))
+            headers.add(String(decoding: name, as: UTF8.self), ASCII.trim(Substring(bytes[bytes.index(after: colon)...])))
         }
         return .success(headers)
     }

@@ -60,10 +60,11 @@ enum ASCII {
         default: return false
         }
     }
+    /// Strips spaces and tabs, byte-wise (" " followed by a combining mark is one Character).
     static func trim(_ s: Substring) -> String {
-        var t = s
-        while let f = t.first, f == " " || f == "\t" { t = t.dropFirst() }
-        while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
-        return String(t)
+        var t = s.utf8[...]
+        while let f = t.first, f == 32 || f == 9 { t = t.dropFirst() }
+        while let l = t.last, l == 32 || l == 9 { t = t.dropLast() }
+        return String(Substring(t))
     }
 }

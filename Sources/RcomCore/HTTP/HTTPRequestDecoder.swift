@@ -35,7 +35,8 @@ public struct HTTPRequestDecoder: Sendable {
         if pending == nil {
             if stream.eof && stream.buffered == 0 { return .closed }
             switch stream.readHead(limits: limits, startLineStatus: 414) {
-            case .failure(let e): return .error(e)
+            // Only blank lines were left before a clean close: that is still "between messages".
+            case .failure(let e): return stream.eof && stream.buffered == 0 ? .closed : .error(e)
             case .success(nil): return .needData
             case .success(let lines?):
                 switch parseHead(lines) {

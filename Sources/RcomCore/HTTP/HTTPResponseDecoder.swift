@@ -31,7 +31,8 @@ public struct HTTPResponseDecoder: Sendable {
         if pending == nil {
             if stream.eof && stream.buffered == 0 { return .closed }
             switch stream.readHead(limits: limits, startLineStatus: 502) {
-            case .failure(let e): return .error(e)
+            // Only blank lines were left before a clean close: that is still "between messages".
+            case .failure(let e): return stream.eof && stream.buffered == 0 ? .closed : .error(e)
             case .success(nil): return .needData
             case .success(let lines?):
                 switch parseHead(lines) {
@@ -53,7 +54,7 @@ public struct HTTPResponseDecoder: Sendable {
     }
 
     private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPResponse, framing: HTTPByteStream.Framing), HTTPParseError> {
-        let parts = lines[0].split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        let parts = lines[0].utf8.split(separator: 32, maxSplits: 2, omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count >= 2, parts[1].utf8.count == 3, let status = Int(parts[1]), (100...999).contains(status) else {
             return .failure(HTTPParseError(502, "malformed status line"))
         }

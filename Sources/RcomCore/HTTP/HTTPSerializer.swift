@@ -4,7 +4,7 @@ public enum HTTPSerializer {
     public static func bytes(_ r: HTTPRequest) -> [UInt8] {
         var out = Array("\(r.method) \(r.target) \(r.version.rawValue)\r\n".utf8)
         appendHeaders(r.headers, bodyCount: r.body.count, addLength: r.method != "GET" || !r.body.isEmpty, to: &out)
-        out.append(contentsOf: r.body)
+        appendBody(r.body, chunked: isChunked(r.headers), to: &out)
         return out
     }
 
@@ -12,12 +12,29 @@ public enum HTTPSerializer {
         var out = Array("\(r.version.rawValue) \(r.status) \(r.reason)\r\n".utf8)
         let bodiless = (100...199).contains(r.status) || r.status == 204 || r.status == 304
         appendHeaders(r.headers, bodyCount: r.body.count, addLength: !bodiless, to: &out)
-        out.append(contentsOf: r.body)
+        appendBody(r.body, chunked: !bodiless && isChunked(r.headers), to: &out)
         return out
     }
 
     /// `100 Continue` interim response.
     public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    /// A message that says `Transfer-Encoding: chunked` gets its (decoded) body chunk-encoded;
+    /// written raw, the body's bytes would be read as chunk framing (request smuggling).
+    /// (A response to HEAD must not carry such a header with this serializer: it would get `0\r\n\r\n`.)
+    private static func isChunked(_ headers: HTTPHeaders) -> Bool {
+        headers.tokens("transfer-encoding").last == "chunked"
+    }
+
+    private static func appendBody(_ body: [UInt8], chunked: Bool, to out: inout [UInt8]) {
+        guard chunked else { return out.append(contentsOf: body) }
+        if !body.isEmpty {
+            out.append(contentsOf: "\(String(body.count, radix: 16))\r\n".utf8)
+            out.append(contentsOf: body)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        out.append(contentsOf: "0\r\n\r\n".utf8)
+    }
 
     private static func appendHeaders(_ headers: HTTPHeaders, bodyCount: Int, addLength: Bool, to out: inout [UInt8]) {
         var hasFraming = false
