@@ -5,5 +5,6 @@ import RcomWindow
 /// Every subcommand, in the order `rcom --help` lists them.
 /// Adding a command is one line here.
 let allCommands: [CommandEntry] = [
+    CommandEntry(MaxCommand.self),
     // @@COMMANDS@@ (one line per command)
 ]
