@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CShims.h"
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -21,3 +22,8 @@ int rcom_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max, int ti
 }
 
 int rcom_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+#include <sys/socket.h>
+int rcom_accept_nonblocking(int listener) {
+    return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}

@@ -10,6 +10,8 @@ int rcom_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
 /// Waits; fills parallel arrays of up to `max` (data, events). Returns count or -1 (errno set).
 int rcom_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max, int timeout_ms);
 int rcom_eventfd(void);
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (needs _GNU_SOURCE, which Swift's Glibc lacks).
+int rcom_accept_nonblocking(int listener);
 
 enum {
     RCOM_EPOLLIN = 0x001, RCOM_EPOLLOUT = 0x004, RCOM_EPOLLERR = 0x008, RCOM_EPOLLHUP = 0x010,
