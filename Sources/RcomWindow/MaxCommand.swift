@@ -128,6 +128,8 @@ struct MaxInvocation {
             Terminal.error(message(for: error))
             return ExitCode.usage
         }
+        // The last token only completes at end of input, and its window may alarm too.
+        if let stop = afterChunk(nil, scan: &scan, output: &output) { return stop }
         let options = MaxReport.Options(showMean: showMean,
                                         defaultInput: source == .example ? MaxCommand.exampleNumbers : nil)
         output.write(json ? MaxReport.json(result, options: options) : MaxReport.text(result, options: options))

@@ -31,6 +31,7 @@ public struct MaxWindowScan {
     /// Numbers read so far.
     public var count: Int { tracker.window.count }
 
+    /// Ends the input. The final token completes here, so drain `pendingAlarms` once more.
     public mutating func finish() throws(WindowInputError) -> MaxWindowResult {
         try tokenizer.finish(into: &tracker)
         let window = tracker.window
