@@ -1,0 +1,73 @@
+import Foundation
+
+/// Which faults the job server injects and how often: `--faults drop-callback=0.1,
+/// duplicate-callback=0.05,early-callback=0.2,delay-callback=2s@0.1,error-500=0.05,reset=0.02,
+/// slow-start=300ms@0.1`. Probabilities are per start request, drawn from the seeded generator.
+public struct FaultSpec: Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, CaseIterable, Sendable {
+        case dropCallback = "drop-callback"
+        case duplicateCallback = "duplicate-callback"
+        case earlyCallback = "early-callback"
+        case delayCallback = "delay-callback"
+        case error500 = "error-500"
+        case reset = "reset"
+        case slowStart = "slow-start"
+
+        var takesDuration: Bool { self == .delayCallback || self == .slowStart }
+    }
+
+    public struct Rule: Equatable, Sendable {
+        public let probability: Double
+        public let delay_ms: Int64
+    }
+
+    public private(set) var rules: [Kind: Rule] = [:]
+
+    public init() {}
+
+    public static func parse(_ text: String) -> Result<FaultSpec, FaultSpecError> {
+        var spec = FaultSpec()
+        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let kind = Kind(rawValue: parts[0]) else {
+                let known = Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                return .failure(FaultSpecError("unknown fault '\(item)'; known: \(known)"))
+            }
+            var probabilityText = parts[1]
+            var delay_ms: Int64 = 0
+            if kind.takesDuration {
+                let dp = parts[1].split(separator: "@", maxSplits: 1).map(String.init)
+                guard dp.count == 2, let d = Self.duration_ms(dp[0]) else {
+                    return .failure(FaultSpecError("\(kind.rawValue) wants DURATION@PROBABILITY, e.g. \(kind.rawValue)=2s@0.1"))
+                }
+                delay_ms = d
+                probabilityText = dp[1]
+            }
+            guard let p = Double(probabilityText), p >= 0, p <= 1 else {
+                return .failure(FaultSpecError("\(kind.rawValue): probability must be between 0 and 1, got '\(probabilityText)'"))
+            }
+            spec.rules[kind] = Rule(probability: p, delay_ms: delay_ms)
+        }
+        return .success(spec)
+    }
+
+    public func rule(_ kind: Kind) -> Rule? { rules[kind] }
+
+    public var description: String {
+        Kind.allCases.compactMap { k in
+            rules[k].map { r in k.takesDuration ? "\(k.rawValue)=\(r.delay_ms)ms@\(r.probability)" : "\(k.rawValue)=\(r.probability)" }
+        }.joined(separator: ",")
+    }
+
+    static func duration_ms(_ s: String) -> Int64? {
+        if s.hasSuffix("ms"), let v = Double(s.dropLast(2)) { return Int64(v) }
+        if s.hasSuffix("s"), let v = Double(s.dropLast()) { return Int64(v * 1000) }
+        return Int64(s)
+    }
+}
+
+public struct FaultSpecError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    init(_ m: String) { message = m }
+    public var description: String { message }
+}
