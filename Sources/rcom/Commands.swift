@@ -6,5 +6,8 @@ import RcomWindow
 /// Adding a command is one line here.
 let allCommands: [CommandEntry] = [
     CommandEntry(MaxCommand.self),
+    CommandEntry(JobServerCommand.self),
+    CommandEntry(JobServerVerifyCommand.self),
+    CommandEntry(JobClientCommand.self),
     // @@COMMANDS@@ (one line per command)
 ]
