@@ -28,11 +28,14 @@ let package = Package(
                 swiftSettings: strict),
         // rolling window (rcom max)
         .target(name: "RcomWindow", dependencies: ["RcomCLI"], swiftSettings: strict),
+        // bulk suppression store (SQLite behind a protocol) and rcom blacklist
+        .target(name: "RcomStore", dependencies: ["CSQLite"], swiftSettings: strict),
+        .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI"], swiftSettings: strict),
         // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)
 
         .executableTarget(
             name: "rcom",
-            dependencies: ["RcomCLI", "RcomCore", "RcomReactor", "RcomJobs", "RcomWindow"],
+            dependencies: ["RcomCLI", "RcomCore", "RcomReactor", "RcomJobs", "RcomWindow", "RcomBlacklist"],
             swiftSettings: strict),
 
         .testTarget(name: "RcomCLITests", dependencies: ["RcomCLI"], swiftSettings: strict),
@@ -42,6 +45,7 @@ let package = Package(
         .testTarget(name: "RcomJobsTests", dependencies: ["RcomCore", "RcomReactor", "RcomJobs"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RcomWindowTests", dependencies: ["RcomWindow"], swiftSettings: strict),
+        .testTarget(name: "RcomBlacklistTests", dependencies: ["RcomBlacklist", "RcomStore"], swiftSettings: strict),
         // @@FEATURE-TESTS@@ (helpers add test targets above this line)
     ]
 )

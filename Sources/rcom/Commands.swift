@@ -1,3 +1,4 @@
+import RcomBlacklist
 import RcomCLI
 import RcomJobs
 import RcomWindow
@@ -9,5 +10,7 @@ let allCommands: [CommandEntry] = [
     CommandEntry(JobServerCommand.self),
     CommandEntry(JobServerVerifyCommand.self),
     CommandEntry(JobClientCommand.self),
+    CommandEntry(BlacklistCommand.self),
+    CommandEntry(BlacklistGenerateCommand.self),
     // @@COMMANDS@@ (one line per command)
 ]

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Streams a bounce file as batches of whole lines, from a byte offset that starts a line up to
+/// a fixed end offset (the fingerprinted size, so an append during the run is not half-read).
+///
+/// Memory is bounded by one read chunk plus one batch of `lineBytesMax`-long lines. A line longer
+/// than `lineBytesMax` is not buffered: it is replaced by a single NUL byte, which the parser
+/// reports as an over-long malformed line, and its bytes are skipped up to the next newline.
+final class BounceFileReader {
+    static let chunkBytes = 1 << 20
+
+    let batchLines: Int
+    let lineBytesMax: Int
+    private let fd: Int32
+    private let endOffset: Int64
+    private var fileOffset: Int64
+    private var chunk: [UInt8] = []
+    private var chunkPos = 0
+    private var pending: [UInt8] = []
+    private var lineStart = 0
+    private var linesInBatch = 0
+    private var skipping = false
+    private var consumed: Int64
+    private var nextLine: Int
+    private var nextSeq = 0
+
+    init(path: String, startOffset: Int64, firstLine: Int, endOffset: Int64,
+         batchLines: Int, lineBytesMax: Int) throws(ImportError) {
+        precondition(batchLines > 0 && lineBytesMax > 0)
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard lseek(fd, off_t(startOffset), SEEK_SET) == off_t(startOffset) else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw .io("cannot seek to byte \(startOffset) of \(path): \(reason)")
+        }
+        self.batchLines = batchLines
+        self.lineBytesMax = lineBytesMax
+        self.endOffset = endOffset
+        fileOffset = startOffset
+        consumed = startOffset
+        nextLine = firstLine
+    }
+
+    deinit { close(fd) }
+
+    /// The next batch, or nil at the end.
+    func next() throws(ImportError) -> RawBatch? {
+        while true {
+            if chunkPos == chunk.count {
+                guard try fill() else { break }
+            }
+            let newline: Int? = chunk.withUnsafeBufferPointer { p in
+                guard let base = p.baseAddress,
+                      let hit = memchr(base + chunkPos, 0x0a, p.count - chunkPos) else { return nil }
+                return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            }
+            let segmentEnd = newline ?? chunk.count
+            if !skipping {
+                pending.append(contentsOf: chunk[chunkPos..<segmentEnd])
+                if pending.count - lineStart > lineBytesMax {
+                    pending.removeSubrange(lineStart...)
+                    pending.append(0)
+                    skipping = true
+                }
+            }
+            consumed += Int64(segmentEnd - chunkPos)
+            chunkPos = segmentEnd
+            guard newline != nil else { continue }
+            pending.append(0x0a)
+            consumed += 1
+            chunkPos += 1
+            skipping = false
+            linesInBatch += 1
+            lineStart = pending.count
+            if linesInBatch == batchLines { return emit() }
+        }
+        if pending.count > lineStart { linesInBatch += 1 }
+        return linesInBatch > 0 ? emit() : nil
+    }
+
+    private func emit() -> RawBatch {
+        let batch = RawBatch(seq: nextSeq, firstLine: nextLine, lineCount: linesInBatch,
+                             endOffset: consumed, isLast: consumed >= endOffset, bytes: pending)
+        nextSeq += 1
+        nextLine += linesInBatch
+        linesInBatch = 0
+        pending = []
+        pending.reserveCapacity(batch.bytes.count)
+        lineStart = 0
+        return batch
+    }
+
+    /// Reads the next chunk; false at the end offset.
+    private func fill() throws(ImportError) -> Bool {
+        let want = Int(min(Int64(Self.chunkBytes), endOffset - fileOffset))
+        guard want > 0 else { return false }
+        if chunk.count != want { chunk = [UInt8](repeating: 0, count: want) }
+        var got = 0
+        while got < want {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, want - got) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io("cannot read input at byte \(fileOffset + Int64(got)): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            got += n
+        }
+        if got < want { chunk.removeSubrange(got...) }
+        fileOffset += Int64(got)
+        chunkPos = 0
+        return got > 0
+    }
+}

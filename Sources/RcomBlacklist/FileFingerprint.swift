@@ -1,0 +1,62 @@
+import Foundation
+
+/// Identity and shape of an input file, from one streaming pass: its size, an FNV-1a 64 hash of
+/// every byte, and its line count (for the progress bar). A checkpoint is only resumed against
+/// the file with the same fingerprint.
+struct FileFingerprint: Sendable, Equatable {
+    var size: Int64
+    var hash: UInt64
+    var lines: Int
+    /// The first line without its newline (at most `firstLineBytesMax`), for format detection.
+    var firstLine: [UInt8]
+    /// Byte length of the first line including its newline: where data starts after a header.
+    var firstLineLength: Int64
+
+    static let firstLineBytesMax = 64 * 1024
+
+    var text: String { "\(size):\(String(hash, radix: 16))" }
+
+    static func of(path: String) throws(ImportError) -> FileFingerprint {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var result = FileFingerprint(size: 0, hash: 0xcbf2_9ce4_8422_2325, lines: 0, firstLine: [], firstLineLength: -1)
+        var lastByte: UInt8 = 0x0a
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            buffer.withUnsafeBufferPointer { p in
+                if result.firstLineLength < 0 {
+                    let end = p[0..<n].firstIndex(of: 0x0a) ?? n
+                    let room = max(firstLineBytesMax - result.firstLine.count, 0)
+                    result.firstLine.append(contentsOf: p[0..<min(end, room)])
+                }
+                var h = result.hash
+                var lines = result.lines
+                for i in 0..<n {
+                    let b = p[i]
+                    h = (h ^ UInt64(b)) &* 0x100_0000_01b3
+                    if b == 0x0a {
+                        if lines == result.lines, result.firstLineLength < 0 {
+                            result.firstLineLength = result.size + Int64(i) + 1
+                        }
+                        lines += 1
+                    }
+                }
+                result.hash = h
+                result.lines = lines
+                lastByte = p[n - 1]
+            }
+            result.size += Int64(n)
+        }
+        if lastByte != 0x0a { result.lines += 1 }
+        if result.firstLineLength < 0 { result.firstLineLength = result.size }
+        if result.firstLine.last == 0x0d { result.firstLine.removeLast() }
+        return result
+    }
+}

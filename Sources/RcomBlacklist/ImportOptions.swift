@@ -1,0 +1,39 @@
+/// How to run one import. Defaults are the CLI's defaults.
+public struct ImportOptions: Sendable {
+    public enum Mode: String, Sendable, Codable, CaseIterable {
+        /// Read, parse and apply one batch after another on the calling thread.
+        case sequential
+        /// A reader thread fans batches out to `workers` parsing threads; the calling thread
+        /// applies their results in file order (SQLite has one writer).
+        case concurrent
+    }
+
+    public var mode: Mode = .sequential
+    /// Lines per batch, and so per transaction and per checkpoint.
+    public var batchLines = 2_000
+    public var workers = 10
+    public var resume = false
+    /// Sleep after each commit, leaving the write lock to the live service (a throttle).
+    public var pauseBetweenBatches_ms = 0
+    /// Longer lines are reported malformed without being buffered.
+    public var lineBytesMax = 64 * 1024
+    public var malformedSamplesMax = 10
+    /// Batches read ahead of the workers (the fan-out channel's capacity); nil means 2 × workers.
+    public var readAheadBatchesMax: Int?
+    /// Stamps suppressions whose line has no bounce time; a resumed import reuses the original
+    /// import's value from its checkpoint instead. ISO 8601 UTC, injected so runs are reproducible.
+    public var importStartedAt: String
+
+    public init(importStartedAt: String) {
+        self.importStartedAt = importStartedAt
+    }
+
+    var readAheadBatches: Int { readAheadBatchesMax ?? max(2 * workers, 2) }
+}
+
+/// Reported to the progress callback after each committed batch.
+public struct ImportProgress: Sendable {
+    public var linesDone: Int
+    public var linesTotal: Int
+    public var elapsed_s: Double
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+extension ImportReport {
+    /// The human summary: one count per line, then the first malformed lines.
+    public var text: String {
+        let c = counters
+        var rows: [(String, Int)] = [
+            ("lines read", c.linesRead), ("valid", c.valid), ("malformed", c.malformed),
+            ("duplicates", c.duplicates), ("newly suppressed", c.newlySuppressed),
+            ("already suppressed", c.alreadySuppressed), ("not subscribed", c.notSubscribed),
+        ]
+        if c.blank > 0 { rows.insert(("blank", c.blank), at: 3) }
+        let state = completed ? "done" : (interrupted ? "interrupted" : "stopped")
+        var out = "blacklist \(state): \(file) -> \(database) (\(mode.rawValue), batches of \(batchLines)"
+        out += mode == .concurrent ? ", \(workers) workers)\n" : ")\n"
+        for note in notes { out += "  note: \(note)\n" }
+        for (label, value) in rows {
+            out += "  " + label.padding(toLength: 20, withPad: " ", startingAt: 0) + Self.grouped(value) + "\n"
+        }
+        out += "  " + "elapsed".padding(toLength: 20, withPad: " ", startingAt: 0)
+        out += String(format: "%.2f s (%@ lines/s this run)\n", elapsed_ms / 1000, Self.grouped(Int(linesPerSecond)))
+        if !malformedSamples.isEmpty {
+            out += "  first malformed lines:\n"
+            for m in malformedSamples { out += "    line \(m.line): \(m.problem): \(m.text)\n" }
+        }
+        if !completed { out += "  next line: \(nextLine) (rerun with --resume to continue there)\n" }
+        return out
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { preconditionFailure("ImportReport always encodes") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func grouped(_ v: Int) -> String {
+        let digits = String(v.magnitude)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(ch)
+        }
+        return (v < 0 ? "-" : "") + out
+    }
+}

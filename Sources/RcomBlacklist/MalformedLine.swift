@@ -1,0 +1,16 @@
+/// A line that held no usable address, kept as a sample for the report.
+public struct MalformedLine: Sendable, Equatable, Codable {
+    public var line: Int
+    public var problem: String
+    /// The line as read, cut to `textBytesMax` so a binary file cannot flood the terminal.
+    public var text: String
+
+    static let textBytesMax = 80
+
+    init(line: Int, problem: AddressNormalizer.Problem, bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+        self.line = line
+        self.problem = problem.rawValue
+        let cut = bytes.prefix(Self.textBytesMax)
+        text = String(decoding: cut, as: UTF8.self) + (bytes.count > Self.textBytesMax ? "…" : "")
+    }
+}

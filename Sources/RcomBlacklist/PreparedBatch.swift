@@ -1,0 +1,18 @@
+import RcomStore
+
+/// A batch after parsing: what the writer needs and nothing else.
+/// `suppressions` is sorted by email (B-tree order) and holds each address once.
+struct PreparedBatch: Sendable {
+    var seq: Int
+    var firstLine: Int
+    var lineCount: Int
+    var endOffset: Int64
+    var isLast: Bool
+    var suppressions: SuppressionBatch
+    /// `hashes[i]` is the hash of `suppressions.entries[i].email`, for the file-wide de-duplication.
+    var hashes: [UInt64]
+    /// linesRead, valid, malformed, blank and the duplicates found inside this batch.
+    var counters: ImportCounters
+    /// The first malformed lines of this batch, at most `samplesMax` of them.
+    var malformedSamples: [MalformedLine]
+}

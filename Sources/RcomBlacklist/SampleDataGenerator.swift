@@ -1,0 +1,191 @@
+import Foundation
+import RcomStore
+
+/// Writes a subscription database and the provider's bounce export for it, the same for the same
+/// seed. Subscribers are inserted in sign-up order (ids unrelated to address order, as in a real
+/// table); the bounce file mixes, per line:
+///   0.5 % malformed, 2 % repeats of an earlier address, 5 % addresses with no subscription,
+///   the rest distinct subscribers; of the valid lines 3 % differ in letter case and 2 % carry
+///   surrounding blanks. 75 % hard bounces, 25 % soft.
+/// `bounces.csv` is the CSV export (`email,reason,bounced_at`); `bounces.txt` holds the same
+/// addresses one per line.
+public struct SampleDataGenerator: Sendable {
+    public var subscribers = 1_000_000
+    public var bounces = 500_000
+    public var seed: UInt64 = 1
+
+    /// Addresses are `<name><n>@<domain>` with a distinct n per subscriber, so they are unique;
+    /// non-subscribers use n at or above this bound.
+    public static let subscribersMax = 10_000_000
+
+    public init() {}
+
+    /// What was generated: the exact outcome an import of either bounce file must report.
+    public struct Expectation: Sendable, Equatable, Codable {
+        public var subscribers = 0
+        public var lines = 0
+        public var malformed = 0
+        public var duplicates = 0
+        public var notSubscribed = 0
+        public var subscribersBounced = 0
+    }
+
+    public func generate(databasePath: String, csvPath: String, listPath: String) throws(ImportError) -> Expectation {
+        precondition(subscribers <= Self.subscribersMax && subscribers >= 0 && bounces >= 0)
+        var expectation = Expectation()
+        expectation.subscribers = subscribers
+        try writeDatabase(databasePath)
+        try writeBounces(csvPath: csvPath, listPath: listPath, into: &expectation)
+        return expectation
+    }
+
+    // MARK: addresses
+
+    /// Scatters subscriber numbers so neighbouring ids do not get neighbouring addresses.
+    static func number(forSubscriber i: Int) -> Int { (i &* 7_919) % subscribersMax }
+
+    static func address(number: Int, rng: inout SplitMix64) -> String {
+        let first = SampleVocabulary.firstNames[rng.below(SampleVocabulary.firstNames.count)]
+        let last = SampleVocabulary.lastNames[rng.below(SampleVocabulary.lastNames.count)]
+        let local: String
+        switch rng.below(5) {
+        case 0: local = "\(first).\(last)\(number)"
+        case 1: local = "\(first.prefix(1))\(last)\(number)"
+        case 2: local = "\(first)_\(last)\(number)"
+        case 3: local = "\(first)\(number)"
+        default: local = "\(last).\(first)\(number)"
+        }
+        var pick = rng.below(100)
+        for (domain, weight) in SampleVocabulary.domains {
+            if pick < weight { return "\(local)@\(domain)" }
+            pick -= weight
+        }
+        preconditionFailure("domain weights must sum to 100")
+    }
+
+    /// Each subscriber's address depends only on (seed, index), so the bounce file can recompute it.
+    func subscriberAddress(_ i: Int) -> String {
+        var rng = SplitMix64(seed: seed ^ (UInt64(i) &* 0xd1b5_4a32_d192_ed03))
+        return Self.address(number: Self.number(forSubscriber: i), rng: &rng)
+    }
+
+    // MARK: database
+
+    private func writeDatabase(_ path: String) throws(ImportError) {
+        let temporary = path + ".generating"
+        for suffix in ["", "-wal", "-shm"] { unlink(temporary + suffix) }
+        do {
+            try Self.createDirectory(for: path)
+            let db = try SQLiteDatabase(path: temporary)
+            try StoreSchema.migrate(db)
+            try db.execute("PRAGMA synchronous = OFF")
+            var rng = SplitMix64(seed: seed ^ 0x5eed)
+            let signupStart_s = 1_546_300_800  // 2019-01-01
+            let signupSpan_s = 7 * 365 * 86_400
+            try db.transaction { () throws(StoreError) in
+                // Building the unique index once, after the rows, is several times faster than
+                // maintaining it across a million random-order inserts.
+                try db.execute("DROP INDEX subscriptions_email")
+                let insert = try db.prepare("INSERT INTO subscriptions (id, email, subscribed_at) VALUES (?1, ?2, ?3)")
+                for i in 0..<subscribers {
+                    let at = signupStart_s + i * (signupSpan_s / max(subscribers, 1)) + rng.below(3_600)
+                    insert.bind(1, Int64(i + 1))
+                    insert.bind(2, subscriberAddress(i))
+                    insert.bind(3, UTCTime.iso8601(epochSeconds: at))
+                    try insert.step()
+                    insert.reset()
+                }
+                try db.execute("CREATE UNIQUE INDEX subscriptions_email ON subscriptions(email)")
+            }
+        } catch let error as StoreError {
+            throw .store(error, resumeLine: nil)
+        } catch {
+            throw .io("cannot generate \(path): \(error)")
+        }
+        // The connection is closed here (out of scope), which checkpoints and removes the WAL.
+        for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
+        guard rename(temporary, path) == 0 else {
+            throw .io("cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func createDirectory(for path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    // MARK: bounce files
+
+    private func writeBounces(csvPath: String, listPath: String, into e: inout Expectation) throws(ImportError) {
+        var rng = SplitMix64(seed: seed ^ 0xb0_0c_e5)
+        // Which subscribers bounce: a prefix of a seeded shuffle, so each bounces at most once.
+        var order = [Int32](unsafeUninitializedCapacity: subscribers) { buffer, count in
+            for i in 0..<subscribers { buffer[i] = Int32(i) }
+            count = subscribers
+        }
+        var nextSubscriber = 0
+        var emitted: [String] = []
+        emitted.reserveCapacity(bounces)
+        var nextStranger = Self.subscribersMax
+        let csv = try BufferedFileWriter(path: csvPath)
+        let list = try BufferedFileWriter(path: listPath)
+        csv.write("email,reason,bounced_at\n")
+        let bounceStart_s = 1_790_812_800  // 2026-10-01
+        for _ in 0..<bounces {
+            e.lines += 1
+            let roll = rng.below(1_000)
+            var address: String
+            if roll < 5 {
+                e.malformed += 1
+                address = SampleVocabulary.malformed[rng.below(SampleVocabulary.malformed.count)]
+            } else {
+                if roll < 25, !emitted.isEmpty {
+                    e.duplicates += 1
+                    address = emitted[rng.below(emitted.count)]
+                } else if roll < 75 || nextSubscriber == subscribers {
+                    e.notSubscribed += 1
+                    var r = SplitMix64(seed: seed ^ UInt64(nextStranger))
+                    address = Self.address(number: nextStranger, rng: &r)
+                    nextStranger += 1
+                } else {
+                    let pick = nextSubscriber + rng.below(subscribers - nextSubscriber)
+                    order.swapAt(nextSubscriber, pick)
+                    address = subscriberAddress(Int(order[nextSubscriber]))
+                    nextSubscriber += 1
+                    e.subscribersBounced += 1
+                }
+                emitted.append(address)
+                address = Self.disguise(address, rng: &rng)
+            }
+            let hard = rng.below(4) != 0
+            let reasons = hard ? SampleVocabulary.hardReasons : SampleVocabulary.softReasons
+            let reason = reasons[rng.below(reasons.count)]
+            let at = UTCTime.iso8601(epochSeconds: bounceStart_s + rng.below(54 * 86_400))
+            csv.write(Self.csvField(address) + "," + Self.csvField(reason) + "," + at + "\n")
+            list.write(address + "\n")
+        }
+        try csv.finish()
+        try list.finish()
+    }
+
+    /// The variants a real export has: capitals, and blanks around the address.
+    static func disguise(_ address: String, rng: inout SplitMix64) -> String {
+        var out = address
+        if rng.chance(0.03) {
+            switch rng.below(3) {
+            case 0: out = out.uppercased()
+            case 1: out = out.prefix(1).uppercased() + out.dropFirst()
+            default:
+                let parts = out.split(separator: "@", maxSplits: 1)
+                out = parts[0] + "@" + parts[1].uppercased()
+            }
+        }
+        if rng.chance(0.02) { out = [" ", "  ", "\t"][rng.below(3)] + out + [" ", ""][rng.below(2)] }
+        return out
+    }
+
+    static func csvField(_ s: String) -> String {
+        guard s.contains(",") || s.contains("\"") else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,105 @@
+import CSQLite
+
+/// One SQLite connection. Not Sendable: a connection belongs to the thread that opened it
+/// (opened with SQLITE_OPEN_NOMUTEX), so every writer or reader thread opens its own.
+public final class SQLiteDatabase {
+    public struct Options: Sendable {
+        public var readOnly = false
+        public var create = true
+        /// How long a statement waits for another connection's write lock before failing with SQLITE_BUSY.
+        public var busyTimeout_ms: Int32 = 5_000
+        /// Page cache per connection; SQLite's default (2 MiB) makes a 1M-row update thrash.
+        public var cacheSize_KiB = 65_536
+        /// WAL pages after which a commit copies the log back into the database (SQLite default 1000).
+        public var walAutocheckpoint_pages = 1_000
+        public init() {}
+    }
+
+    let handle: OpaquePointer
+    public let path: String
+
+    /// Opens (creating if allowed) the database in WAL mode with synchronous=NORMAL: a commit is
+    /// durable against a process crash at once and against power loss at the next checkpoint,
+    /// and readers never block the writer nor the writer the readers.
+    public init(path: String, options: Options = Options()) throws(StoreError) {
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        flags |= options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
+        if options.create && !options.readOnly { flags |= SQLITE_OPEN_CREATE }
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw StoreError(code: rc, message: message, context: "cannot open database \(path)")
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, options.busyTimeout_ms)
+        if !options.readOnly {
+            try execute("PRAGMA journal_mode = WAL")
+            try execute("PRAGMA wal_autocheckpoint = \(options.walAutocheckpoint_pages)")
+        }
+        try execute("PRAGMA synchronous = NORMAL")
+        try execute("PRAGMA cache_size = -\(options.cacheSize_KiB)")
+        try execute("PRAGMA temp_store = MEMORY")
+        // The file must really be a database: fail here, with the path, rather than on first use.
+        _ = try scalarInt("PRAGMA schema_version")
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    func error(_ rc: Int32, _ context: String) -> StoreError {
+        StoreError(code: rc, message: String(cString: sqlite3_errmsg(handle)), context: "\(context) [\(path)]")
+    }
+
+    /// Runs one or more statements that return no rows the caller needs.
+    public func execute(_ sql: String) throws(StoreError) {
+        let rc = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, "cannot run \(sql.prefix(60))") }
+    }
+
+    public func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, "cannot prepare \(sql.prefix(60))") }
+        return SQLiteStatement(handle: stmt, database: self)
+    }
+
+    /// The first column of the first row, or nil when there is no row or it is NULL.
+    public func scalarInt(_ sql: String) throws(StoreError) -> Int64? {
+        let stmt = try prepare(sql)
+        guard try stmt.step(), !stmt.isNull(0) else { return nil }
+        return stmt.int64(0)
+    }
+
+    /// Rows changed by the most recent INSERT, UPDATE or DELETE on this connection.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    public enum TransactionKind: String, Sendable {
+        /// Takes the write lock at BEGIN, so a busy database fails fast instead of mid-transaction.
+        case immediate = "BEGIN IMMEDIATE"
+        /// For read-only snapshots.
+        case deferred = "BEGIN DEFERRED"
+    }
+
+    /// Runs `body` inside a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    public func transaction<T>(_ kind: TransactionKind = .immediate,
+                               _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try execute(kind.rawValue)
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            // The original error is the one worth reporting; a failed rollback adds nothing.
+            _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
+    }
+
+    /// `PRAGMA user_version`: the schema version this database has been migrated to.
+    public func userVersion() throws(StoreError) -> Int {
+        Int(try scalarInt("PRAGMA user_version") ?? 0)
+    }
+}

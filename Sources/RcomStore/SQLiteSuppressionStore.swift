@@ -1,0 +1,140 @@
+/// `SuppressionStore` on one SQLite connection (see `SQLiteDatabase` for the pragmas).
+/// Use it from the thread that created it.
+public final class SQLiteSuppressionStore: SuppressionStore {
+    public let database: SQLiteDatabase
+    private let suppress: SQLiteStatement
+    private let exists: SQLiteStatement
+    private let lookup: SQLiteStatement
+    private let upsertCheckpoint: SQLiteStatement
+
+    /// Opens and migrates the database at `path`.
+    public convenience init(path: String, options: SQLiteDatabase.Options = .init()) throws(StoreError) {
+        try self.init(database: SQLiteDatabase(path: path, options: options))
+    }
+
+    public init(database: SQLiteDatabase) throws(StoreError) {
+        self.database = database
+        try StoreSchema.migrate(database)
+        // "AND suppressed = 0" is what makes an import unable to un-suppress or rewrite a reason.
+        suppress = try database.prepare("""
+            UPDATE subscriptions SET suppressed = 1, suppression_reason = ?2, suppressed_at = ?3
+            WHERE email = ?1 AND suppressed = 0
+            """)
+        exists = try database.prepare("SELECT 1 FROM subscriptions WHERE email = ?1")
+        lookup = try database.prepare(
+            "SELECT suppression_reason, suppressed_at FROM subscriptions WHERE email = ?1 AND suppressed = 1")
+        upsertCheckpoint = try database.prepare("""
+            INSERT INTO import_checkpoints (fingerprint, source_path, next_line, byte_offset,
+                batches_committed, lines_read, valid, malformed, blank, duplicates, newly_suppressed,
+                already_suppressed, not_subscribed, import_started_at, completed, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                    strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            ON CONFLICT (fingerprint) DO UPDATE SET source_path = excluded.source_path,
+                next_line = excluded.next_line, byte_offset = excluded.byte_offset,
+                batches_committed = excluded.batches_committed, lines_read = excluded.lines_read,
+                valid = excluded.valid, malformed = excluded.malformed, blank = excluded.blank,
+                duplicates = excluded.duplicates, newly_suppressed = excluded.newly_suppressed,
+                already_suppressed = excluded.already_suppressed, not_subscribed = excluded.not_subscribed,
+                import_started_at = excluded.import_started_at, completed = excluded.completed,
+                updated_at = excluded.updated_at
+            """)
+    }
+
+    public func isSuppressed(email: String) throws(StoreError) -> Bool {
+        try suppression(email: email) != nil
+    }
+
+    public func suppression(email: String) throws(StoreError) -> Suppression? {
+        defer { lookup.reset() }
+        lookup.bind(1, email)
+        guard try lookup.step() else { return nil }
+        return Suppression(email: email, reason: lookup.text(0) ?? "", suppressedAt: lookup.text(1) ?? "")
+    }
+
+    public func apply(_ batch: SuppressionBatch,
+                      checkpoint: (SuppressionTally) -> ImportCheckpoint) throws(StoreError) -> SuppressionTally {
+        try database.transaction(.immediate) { () throws(StoreError) -> SuppressionTally in
+            let tally = try batch.bytes.withUnsafeBufferPointer { (arena) throws(StoreError) -> SuppressionTally in
+                var tally = SuppressionTally()
+                for entry in batch.entries {
+                    let email = UnsafeBufferPointer(rebasing: arena[entry.email])
+                    suppress.bind(1, utf8: email)
+                    suppress.bind(2, utf8: UnsafeBufferPointer(rebasing: arena[entry.reason]))
+                    suppress.bind(3, utf8: UnsafeBufferPointer(rebasing: arena[entry.suppressedAt]))
+                    defer { suppress.reset() }
+                    try suppress.step()
+                    if database.changes == 1 {
+                        tally.newlySuppressed += 1
+                        continue
+                    }
+                    // Only the misses pay for this second look-up: suppressed already, or no subscription.
+                    exists.bind(1, utf8: email)
+                    defer { exists.reset() }
+                    if try exists.step() { tally.alreadySuppressed += 1 } else { tally.notSubscribed += 1 }
+                }
+                return tally
+            }
+            try write(checkpoint(tally))
+            return tally
+        }
+    }
+
+    public func save(_ checkpoint: ImportCheckpoint) throws(StoreError) {
+        try database.transaction(.immediate) { () throws(StoreError) in try write(checkpoint) }
+    }
+
+    private func write(_ c: ImportCheckpoint) throws(StoreError) {
+        let s = upsertCheckpoint
+        defer { s.reset() }
+        s.bind(1, c.fingerprint)
+        s.bind(2, c.sourcePath)
+        s.bind(3, Int64(c.nextLine))
+        s.bind(4, c.byteOffset)
+        s.bind(5, Int64(c.batchesCommitted))
+        let n = c.counters
+        let counters = [n.linesRead, n.valid, n.malformed, n.blank, n.duplicates,
+                        n.newlySuppressed, n.alreadySuppressed, n.notSubscribed]
+        for (i, value) in counters.enumerated() { s.bind(Int32(6 + i), Int64(value)) }
+        s.bind(14, c.importStartedAt)
+        s.bind(15, c.completed ? 1 : 0)
+        try s.step()
+    }
+
+    private static let checkpointColumns = """
+        fingerprint, source_path, next_line, byte_offset, batches_committed, lines_read, valid,
+        malformed, blank, duplicates, newly_suppressed, already_suppressed, not_subscribed,
+        import_started_at, completed
+        """
+
+    public func checkpoint(fingerprint: String) throws(StoreError) -> ImportCheckpoint? {
+        let s = try database.prepare("SELECT \(Self.checkpointColumns) FROM import_checkpoints WHERE fingerprint = ?1")
+        s.bind(1, fingerprint)
+        return try readCheckpoint(s)
+    }
+
+    public func latestCheckpoint(sourcePath: String) throws(StoreError) -> ImportCheckpoint? {
+        let s = try database.prepare("""
+            SELECT \(Self.checkpointColumns) FROM import_checkpoints WHERE source_path = ?1
+            ORDER BY updated_at DESC LIMIT 1
+            """)
+        s.bind(1, sourcePath)
+        return try readCheckpoint(s)
+    }
+
+    private func readCheckpoint(_ s: SQLiteStatement) throws(StoreError) -> ImportCheckpoint? {
+        guard try s.step() else { return nil }
+        var n = ImportCounters()
+        n.linesRead = Int(s.int64(5))
+        n.valid = Int(s.int64(6))
+        n.malformed = Int(s.int64(7))
+        n.blank = Int(s.int64(8))
+        n.duplicates = Int(s.int64(9))
+        n.newlySuppressed = Int(s.int64(10))
+        n.alreadySuppressed = Int(s.int64(11))
+        n.notSubscribed = Int(s.int64(12))
+        return ImportCheckpoint(fingerprint: s.text(0) ?? "", sourcePath: s.text(1) ?? "",
+                                nextLine: Int(s.int64(2)), byteOffset: s.int64(3),
+                                batchesCommitted: Int(s.int64(4)), counters: n,
+                                importStartedAt: s.text(13) ?? "", completed: s.int64(14) != 0)
+    }
+}

@@ -1,0 +1,86 @@
+/// One forward step of the schema. Versions are consecutive from 1; a migration is never edited
+/// once released: a change is a new migration appended to `StoreSchema.migrations`.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// The versioned schema of the subscription store, tracked in `PRAGMA user_version`.
+///
+/// Features that need tables of their own (e.g. `rcom send`'s delivery log) append a migration
+/// here with the next version number. Each migration runs in its own IMMEDIATE transaction that
+/// also bumps `user_version`, so two processes opening a fresh database cannot both apply it.
+public enum StoreSchema {
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "subscriptions", sql: """
+            CREATE TABLE subscriptions (
+                id                 INTEGER PRIMARY KEY,
+                -- normalised as AddressNormalizer does (trimmed, lower-cased); compare with '=' only
+                email              TEXT    NOT NULL,
+                subscribed_at      TEXT    NOT NULL,
+                suppressed         INTEGER NOT NULL DEFAULT 0 CHECK (suppressed IN (0, 1)),
+                -- 'hard bounce: 550 5.1.1 ...', 'soft bounce: ...': why we stopped sending
+                suppression_reason TEXT,
+                -- ISO 8601 UTC, when the provider saw the bounce (or when it was imported)
+                suppressed_at      TEXT
+            );
+            CREATE UNIQUE INDEX subscriptions_email ON subscriptions(email);
+            """),
+        Migration(version: 2, name: "import checkpoints", sql: """
+            -- One row per input file, keyed by its content fingerprint; written in the same
+            -- transaction as the batch it describes, so it is exactly as far as the data.
+            CREATE TABLE import_checkpoints (
+                fingerprint        TEXT    PRIMARY KEY,
+                source_path        TEXT    NOT NULL,
+                next_line          INTEGER NOT NULL,
+                byte_offset        INTEGER NOT NULL,
+                batches_committed  INTEGER NOT NULL,
+                lines_read         INTEGER NOT NULL,
+                valid              INTEGER NOT NULL,
+                malformed          INTEGER NOT NULL,
+                blank              INTEGER NOT NULL,
+                duplicates         INTEGER NOT NULL,
+                newly_suppressed   INTEGER NOT NULL,
+                already_suppressed INTEGER NOT NULL,
+                not_subscribed     INTEGER NOT NULL,
+                import_started_at  TEXT    NOT NULL,
+                completed          INTEGER NOT NULL DEFAULT 0,
+                updated_at         TEXT    NOT NULL
+            );
+            """),
+    ]
+
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Brings `db` up to the latest version. Refuses a database newer than this binary knows,
+    /// rather than guessing what its extra tables mean.
+    public static func migrate(_ db: SQLiteDatabase, migrations: [Migration] = migrations) throws(StoreError) {
+        let latest = migrations.last?.version ?? 0
+        for (offset, migration) in migrations.enumerated() {
+            precondition(migration.version == offset + 1, "migrations must be numbered 1, 2, 3, ...")
+        }
+        if try db.userVersion() >= latest {
+            let found = try db.userVersion()
+            guard found == latest else {
+                throw .store("schema version \(found) is newer than this rcom knows (\(latest)); use a newer rcom",
+                             context: "cannot use database \(db.path)")
+            }
+            return
+        }
+        for migration in migrations {
+            try db.transaction(.immediate) { () throws(StoreError) in
+                // Re-read under the write lock: another process may have migrated meanwhile.
+                guard try db.userVersion() < migration.version else { return }
+                try db.execute(migration.sql)
+                try db.execute("PRAGMA user_version = \(migration.version)")
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// A subscription's suppression, as `rcom send` and the importer see it.
+public struct Suppression: Sendable, Equatable {
+    public var email: String
+    public var reason: String
+    public var suppressedAt: String
+
+    public init(email: String, reason: String, suppressedAt: String) {
+        self.email = email
+        self.reason = reason
+        self.suppressedAt = suppressedAt
+    }
+}
+
+/// The suppression queries, independent of the database behind them (SQLite today; a PostgreSQL
+/// backend implements the same calls). Emails are passed already normalised
+/// (see `AddressNormalizer` in RcomBlacklist); the store compares them byte for byte.
+///
+/// Contract every backend keeps:
+/// - `apply` is atomic: the batch's updates and the checkpoint commit together or not at all.
+/// - An import never un-suppresses: an already suppressed subscription keeps its reason and time.
+/// - Addresses with no subscription are counted, not inserted.
+public protocol SuppressionStore: AnyObject {
+    /// True when `email` has a subscription that is suppressed. Unknown addresses are not suppressed.
+    func isSuppressed(email: String) throws(StoreError) -> Bool
+
+    /// The suppression of `email`, or nil when it is not subscribed or not suppressed.
+    func suppression(email: String) throws(StoreError) -> Suppression?
+
+    /// Suppresses the batch's subscribers and records the checkpoint, in one transaction.
+    /// `checkpoint` is called inside the transaction with the batch's tally, so the counters it
+    /// records include this batch.
+    func apply(_ batch: SuppressionBatch,
+               checkpoint: (SuppressionTally) -> ImportCheckpoint) throws(StoreError) -> SuppressionTally
+
+    /// The checkpoint of the file with this fingerprint, if an import of it ever committed a batch.
+    func checkpoint(fingerprint: String) throws(StoreError) -> ImportCheckpoint?
+
+    /// The most recent checkpoint recorded for `sourcePath`, whatever its fingerprint.
+    func latestCheckpoint(sourcePath: String) throws(StoreError) -> ImportCheckpoint?
+
+    /// Records a checkpoint on its own (a file with nothing to apply, or the final "completed" mark).
+    func save(_ checkpoint: ImportCheckpoint) throws(StoreError)
+}
