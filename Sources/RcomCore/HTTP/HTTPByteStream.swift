@@ -145,9 +145,10 @@ struct HTTPByteStream {
                 var digits = 0
                 var j = start
                 while j < nl, let v = Self.hexValue(buffer[j]) {
+                    // Checked before multiplying: a 16th hex digit would overflow Int (a trap).
+                    if digits == 15 { return .failure(HTTPParseError(413, "chunk size too large")) }
                     size = size * 16 + v
                     digits += 1
-                    if digits > 15 { return .failure(HTTPParseError(413, "chunk size too large")) }
                     j += 1
                 }
                 guard digits > 0 else { return .failure(HTTPParseError(400, "malformed chunk size")) }
