@@ -69,15 +69,14 @@ public final class Reactor<P: EventPipeline> {
     /// Opens a listener; returns the bound port (pass 0 to let the kernel choose).
     /// Listener numbers in `.accepted` events follow the order of these calls.
     public func listen(host: String, port: Int) throws(SocketError) -> Int {
-        guard let address = SocketAddress.numeric(host, port: port) else {
-            throw SocketError("cannot listen on \(host): give a numeric address such as 127.0.0.1 or 0.0.0.0")
-        }
-        switch Socket.listen(address) {
-        case .failure(let e): throw SocketError("listen on \(host):\(port): \(e.message)")
-        case .success(let l):
-            listeners.append(l.fd)
-            return l.port
-        }
+        let bound = try BoundListener.open(host: host, port: port)
+        adopt(bound)
+        return bound.port
+    }
+
+    /// Takes over a listener opened before the reactor existed (when the pipeline needs the port).
+    public func adopt(_ listener: BoundListener) {
+        listeners.append(listener.fd)
     }
 
     /// SIGINT and SIGTERM become a `.shutdown` event on the loop thread.

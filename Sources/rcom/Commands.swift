@@ -10,6 +10,7 @@ let allCommands: [CommandEntry] = [
     CommandEntry(JobServerCommand.self),
     CommandEntry(JobServerVerifyCommand.self),
     CommandEntry(JobClientCommand.self),
+    CommandEntry(ProxyCommand.self),
     CommandEntry(BlacklistCommand.self),
     CommandEntry(BlacklistGenerateCommand.self),
     // @@COMMANDS@@ (one line per command)

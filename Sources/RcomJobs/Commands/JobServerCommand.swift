@@ -65,11 +65,10 @@ public enum JobServerCommand: Command {
         config.wallOrigin_ms = wallAtStart - 1000
         return ServerRunner.run(
             component: "jobserver", host: host, port: port, recordPath: args.string("record"), poller: poller,
-            traceConfig: config.traceConfig,
             announce: { bound in
-                print("rcom jobserver listening on http://\(host):\(bound) (job \(config.job_ms) ms, hold \(config.hold.rawValue)\(config.faults.rules.isEmpty ? "" : ", faults \(config.faults)"))")
+                "rcom jobserver listening on http://\(host):\(bound) (job \(config.job_ms) ms, hold \(config.hold.rawValue)\(config.faults.rules.isEmpty ? "" : ", faults \(config.faults)"))"
             },
-            make: { JobServerPipeline(config: config, entropy: $0) })
+            make: { entropy, _ in (JobServerPipeline(config: config, entropy: entropy), config.traceConfig) })
     }
 }
 

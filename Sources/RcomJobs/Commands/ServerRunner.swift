@@ -3,24 +3,26 @@ import RcomCLI
 import RcomCore
 import RcomReactor
 
-/// The shell shared by server subcommands: reactor, listener, optional trace, signals.
+/// The shell shared by server subcommands: listener, reactor, optional trace, signals.
 enum ServerRunner {
-    /// Builds the reactor with the pipeline made from the (possibly recording) entropy source.
+    /// `make` builds the pipeline from the (possibly recording) entropy and the bound port, and
+    /// returns the configuration a trace header must carry to rebuild it.
     static func run<P: EventPipeline>(component: String, host: String, port: Int, recordPath: String?,
-                                      poller: PollerKind, traceConfig: [(String, String)],
-                                      announce: (Int) -> Void,
-                                      make: (EntropySource) -> P) -> Int32 {
-        let recording = recordPath.map { _ in RecordingEntropy(SystemEntropy()) }
-        let reactor = Reactor(pipeline: make(recording ?? SystemEntropy()), poller: poller)
-        let bound: Int
-        do { bound = try reactor.listen(host: host, port: port) } catch {
+                                      poller: PollerKind, limits: ReactorLimits = ReactorLimits(),
+                                      announce: (Int) -> String,
+                                      make: (EntropySource, Int) -> (P, [(String, String)])) -> Int32 {
+        let listener: BoundListener
+        do { listener = try BoundListener.open(host: host, port: port) } catch {
             Terminal.error("\(component): \(error.message)")
             return ExitCode.failure
         }
+        let recording = recordPath.map { _ in RecordingEntropy(SystemEntropy()) }
+        let (pipeline, traceConfig) = make(recording ?? SystemEntropy(), listener.port)
+        let reactor = Reactor(pipeline: pipeline, poller: poller, limits: limits)
+        reactor.adopt(listener)
         if let recordPath, let recording {
             do {
-                reactor.record(to: try TraceRecorder(path: recordPath, component: component,
-                                                     config: traceConfig + [("listen_port", "\(bound)")]),
+                reactor.record(to: try TraceRecorder(path: recordPath, component: component, config: traceConfig),
                                draws: { recording.takeDraws() })
             } catch {
                 Terminal.error("\(component): \(error)")
@@ -28,7 +30,8 @@ enum ServerRunner {
             }
         }
         reactor.handleTerminationSignals()
-        announce(bound)
+        // Written unbuffered: scripts wait for this line to know the port.
+        FileHandle.standardOutput.write(Data((announce(listener.port) + "\n").utf8))
         return reactor.run()
     }
 

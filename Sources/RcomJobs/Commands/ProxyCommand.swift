@@ -1,0 +1,72 @@
+import Foundation
+import RcomCLI
+import RcomCore
+import RcomReactor
+
+public enum ProxyCommand: Command {
+    public static let spec = CommandSpec(
+        name: "proxy",
+        summary: "Async job proxy: synchronous clients, callback-driven job server, one process",
+        usage: "proxy [--host 0.0.0.0] [--port 8080] --upstream http://HOST:PORT [--public-url URL] [--callback-timeout 30s] [--max-connections N] [--record FILE]",
+        options: [
+            OptionSpec("host", value: "ADDR", help: "Address to listen on", default: "0.0.0.0"),
+            OptionSpec("port", value: "PORT", help: "Port to listen on (0: any free port)", default: "8080"),
+            OptionSpec("upstream", value: "URL", help: "The job server's base URL (starts go to URL/start)", default: "http://127.0.0.1:9000", env: "RCOM_UPSTREAM"),
+            OptionSpec("public-url", value: "URL", help: "Base of the callback URLs the job server will call (e.g. your ngrok https URL); default: http://127.0.0.1:PORT", env: "RCOM_PUBLIC_URL"),
+            OptionSpec("callback-timeout", value: "DURATION", help: "Answer 504 if no callback arrives within this", default: "30s"),
+            OptionSpec("max-connections", value: "N", help: "Open connections at most (clients + upstream); at the bound new clients wait in the listen backlog", default: "15000"),
+            OptionSpec("max-upstream-connections", value: "N", help: "Accounts with an open upstream connection at once", default: "1000"),
+            ServerRunner.recordOption,
+            ServerRunner.pollerOption,
+        ],
+        discussion: """
+        Clients POST {"account": ..., "wait": true} to any path (e.g. /start); the proxy starts the job
+        upstream with wait:false and a callback URL <public-url>/callback/<token>, and answers the client
+        with the callback's JSON when it arrives. wait:false requests are forwarded as they are.
+        Endpoints of its own: POST /callback/<token>, GET /healthz, GET /stats.
+
+        Behind ngrok:  ngrok http 8080   then
+                       rcom proxy --port 8080 --upstream http://jobs.asgateway.com --public-url https://<id>.ngrok-free.app
+        """)
+
+    public static func run(_ args: ParsedArguments) -> Int32 {
+        var config: ProxyConfig
+        let host: String
+        let port: Int
+        let poller: PollerKind
+        var limits = ReactorLimits()
+        do throws(UsageError) {
+            host = args.string("host") ?? "0.0.0.0"
+            port = try args.int("port", range: 0...65535) ?? 8080
+            let upText = args.string("upstream") ?? ""
+            guard let upstream = HTTPURL(upText), upstream.scheme == "http" else {
+                throw UsageError("--upstream must be an absolute http:// URL (TLS upstreams are not supported), got '\(upText)'")
+            }
+            var publicURL = HTTPURL(scheme: "http", host: host == "0.0.0.0" ? "127.0.0.1" : host, port: port)
+            if let p = args.string("public-url") {
+                guard let u = HTTPURL(p) else { throw UsageError("--public-url must be an absolute http(s) URL, got '\(p)'") }
+                publicURL = u
+            }
+            config = ProxyConfig(upstream: upstream, publicURL: publicURL)
+            config.callbackTimeout_ms = max(1, try args.duration_ms("callback-timeout") ?? 30_000)
+            config.upstreamConnectionsMax = try args.int("max-upstream-connections", range: 1...100_000) ?? 1000
+            limits.connectionsMax = try args.int("max-connections", range: 2...1_000_000) ?? 15_000
+            poller = try ServerRunner.poller(args)
+        } catch {
+            Terminal.error(error.message)
+            return ExitCode.usage
+        }
+        let explicitPublic = args.isSet("public-url")
+        return ServerRunner.run(
+            component: "proxy", host: host, port: port, recordPath: args.string("record"), poller: poller,
+            limits: limits,
+            announce: { bound in
+                "rcom proxy listening on http://\(host):\(bound) → upstream \(config.upstream), callbacks via \(explicitPublic ? config.publicURL.description : "http://127.0.0.1:\(bound)")"
+            },
+            make: { entropy, bound in
+                var c = config
+                if !explicitPublic { c.publicURL = HTTPURL(scheme: "http", host: host == "0.0.0.0" ? "127.0.0.1" : host, port: bound) }
+                return (ProxyPipeline(config: c, entropy: entropy), c.traceConfig)
+            })
+    }
+}

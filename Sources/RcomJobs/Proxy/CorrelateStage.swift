@@ -1,0 +1,193 @@
+import Foundation
+import RcomCore
+
+/// Stage 2 (correlate): the callback registry. A waiting client is registered under an
+/// unguessable token *before* its upstream request exists, so a callback that overtakes the
+/// start response still finds it. Every entry leaves by exactly one door: callback, upstream
+/// error, timeout, or client gone.
+struct CorrelateStage {
+    enum Output {
+        case deliver(Delivery)
+        case dispatch(UpstreamJob)
+        case effect(ReactorEffect)
+    }
+
+    private struct Waiter {
+        let ref: RequestRef
+        let timer: TimerID
+        var started = false
+    }
+
+    enum Finished: Equatable {
+        case delivered(jobID: String)
+        case clientGone
+        case timedOut
+        case failed
+    }
+
+    let config: ProxyConfig
+    private let entropy: EntropySource
+    private(set) var stats = ProxyStats()
+    private var waiting: [String: Waiter] = [:]
+    private var tokensOf: [ConnectionID: [String]] = [:]
+    private var timers: [TimerID: String] = [:]
+    private var nextTimer: UInt64 = 0
+    private var finished: [String: Finished] = [:]
+    private var finishedOrder: [String] = []
+    private var finishedHead = 0
+
+    init(config: ProxyConfig, entropy: EntropySource) {
+        self.config = config
+        self.entropy = entropy
+    }
+
+    var waitingCount: Int { waiting.count }
+    var armedTimers: Int { timers.count }
+
+    mutating func countRequest() { stats.requests += 1 }
+    mutating func countBadRequest() { stats.badRequests += 1 }
+
+    // MARK: inputs
+
+    mutating func job(_ ref: RequestRef, _ request: HTTPRequest, now_ns: Instant_ns) -> [Output] {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
+            stats.badRequests += 1
+            return [.deliver(Delivery(ref: ref, response: .error(400, "body must be a JSON object such as {\"account\": \"you@example.com\", \"wait\": true}")))]
+        }
+        guard let account = object["account"] as? String, !account.isEmpty else {
+            stats.badRequests += 1
+            return [.deliver(Delivery(ref: ref, response: .error(400, "\"account\" is missing or empty")))]
+        }
+        let waitValue = object["wait"]
+        if let n = waitValue as? NSNumber, !JSONBool.isBoolean(n) {
+            stats.badRequests += 1
+            return [.deliver(Delivery(ref: ref, response: .error(400, "\"wait\" must be true or false")))]
+        }
+        guard (waitValue as? Bool) == true else {
+            // wait:false (or absent): forwarded transparently, callback and all.
+            stats.forwardedAsync += 1
+            return [.dispatch(UpstreamJob(account: account, body: request.body, purpose: .passThrough(ref)))]
+        }
+        guard waiting.count < config.waitingClientsMax else {
+            stats.refusedOverload += 1
+            return [.deliver(Delivery(ref: ref, response: .error(503, "proxy is at its limit of \(config.waitingClientsMax) waiting clients; retry later")))]
+        }
+        let token = entropy.hexToken(bits: 128)
+        nextTimer += 1
+        let timer = TimerID(raw: nextTimer)
+        waiting[token] = Waiter(ref: ref, timer: timer)
+        tokensOf[ref.connection, default: []].append(token)
+        timers[timer] = token
+        var forwarded = object
+        forwarded["wait"] = false
+        forwarded["callback"] = config.callbackURL(token: token)
+        // Sorted keys: the bytes sent upstream are the same on every run (traces compare them).
+        let body = (try? JSONSerialization.data(withJSONObject: forwarded, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        stats.jobsStarted += 1
+        return [.effect(.setTimer(timer, deadline_ns: now_ns + UInt64(config.callbackTimeout_ms) * 1_000_000)),
+                .dispatch(UpstreamJob(account: account, body: Array(body), purpose: .waitForCallback(token: token)))]
+    }
+
+    mutating func callback(_ ref: RequestRef, token: String, _ request: HTTPRequest) -> [Output] {
+        let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
+        let jobID = object?["id"] as? String ?? ""
+        if let waiter = waiting[token] {
+            guard object != nil else {
+                return [.deliver(Delivery(ref: ref, response: .error(400, "callback body must be a JSON object")))]
+            }
+            stats.callbacksMatched += 1
+            if !waiter.started { stats.callbacksEarly += 1 }
+            stats.jobsDelivered += 1
+            var out = finish(token, as: .delivered(jobID: jobID))
+            out.append(.deliver(Delivery(ref: waiter.ref, response: .json(200, request.body))))
+            out.append(.deliver(Delivery(ref: ref, response: .json(200, Array("{\"ok\":true}".utf8)))))
+            return out
+        }
+        switch finished[token] {
+        case .delivered(let first)?:
+            if first == jobID {
+                stats.callbacksDuplicate += 1
+                return [.deliver(Delivery(ref: ref, response: .json(200, Array("{\"ok\":true,\"duplicate\":true}".utf8))))]
+            }
+            stats.callbacksUnknown += 1
+            return [.deliver(Delivery(ref: ref, response: .error(404, "callback token already used by another job")))]
+        case .clientGone?, .timedOut?, .failed?:
+            stats.callbacksLate += 1
+            return [.deliver(Delivery(ref: ref, response: .json(200, Array("{\"ok\":true,\"late\":true}".utf8))))]
+        case nil:
+            stats.callbacksUnknown += 1
+            return [.deliver(Delivery(ref: ref, response: .error(404, "unknown callback token")))]
+        }
+    }
+
+    mutating func upstream(_ outcome: UpstreamOutcome) -> [Output] {
+        switch outcome {
+        case .accepted(.waitForCallback(let token), _):
+            waiting[token]?.started = true
+            return []
+        case .rejected(.waitForCallback(let token), let response):
+            guard let waiter = waiting[token] else { return [] }
+            stats.upstreamErrorsPassed += 1
+            return finish(token, as: .failed) + [.deliver(Delivery(ref: waiter.ref, response: passThrough(response)))]
+        case .failed(.waitForCallback(let token), let reason):
+            guard let waiter = waiting[token] else { return [] }
+            stats.upstreamFailures += 1
+            return finish(token, as: .failed) + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "job server unavailable: \(reason)")))]
+        case .accepted(.passThrough(let ref), let response), .rejected(.passThrough(let ref), let response):
+            if response.status >= 400 { stats.upstreamErrorsPassed += 1 }
+            return [.deliver(Delivery(ref: ref, response: passThrough(response)))]
+        case .failed(.passThrough(let ref), let reason):
+            stats.upstreamFailures += 1
+            return [.deliver(Delivery(ref: ref, response: .error(502, "job server unavailable: \(reason)")))]
+        }
+    }
+
+    /// Returns nil when the timer is not one of ours.
+    mutating func timer(_ id: TimerID) -> [Output]? {
+        guard let token = timers[id] else { return nil }
+        guard let waiter = waiting[token] else { return [] }
+        stats.timeouts += 1
+        return finish(token, as: .timedOut)
+            + [.deliver(Delivery(ref: waiter.ref, response: .error(504, "no callback from the job server within \(config.callbackTimeout_ms) ms")))]
+    }
+
+    mutating func connectionGone(_ id: ConnectionID) -> [Output] {
+        guard let tokens = tokensOf[id] else { return [] }
+        var out: [Output] = []
+        for token in tokens where waiting[token] != nil {
+            stats.clientsGone += 1
+            out += finish(token, as: .clientGone)
+        }
+        tokensOf[id] = nil
+        return out
+    }
+
+    // MARK: bookkeeping
+
+    /// Removes a waiter everywhere it is indexed and remembers how it ended.
+    private mutating func finish(_ token: String, as end: Finished) -> [Output] {
+        guard let waiter = waiting.removeValue(forKey: token) else { return [] }
+        timers[waiter.timer] = nil
+        if var list = tokensOf[waiter.ref.connection] {
+            list.removeAll { $0 == token }
+            tokensOf[waiter.ref.connection] = list.isEmpty ? nil : list
+        }
+        finished[token] = end
+        finishedOrder.append(token)
+        if finished.count > config.finishedTokensMax {
+            finished[finishedOrder[finishedHead]] = nil
+            finishedHead += 1
+            if finishedHead > 4096 && finishedHead * 2 > finishedOrder.count {
+                finishedOrder.removeFirst(finishedHead)
+                finishedHead = 0
+            }
+        }
+        return [.effect(.cancelTimer(waiter.timer))]
+    }
+
+    private func passThrough(_ r: HTTPResponse) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", r.headers["content-type"] ?? "application/json")
+        return HTTPResponse(status: r.status, reason: r.reason, headers: headers, body: r.body)
+    }
+}

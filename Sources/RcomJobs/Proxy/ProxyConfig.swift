@@ -1,0 +1,77 @@
+import RcomCore
+
+/// Everything that shapes the proxy's behaviour; a trace header carries it so a replay rebuilds
+/// the same pipeline. Each bound says what happens when it is hit.
+public struct ProxyConfig: Sendable {
+    /// The job server's base URL; starts go to `<upstream path>/start`.
+    public var upstream: HTTPURL
+    /// Base of callback URLs handed to the job server (e.g. an ngrok https URL).
+    public var publicURL: HTTPURL
+    /// No callback within this → the waiting client gets 504.
+    public var callbackTimeout_ms: Int64 = 30_000
+    /// Clients waiting for a callback; beyond it new jobs are refused with 503.
+    public var waitingClientsMax = 100_000
+    /// Accounts with an open upstream connection; beyond it an idle account's connection is
+    /// closed to make room, or the new account's requests queue until one goes idle.
+    public var upstreamConnectionsMax = 1_000
+    /// Requests pipelined on one upstream connection before the rest wait in the account's queue.
+    public var upstreamPipelineDepthMax = 1_024
+    /// Requests queued per account (not yet written upstream); beyond it: 503.
+    public var upstreamQueueMax = 100_000
+    /// Finished tokens remembered so late or duplicate callbacks are answered correctly; the
+    /// oldest are forgotten first (their callbacks then get 404).
+    public var finishedTokensMax = 200_000
+    public var limits = HTTPLimits(bodyBytesMax: 64 << 10)
+
+    public init(upstream: HTTPURL, publicURL: HTTPURL) {
+        self.upstream = upstream
+        self.publicURL = publicURL
+    }
+
+    public var upstreamStartTarget: String {
+        let base = upstream.target.split(separator: "?").first.map(String.init) ?? "/"
+        return (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/start"
+    }
+
+    public func callbackURL(token: String) -> String {
+        let base = publicURL.description.hasSuffix("/") ? String(publicURL.description.dropLast()) : publicURL.description
+        return base + "/callback/" + token
+    }
+
+    public var traceConfig: [(String, String)] {
+        [("upstream", upstream.description), ("public_url", publicURL.description),
+         ("callback_timeout_ms", "\(callbackTimeout_ms)"), ("waiting_clients_max", "\(waitingClientsMax)"),
+         ("upstream_connections_max", "\(upstreamConnectionsMax)")]
+    }
+
+    public static func fromTrace(_ c: [String: String]) -> ProxyConfig? {
+        guard let up = c["upstream"].flatMap(HTTPURL.init), let pub = c["public_url"].flatMap(HTTPURL.init),
+              let timeout = c["callback_timeout_ms"].flatMap({ Int64($0) }),
+              let waiting = c["waiting_clients_max"].flatMap({ Int($0) }),
+              let conns = c["upstream_connections_max"].flatMap({ Int($0) }) else { return nil }
+        var cfg = ProxyConfig(upstream: up, publicURL: pub)
+        cfg.callbackTimeout_ms = timeout
+        cfg.waitingClientsMax = waiting
+        cfg.upstreamConnectionsMax = conns
+        return cfg
+    }
+}
+
+/// Counters served on `GET /stats`.
+public struct ProxyStats: Sendable, Equatable {
+    public var requests = 0
+    public var jobsStarted = 0
+    public var jobsDelivered = 0
+    public var forwardedAsync = 0
+    public var callbacksMatched = 0
+    public var callbacksUnknown = 0
+    public var callbacksDuplicate = 0
+    public var callbacksLate = 0
+    public var callbacksEarly = 0
+    public var timeouts = 0
+    public var clientsGone = 0
+    public var upstreamFailures = 0
+    public var upstreamErrorsPassed = 0
+    public var badRequests = 0
+    public var refusedOverload = 0
+}

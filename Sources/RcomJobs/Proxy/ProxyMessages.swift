@@ -1,0 +1,46 @@
+import RcomCore
+
+/// Names one request on one inbound connection: responses are written in `sequence` order,
+/// as HTTP/1.1 pipelining requires.
+public struct RequestRef: Hashable, Sendable {
+    public let connection: ConnectionID
+    public let sequence: UInt64
+}
+
+/// parse → correlate: what arrived, already classified by route.
+enum InboundMessage {
+    /// A job request from a client (any POST that is not one of our endpoints).
+    case job(RequestRef, HTTPRequest)
+    /// `POST /callback/<token>` from the job server.
+    case callback(RequestRef, token: String, HTTPRequest)
+    /// `/healthz`, `/stats`, or a request we answer ourselves (405, 400...).
+    case local(RequestRef, HTTPRequest)
+    /// The connection's waiting requests will never be answered: peer closed or vanished.
+    case connectionGone(ConnectionID)
+}
+
+/// correlate → dispatch upstream.
+struct UpstreamJob: Sendable {
+    enum Purpose: Sendable {
+        /// A synchronous client turned asynchronous: the answer comes by callback under `token`.
+        case waitForCallback(token: String)
+        /// A `wait:false` request forwarded as is: the upstream response is the answer.
+        case passThrough(RequestRef)
+    }
+    let account: String
+    let body: [UInt8]
+    let purpose: Purpose
+}
+
+/// dispatch upstream → correlate: what became of a start request.
+enum UpstreamOutcome {
+    case accepted(UpstreamJob.Purpose, HTTPResponse)
+    case rejected(UpstreamJob.Purpose, HTTPResponse)
+    case failed(UpstreamJob.Purpose, reason: String)
+}
+
+/// correlate → deliver.
+struct Delivery {
+    let ref: RequestRef
+    let response: HTTPResponse
+}

@@ -1,0 +1,158 @@
+import RcomCore
+
+/// Stage 3 (dispatch upstream): one keep-alive connection per account, at most. Starts for an
+/// account go out on it in order, pipelined up to `upstreamPipelineDepthMax`; responses are
+/// matched first-in first-out. A broken connection fails what it carried (→ 502) and the next
+/// queued start reconnects. Accounts beyond `upstreamConnectionsMax` wait for a slot.
+struct UpstreamStage {
+    private struct Lane {
+        var connection: HTTPClientConnection<UpstreamJob.Purpose>?
+        var queue: [UpstreamJob] = []
+        var queueHead = 0
+        var lastUsed_ns: Instant_ns = 0
+        var queued: Int { queue.count - queueHead }
+        var idle: Bool { queued == 0 && (connection?.inFlight.isEmpty ?? true) }
+    }
+
+    let config: ProxyConfig
+    private var lanes: [String: Lane] = [:]
+    private var laneOf: [ConnectionID: String] = [:]
+    private var waitingForSlot: [String] = []
+    private var nextSerial: UInt64 = 0
+
+    init(config: ProxyConfig) { self.config = config }
+
+    var connectionCount: Int { laneOf.count }
+    var queuedCount: Int { lanes.values.reduce(0) { $0 + $1.queued } }
+    func owns(_ id: ConnectionID) -> Bool { laneOf[id] != nil }
+
+    mutating func dispatch(_ job: UpstreamJob, now_ns: Instant_ns) -> (effects: [ReactorEffect], outcomes: [UpstreamOutcome]) {
+        var lane = lanes[job.account] ?? Lane()
+        guard lane.queued < config.upstreamQueueMax else {
+            let busy = HTTPResponse.error(503, "too many requests queued for account \(job.account.prefix(60)); retry later")
+            return ([], [.rejected(job.purpose, busy)])
+        }
+        lane.queue.append(job)
+        lane.lastUsed_ns = now_ns
+        lanes[job.account] = lane
+        return (pump(job.account), [])
+    }
+
+    /// Returns nil for events on connections that are not upstream connections.
+    mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> (effects: [ReactorEffect], outcomes: [UpstreamOutcome])? {
+        switch event {
+        case .connected(let id):
+            guard let account = laneOf[id] else { return nil }
+            return (lanes[account]!.connection!.connected(), [])
+        case .received(let id, let bytes):
+            guard let account = laneOf[id] else { return nil }
+            return receive(account, id, bytes, now_ns: now_ns)
+        case .readClosed(let id):
+            guard let account = laneOf[id] else { return nil }
+            return receive(account, id, nil, now_ns: now_ns)
+        case .closed(let id, let reason), .connectFailed(let id, let reason):
+            guard let account = laneOf.removeValue(forKey: id) else { return id.isOutbound ? ([], []) : nil }
+            let failed = lanes[account]?.connection?.fail(reason: reason) ?? []
+            lanes[account]?.connection = nil
+            return (pump(account) + grantSlots(), outcomes(failed))
+        default:
+            return nil
+        }
+    }
+
+    private mutating func receive(_ account: String, _ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> (effects: [ReactorEffect], outcomes: [UpstreamOutcome]) {
+        let results = lanes[account]!.connection!.receive(bytes)
+        lanes[account]!.lastUsed_ns = now_ns
+        var effects: [ReactorEffect] = []
+        let c = lanes[account]!.connection!
+        if !c.canSend && c.inFlight.isEmpty {
+            // Server closed or said Connection: close: retire it; queued work reconnects.
+            effects.append(.close(id))
+            laneOf[id] = nil
+            lanes[account]!.connection = nil
+        }
+        effects += pump(account)
+        effects += grantSlots()
+        return (effects, outcomes(results))
+    }
+
+    private func outcomes(_ list: [HTTPClientConnection<UpstreamJob.Purpose>.Outcome]) -> [UpstreamOutcome] {
+        list.flatMap { o -> [UpstreamOutcome] in
+            switch o {
+            case .response(let purpose, let r):
+                return [(200...299).contains(r.status) ? .accepted(purpose, r) : .rejected(purpose, r)]
+            case .failed(let purposes, let reason):
+                return purposes.map { .failed($0, reason: reason) }
+            }
+        }
+    }
+
+    /// Sends as much of the account's queue as the pipeline depth allows, connecting if needed.
+    private mutating func pump(_ account: String) -> [ReactorEffect] {
+        guard var lane = lanes[account] else { return [] }
+        var effects: [ReactorEffect] = []
+        if lane.connection == nil || lane.connection?.canSend == false {
+            guard lane.queued > 0, lane.connection == nil else {
+                lanes[account] = lane
+                return []
+            }
+            guard laneOf.count < config.upstreamConnectionsMax || evictIdle(except: account, into: &effects) else {
+                if !waitingForSlot.contains(account) { waitingForSlot.append(account) }
+                lanes[account] = lane
+                return effects
+            }
+            nextSerial += 1
+            let c = HTTPClientConnection<UpstreamJob.Purpose>(id: .outbound(nextSerial), url: config.upstream, limits: config.limits)
+            laneOf[c.id] = account
+            effects.append(c.connectEffect)
+            lane.connection = c
+        }
+        while lane.queued > 0, lane.connection!.inFlight.count < config.upstreamPipelineDepthMax {
+            let job = lane.queue[lane.queueHead]
+            lane.queueHead += 1
+            effects += lane.connection!.send(request(job), tag: job.purpose)
+        }
+        if lane.queueHead > 1024 && lane.queueHead * 2 > lane.queue.count {
+            lane.queue.removeFirst(lane.queueHead)
+            lane.queueHead = 0
+        } else if lane.queued == 0 {
+            lane.queue.removeAll(keepingCapacity: true)
+            lane.queueHead = 0
+        }
+        lanes[account] = lane
+        if lane.idle && lane.connection == nil { lanes[account] = nil }
+        return effects
+    }
+
+    /// Frees the least recently used idle account's connection; false if none is idle.
+    private mutating func evictIdle(except account: String, into effects: inout [ReactorEffect]) -> Bool {
+        let candidates = laneOf.compactMap { (id, acc) -> (Instant_ns, String, ConnectionID)? in
+            guard acc != account, let lane = lanes[acc], lane.idle else { return nil }
+            return (lane.lastUsed_ns, acc, id)
+        }
+        guard let victim = candidates.min(by: { ($0.0, $0.1) < ($1.0, $1.1) }) else { return false }
+        effects.append(.close(victim.2))
+        laneOf[victim.2] = nil
+        lanes[victim.1] = nil
+        return true
+    }
+
+    private mutating func grantSlots() -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        while !waitingForSlot.isEmpty {
+            var scratch: [ReactorEffect] = []
+            guard laneOf.count < config.upstreamConnectionsMax || evictIdle(except: waitingForSlot[0], into: &scratch) else { break }
+            let account = waitingForSlot.removeFirst()
+            effects += scratch + pump(account)
+        }
+        return effects
+    }
+
+    private func request(_ job: UpstreamJob) -> HTTPRequest {
+        var headers = HTTPHeaders()
+        headers.add("Host", config.upstream.hostHeader)
+        headers.add("Content-Type", "application/json")
+        headers.add("User-Agent", "rcom-proxy")
+        return HTTPRequest(method: "POST", target: config.upstreamStartTarget, headers: headers, body: job.body)
+    }
+}

@@ -1,0 +1,15 @@
+/// A bound, listening socket not yet owned by a reactor.
+public struct BoundListener: Sendable {
+    let fd: Int32
+    public let port: Int
+
+    public static func open(host: String, port: Int) throws(SocketError) -> BoundListener {
+        guard let address = SocketAddress.numeric(host, port: port) else {
+            throw SocketError("cannot listen on \(host): give a numeric address such as 127.0.0.1 or 0.0.0.0")
+        }
+        switch Socket.listen(address) {
+        case .failure(let e): throw SocketError("listen on \(host):\(port): \(e.message)")
+        case .success(let l): return BoundListener(fd: l.fd, port: l.port)
+        }
+    }
+}
