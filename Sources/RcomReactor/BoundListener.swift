@@ -1,3 +1,5 @@
+import Glibc
+
 /// A bound, listening socket not yet owned by a reactor.
 public struct BoundListener: Sendable {
     let fd: Int32
@@ -12,4 +14,9 @@ public struct BoundListener: Sendable {
         case .success(let l): return BoundListener(fd: l.fd, port: l.port)
         }
     }
+}
+
+extension BoundListener {
+    /// Closes a listener that was never adopted (tests use it to find a refusing port).
+    public func close() { _ = Glibc.close(fd) }
 }
