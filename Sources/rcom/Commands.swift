@@ -11,6 +11,7 @@ let allCommands: [CommandEntry] = [
     CommandEntry(JobServerVerifyCommand.self),
     CommandEntry(JobClientCommand.self),
     CommandEntry(ProxyCommand.self),
+    CommandEntry(ReplayCommand.self),
     CommandEntry(BlacklistCommand.self),
     CommandEntry(BlacklistGenerateCommand.self),
     // @@COMMANDS@@ (one line per command)

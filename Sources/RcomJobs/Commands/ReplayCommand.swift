@@ -1,0 +1,73 @@
+import Foundation
+import RcomCLI
+import RcomCore
+
+/// Rebuilds a recorded component from its trace header and replays the trace on a virtual clock.
+public enum TraceReplay {
+    public enum Failure: Error, CustomStringConvertible {
+        case unreadable(String)
+        case unknownComponent(String)
+        case badConfig(String)
+        case malformed(TraceError)
+        public var description: String {
+            switch self {
+            case .unreadable(let p): return "cannot read trace \(p)"
+            case .unknownComponent(let c): return "trace component '\(c)' cannot be replayed (known: proxy, jobserver)"
+            case .badConfig(let c): return "trace header config for \(c) is incomplete"
+            case .malformed(let e): return e.description
+            }
+        }
+    }
+
+    public static func replay(lines: [String]) -> Result<ReplayOutcome, Failure> {
+        guard let first = lines.first(where: { !$0.isEmpty }) else { return .failure(.malformed(TraceError(line: 1, "empty trace"))) }
+        let header: TraceCodec.Header
+        do { header = try TraceCodec.decodeHeader(first) } catch { return .failure(.malformed(error)) }
+        do {
+            switch header.component {
+            case "proxy":
+                guard let cfg = ProxyConfig.fromTrace(header.config) else { return .failure(.badConfig("proxy")) }
+                return .success(try TraceReplayer.replay(lines: lines) { _, e in ProxyPipeline(config: cfg, entropy: e) })
+            case "jobserver":
+                guard var cfg = JobServerConfig.fromTrace(header.config) else { return .failure(.badConfig("jobserver")) }
+                cfg.limits = JobServerConfig().limits
+                return .success(try TraceReplayer.replay(lines: lines) { _, e in JobServerPipeline(config: cfg, entropy: e) })
+            default:
+                return .failure(.unknownComponent(header.component))
+            }
+        } catch let e as TraceError {
+            return .failure(.malformed(e))
+        } catch {
+            return .failure(.unreadable("\(error)"))
+        }
+    }
+}
+
+public enum ReplayCommand: Command {
+    public static let spec = CommandSpec(
+        name: "replay",
+        summary: "Replay a recorded trace (--record) and check every effect matches, byte for byte",
+        usage: "replay FILE",
+        positionalsMax: 1,
+        discussion: "Exit 0 identical, 1 diverged (the first difference is printed), 2 unreadable trace.")
+
+    public static func run(_ args: ParsedArguments) -> Int32 {
+        guard let path = args.positionals.first else {
+            Terminal.error("replay needs a trace FILE (see rcom replay --help)")
+            return ExitCode.usage
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            Terminal.error("cannot read trace \(path)")
+            return ExitCode.usage
+        }
+        switch TraceReplay.replay(lines: text.components(separatedBy: "\n")) {
+        case .failure(let f):
+            Terminal.error(f.description)
+            return ExitCode.usage
+        case .success(let outcome):
+            print(outcome.description)
+            if case .identical = outcome { return ExitCode.success }
+            return ExitCode.failure
+        }
+    }
+}
