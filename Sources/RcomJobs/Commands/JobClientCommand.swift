@@ -14,6 +14,7 @@ public enum JobClientCommand: Command {
             OptionSpec("jobs", value: "N", help: "How many jobs to start at once", default: "50"),
             OptionSpec("deadline", value: "DURATION", help: "All jobs must finish within this", default: "5s"),
             OptionSpec("give-up", value: "DURATION", help: "Stop waiting for unanswered jobs after this", default: "60s"),
+            OptionSpec("durations", value: "FILE", help: "Write each job's duration in ms, one per line (for benchmarks)"),
             ServerRunner.pollerOption,
         ],
         discussion: "Exit 0 PASSED, 1 FAILED, 2 usage. The default URL is the local job server itself, so a bare run\nFAILS as in the work sample; point --url at `rcom proxy` to pass.")
@@ -60,6 +61,12 @@ public enum JobClientCommand: Command {
         print("")
         let report = JobClientReport(results: p.results, total_ns: total, deadline_ms: deadline)
         print(report.text, terminator: "")
+        if let path = args.string("durations") {
+            let lines = p.results.map { String(format: "%.3f", Double($0.duration_ns) / 1e6) }.joined(separator: "\n") + "\n"
+            if !FileManager.default.createFile(atPath: path, contents: Data(lines.utf8)) {
+                Terminal.error("cannot write --durations file \(path)")
+            }
+        }
         if code == 130 { return 130 }
         return report.passed ? ExitCode.success : ExitCode.failure
     }
