@@ -1,7 +1,10 @@
 /// The sans-IO core of `rcom max`: feed it bytes in chunks of any size, drain alarms after
 /// each feed, call `finish` at end of input. O(1) work per number, O(k) memory.
+///
+/// Not copyable: the window's ring buffer is shared memory, and two copies fed separately
+/// would corrupt each other.
 @available(macOS 15, *)
-public struct MaxWindowScan {
+public struct MaxWindowScan: ~Copyable {
     private var tokenizer = NumberTokenizer()
     private var tracker: MaxTracker
 

@@ -9,7 +9,8 @@ protocol NumberSink {
 ///
 /// Bytes are parsed in place; only a token cut by a chunk boundary (at most
 /// `NumberSyntax.tokenBytesMax` bytes) is copied, into a buffer reserved up front, so feeding
-/// does not allocate. Plain integers of up to 18 digits take an inlined path; anything else
+/// does not allocate. Plain integers of up to 18 digits take an inlined path (up to 7 digits,
+/// see `SWARDigits`, without a per-byte loop); anything else
 /// (fractions, long or malformed tokens) goes through `NumberSyntax.parse`.
 @available(macOS 15, *)
 struct NumberTokenizer {
@@ -58,6 +59,20 @@ struct NumberTokenizer {
             }
             let start = index
             let negative = byte == UInt8(ascii: "-")
+            // Fast path: a number of 1...7 digits followed by a separator, all within one
+            // 8-byte load (the common case; longer numbers and chunk tails go byte by byte).
+            if end - index > 8 {
+                let digitsAt = index &+ (negative ? 1 : 0)
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + digitsAt).loadUnaligned(as: UInt64.self))
+                let digits = SWARDigits.digitCount(word)
+                if digits > 0 && digits < 8 && NumberSyntax.isSeparator(UInt8(truncatingIfNeeded: word >> UInt64(8 &* digits))) {
+                    let magnitude = Int64(bitPattern: SWARDigits.value(word, count: digits))
+                    count += 1
+                    sink.accept(Int128(negative ? -magnitude : magnitude) &* ScaledDecimal.unitsPerOne)
+                    index = digitsAt &+ digits
+                    continue
+                }
+            }
             if negative { index += 1 }
             let digitsStart = index
             var magnitude: UInt64 = 0

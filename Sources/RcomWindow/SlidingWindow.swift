@@ -1,9 +1,14 @@
 /// The last `k` values and their sum, in O(k) memory: a ring buffer where the slot of the
 /// value leaving the window is reused by the value entering it.
+///
+/// The ring lives in memory owned by `RingStorage` and is written through a raw pointer:
+/// an Array here costs a uniqueness check on every push, a tenth of the hot loop.
+/// Copies of a window share that memory, so a copy must only be read (as `finish` does).
 @available(macOS 15, *)
 struct SlidingWindow {
     let k: Int
-    private var ring: [Int128]
+    private let storage: RingStorage
+    private let ring: UnsafeMutablePointer<Int128>
     /// The slot the next value goes into, which holds the oldest value once the window is full.
     private var slot = 0
     /// Values pushed so far, also the 1-based position of the newest value.
@@ -14,7 +19,8 @@ struct SlidingWindow {
     init(k: Int) {
         precondition(k >= 1, "window size must be positive")
         self.k = k
-        ring = Array(repeating: 0, count: k)
+        storage = RingStorage(count: k)
+        ring = storage.base
     }
 
     var isFull: Bool { count >= k }
@@ -23,7 +29,7 @@ struct SlidingWindow {
     mutating func push(_ value: Int128) {
         // Subtracting the leaving value keeps the update O(1); slots start at 0, so the same
         // expression works while the window is still filling.
-        sum += value - ring[slot]
+        sum += value &- ring[slot]
         ring[slot] = value
         slot += 1
         if slot == k { slot = 0 }
@@ -32,18 +38,34 @@ struct SlidingWindow {
 
     /// The window's values, oldest first.
     var values: [Int128] {
-        guard isFull else { return Array(ring[0..<count]) }
-        return Array(ring[slot...] + ring[..<slot])
+        var out: [Int128] = []
+        out.reserveCapacity(k)
+        copyValues(into: &out)
+        return out
     }
 
     /// Copies the window oldest first into `destination` (capacity ≥ k) without allocating.
     func copyValues(into destination: inout [Int128]) {
         destination.removeAll(keepingCapacity: true)
-        if isFull {
-            destination.append(contentsOf: ring[slot...])
-            destination.append(contentsOf: ring[..<slot])
-        } else {
-            destination.append(contentsOf: ring[0..<count])
+        let filled = min(count, k)
+        let oldest = isFull ? slot : 0
+        for offset in 0..<filled {
+            let index = oldest + offset
+            destination.append(ring[index >= k ? index - k : index])
         }
     }
+}
+
+/// Owns a ring's memory so that its lifetime follows the windows that point into it.
+final class RingStorage {
+    let base: UnsafeMutablePointer<Int128>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: count)
+        base.initialize(repeating: 0, count: count)
+    }
+
+    deinit { base.deallocate() }
 }

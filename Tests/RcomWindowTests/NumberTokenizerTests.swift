@@ -37,9 +37,11 @@ final class NumberTokenizerTests: XCTestCase {
     /// byte, and at every single cut point (where the carried-token path is exercised).
     func testEveryChunkingGivesTheSameNumbers() throws {
         let text = "1,-22 333.25\n4444 -.5 9223372036854775807 -9223372036854775808 +6 0.000001 77"
+            + " 1234567,-7654321\t12345678 -123456789 0000000000012 99"
         let bytes = Array(text.utf8)
         let whole = try tokenize(bytes).values
-        XCTAssertEqual(whole.count, 10)
+        XCTAssertEqual(whole.count, 16)
+        XCTAssertEqual(whole[10...].map { $0 / 1_000_000 }, [1_234_567, -7_654_321, 12_345_678, -123_456_789, 12, 99])
         XCTAssertEqual(whole[2], 333_250_000)
         XCTAssertEqual(whole[4], -500_000)
         XCTAssertEqual(whole[5], Int128(Int64.max) * 1_000_000)
