@@ -348,6 +348,14 @@ final class HTTPRequestDecoderTests: XCTestCase {
         assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", 413)
     }
 
+    func testChunkSizeOverflowRegression() {
+        // Found by scripts/fuzz-http: a 16th hex digit overflowed Int in the chunk-size parser (a trap).
+        let input = bytes("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\ng: chunked\r\n\r\n")
+            + [UInt8](repeating: UInt8(ascii: "C"), count: 126) + bytes("0;e") + [UInt8](repeating: 0, count: 19)
+            + bytes("\r\n6\r\n wo\0\0\0\0rl t\r\n\r\n")
+        assertRequestError(input, 413)
+    }
+
     func testChunkSizeLineLimit() {
         assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;" + String(repeating: "e", count: 30) + "\r\n",
                            400, limits: Self.small)
