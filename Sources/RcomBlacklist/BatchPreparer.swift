@@ -5,8 +5,8 @@ import RcomStore
 /// number of workers can run it at once.
 struct BatchPreparer: Sendable {
     let format: BounceFileFormat
-    /// Stamps lines whose file gives no valid bounce time (ISO 8601 UTC).
-    let importStartedAt: String
+    /// Stamps lines whose file gives no valid bounce time (Unix seconds).
+    let importStartedAt_s: Int64
     let samplesMax: Int
 
     static let reasonBytesMax = 500
@@ -15,15 +15,17 @@ struct BatchPreparer: Sendable {
     private struct Candidate {
         var email: Range<Int>
         var reason: Range<Int>
-        var at: Range<Int>
+        var at: Int64
         var ordinal: Int
+        var key: UInt64 = 0
     }
 
     func prepare(_ raw: RawBatch) -> PreparedBatch {
         var batch = SuppressionBatch()
         batch.bytes.reserveCapacity(raw.bytes.count + raw.bytes.count / 2)
         let defaultReason = batch.store(Self.listReason.utf8)
-        let defaultAt = batch.store(importStartedAt.utf8)
+        let defaultAt = importStartedAt_s
+        var recentReasons: [Range<Int>] = []
         var candidates: [Candidate] = []
         candidates.reserveCapacity(raw.lineCount)
         var counters = ImportCounters()
@@ -40,7 +42,7 @@ struct BatchPreparer: Sendable {
                 defer { lineStart = lineEnd + 1; lineNumber += 1 }
                 counters.linesRead += 1
                 if line.allSatisfy(AddressNormalizer.isBlank) { counters.blank += 1; continue }
-                let outcome = parse(line, into: &batch, scratch: &scratch,
+                let outcome = parse(line, into: &batch, scratch: &scratch, recentReasons: &recentReasons,
                                     defaultReason: defaultReason, defaultAt: defaultAt)
                 switch outcome {
                 case .failure(let problem):
@@ -51,17 +53,23 @@ struct BatchPreparer: Sendable {
                 case .success(var candidate):
                     counters.valid += 1
                     candidate.ordinal = candidates.count
+                    candidate.key = batch.bytes.withUnsafeBufferPointer {
+                        Self.sortKey(UnsafeBufferPointer(rebasing: $0[candidate.email]))
+                    }
                     candidates.append(candidate)
                 }
             }
         }
 
         var hashes: [UInt64] = []
+        var keys: [UInt64] = []
         batch.bytes.withUnsafeBufferPointer { arena in
             candidates.sort { a, b in
+                if a.key != b.key { return a.key < b.key }
                 let order = Self.compare(arena, a.email, b.email)
                 return order != 0 ? order < 0 : a.ordinal < b.ordinal
             }
+            keys.reserveCapacity(candidates.count)
             batch.entries.reserveCapacity(candidates.count)
             hashes.reserveCapacity(candidates.count)
             var previous: Range<Int>? = nil
@@ -72,17 +80,20 @@ struct BatchPreparer: Sendable {
                     continue
                 }
                 previous = c.email
-                batch.entries.append(SuppressionBatch.Entry(email: c.email, reason: c.reason, suppressedAt: c.at))
+                batch.entries.append(SuppressionBatch.Entry(email: c.email, reason: c.reason, suppressedAt_s: c.at))
                 hashes.append(AddressSet.hash(UnsafeBufferPointer(rebasing: arena[c.email])))
+                keys.append(c.key)
             }
         }
         return PreparedBatch(seq: raw.seq, firstLine: raw.firstLine, lineCount: raw.lineCount,
-                             endOffset: raw.endOffset, isLast: raw.isLast, suppressions: batch,
-                             hashes: hashes, counters: counters, malformedSamples: samples)
+                             endOffset: raw.endOffset, isLast: raw.isLast, closesWindow: raw.closesWindow,
+                             suppressions: batch,
+                             hashes: hashes, sortKeys: keys, counters: counters, malformedSamples: samples)
     }
 
     private func parse(_ line: Slice<UnsafeBufferPointer<UInt8>>, into batch: inout SuppressionBatch,
-                       scratch: inout [UInt8], defaultReason: Range<Int>, defaultAt: Range<Int>)
+                       scratch: inout [UInt8], recentReasons: inout [Range<Int>],
+                       defaultReason: Range<Int>, defaultAt: Int64)
         -> Result<Candidate, AddressNormalizer.Problem> {
         if line.first == 0 { return .failure(.overlongLine) }
         guard case .csv(let emailColumn, let reasonColumn, let atColumn) = format else {
@@ -96,31 +107,53 @@ struct BatchPreparer: Sendable {
         var column = 0, fieldStart = 0
         let lastColumn = max(emailColumn, reasonColumn ?? 0, atColumn ?? 0)
         while column <= lastColumn, fieldStart <= record.count {
-            scratch.removeAll(keepingCapacity: true)
-            let fieldEnd: Int
-            do { fieldEnd = try CSVRecord.scanField(record, from: fieldStart, into: &scratch) }
+            let field: CSVRecord.FieldBounds
+            do { field = try CSVRecord.bounds(record, from: fieldStart) }
             catch { return .failure(.unterminatedQuote) }
-            if column == emailColumn {
-                let start = batch.bytes.count
-                let problem = scratch.withUnsafeBufferPointer { AddressNormalizer.normalize($0[...], appendingTo: &batch.bytes) }
-                if let problem { return .failure(problem) }
-                email = start..<batch.bytes.count
-            } else if column == reasonColumn {
-                reason = Self.storeReason(scratch, in: &batch, fallback: defaultReason)
-            } else if column == atColumn, Self.isUTCTimestamp(scratch) {
-                at = batch.store(scratch)
+            defer { column += 1; fieldStart = field.end + 1 }
+            guard column == emailColumn || column == reasonColumn || column == atColumn else { continue }
+            var problem: AddressNormalizer.Problem?
+            if field.escaped {
+                scratch.removeAll(keepingCapacity: true)
+                _ = try? CSVRecord.scanField(record, from: fieldStart, into: &scratch)
+                problem = scratch.withUnsafeBufferPointer { text in
+                    take(text[...], column: column, format: (emailColumn, reasonColumn, atColumn), batch: &batch,
+                         recentReasons: &recentReasons, defaultReason: defaultReason,
+                         email: &email, reason: &reason, at: &at)
+                }
+            } else {
+                problem = take(record[field.content], column: column, format: (emailColumn, reasonColumn, atColumn),
+                               batch: &batch, recentReasons: &recentReasons, defaultReason: defaultReason,
+                               email: &email, reason: &reason, at: &at)
             }
-            column += 1
-            fieldStart = fieldEnd + 1
+            if let problem { return .failure(problem) }
         }
         guard let email else { return .failure(.empty) }
         return .success(Candidate(email: email, reason: reason, at: at, ordinal: 0))
     }
 
+    /// Stores one CSV field of interest, or says why the line is malformed.
+    private func take(_ text: Slice<UnsafeBufferPointer<UInt8>>, column: Int, format: (Int, Int?, Int?),
+                      batch: inout SuppressionBatch, recentReasons: inout [Range<Int>], defaultReason: Range<Int>,
+                      email: inout Range<Int>?, reason: inout Range<Int>, at: inout Int64) -> AddressNormalizer.Problem? {
+        if column == format.0 {
+            let start = batch.bytes.count
+            if let problem = AddressNormalizer.normalize(text, appendingTo: &batch.bytes) { return problem }
+            email = start..<batch.bytes.count
+        } else if column == format.1 {
+            reason = Self.storeReason(text, in: &batch, fallback: defaultReason)
+            if reason != defaultReason { reason = Self.shareReason(reason, in: &batch, recent: &recentReasons) }
+        } else if column == format.2, let seconds = Self.utcSeconds(text) {
+            at = seconds
+        }
+        return nil
+    }
+
     /// "550 ..." is a hard bounce and "4xx ..." a soft one (SMTP reply classes); a reason that
     /// already says hard/soft is kept as it is; anything else is the provider's word, kept verbatim.
-    static func storeReason(_ text: [UInt8], in batch: inout SuppressionBatch, fallback: Range<Int>) -> Range<Int> {
-        var lo = 0, hi = text.count
+    static func storeReason(_ text: Slice<UnsafeBufferPointer<UInt8>>, in batch: inout SuppressionBatch,
+                            fallback: Range<Int>) -> Range<Int> {
+        var lo = text.startIndex, hi = text.endIndex
         while lo < hi, AddressNormalizer.isBlank(text[lo]) { lo += 1 }
         while hi > lo, AddressNormalizer.isBlank(text[hi - 1]) { hi -= 1 }
         guard lo < hi else { return fallback }
@@ -145,20 +178,50 @@ struct BatchPreparer: Sendable {
         return start..<batch.bytes.count
     }
 
-    /// Exactly `YYYY-MM-DDTHH:MM:SSZ`; other forms fall back to the import time rather than
-    /// storing times that do not sort.
-    static func isUTCTimestamp(_ t: [UInt8]) -> Bool {
-        guard t.count == 20 else { return false }
-        for (i, b) in t.enumerated() {
-            switch i {
-            case 4, 7: if b != UInt8(ascii: "-") { return false }
-            case 10: if b != UInt8(ascii: "T") { return false }
-            case 13, 16: if b != UInt8(ascii: ":") { return false }
-            case 19: if b != UInt8(ascii: "Z") { return false }
-            default: if b < UInt8(ascii: "0") || b > UInt8(ascii: "9") { return false }
-            }
+    /// Reasons repeat: when the one just stored equals a recent one, drop the copy and point at
+    /// the earlier bytes. Bound: the `recentReasonsMax` most recent distinct reasons are compared.
+    static let recentReasonsMax = 8
+
+    static func shareReason(_ stored: Range<Int>, in batch: inout SuppressionBatch,
+                            recent: inout [Range<Int>]) -> Range<Int> {
+        guard stored.upperBound == batch.bytes.count else { return stored }
+        for earlier in recent where batch.bytes[earlier].elementsEqual(batch.bytes[stored]) {
+            batch.bytes.removeSubrange(stored)
+            return earlier
         }
-        return true
+        if recent.count == recentReasonsMax { recent.removeFirst() }
+        recent.append(stored)
+        return stored
+    }
+
+    /// Unix seconds of exactly `YYYY-MM-DDTHH:MM:SSZ`; nil for any other form, which then takes
+    /// the import time rather than a guess.
+    static func utcSeconds(_ field: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
+        let t = UnsafeBufferPointer(rebasing: field)
+        guard t.count == 20, t[4] == UInt8(ascii: "-"), t[7] == UInt8(ascii: "-"), t[10] == UInt8(ascii: "T"),
+              t[13] == UInt8(ascii: ":"), t[16] == UInt8(ascii: ":"), t[19] == UInt8(ascii: "Z") else { return nil }
+        func number(_ from: Int, _ count: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + count) {
+                let d = Int(t[i]) - 48
+                guard d >= 0 && d <= 9 else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2),
+              let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2),
+              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+        return Int64(UTCTime.days(year: y, month: mo, day: d) * 86_400 + h * 3_600 + mi * 60 + s)
+    }
+
+    /// The first 8 bytes, big-endian, zero-padded: comparing these integers orders addresses as
+    /// memcmp does, except that equal keys still need the full comparison.
+    @inline(__always)
+    static func sortKey(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var key: UInt64 = 0
+        for i in 0..<8 { key = key << 8 | (i < bytes.count ? UInt64(bytes[i]) : 0) }
+        return key
     }
 
     /// memcmp order, which is SQLite's BINARY collation and so the index's order.

@@ -16,7 +16,9 @@ public enum BlacklistCommand: Command {
             OptionSpec("mode", short: "m", value: "MODE",
                        help: "sequential: one thread; concurrent: parse on worker threads, one writer", default: "sequential"),
             OptionSpec("db", value: "PATH", help: "Subscription database (SQLite)", default: defaultDatabase, env: "RCOM_DB"),
-            OptionSpec("batch", short: "b", value: "N", help: "Lines per transaction and checkpoint", default: "2000"),
+            OptionSpec("batch", short: "b", value: "N", help: "Addresses per transaction and checkpoint", default: "2000"),
+            OptionSpec("window", value: "LINES",
+                       help: "Lines sorted together before writing (memory: ~100 bytes a line)", default: "250000"),
             OptionSpec("workers", short: "w", value: "N", help: "Parsing threads in concurrent mode", default: "10"),
             OptionSpec("resume", help: "Continue from the checkpoint of an interrupted import of FILE"),
             OptionSpec("pause-ms", value: "MS", help: "Sleep after each commit to throttle the import", default: "0"),
@@ -29,7 +31,8 @@ public enum BlacklistCommand: Command {
             database is used; if the database does not exist yet, sample data (1,000,000
             subscribers, 500,000 bounces) is generated there first.
 
-            Each batch commits together with a checkpoint, so after a crash or Ctrl-C
+            Addresses are sorted a window at a time, so each transaction touches neighbouring
+            pages. Each batch commits together with a checkpoint, so after a crash or Ctrl-C
             `--resume` continues where the last commit stopped and the end state equals that of
             an uninterrupted run. Ctrl-C finishes the batch in flight and prints the line to resume
             from. An import never un-suppresses anyone; running it again changes nothing.
@@ -38,13 +41,14 @@ public enum BlacklistCommand: Command {
             """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {
-        var options = ImportOptions(importStartedAt: UTCTime.iso8601(epochSeconds: Int(Date().timeIntervalSince1970)))
+        var options = ImportOptions(importStartedAt_s: Int64(Date().timeIntervalSince1970))
         let database: String
         let json: Bool
         do throws(UsageError) {
             let mode = try args.choice("mode", among: ImportOptions.Mode.allCases.map(\.rawValue)) ?? "sequential"
             options.mode = ImportOptions.Mode(rawValue: mode) ?? .sequential
             options.batchLines = try args.int("batch", range: 1...1_000_000) ?? 2_000
+            options.windowLines = try args.int("window", range: 1...50_000_000) ?? 250_000
             options.workers = try args.int("workers", range: 1...256) ?? 10
             options.pauseBetweenBatches_ms = try args.int("pause-ms", range: 0...60_000) ?? 0
             options.resume = args.flag("resume")

@@ -10,7 +10,10 @@ final class BounceFileReader {
     static let chunkBytes = 1 << 20
 
     let batchLines: Int
+    let windowLines: Int
     let lineBytesMax: Int
+    /// The line after the current sort window; a batch is cut there.
+    private var windowEndLine: Int
     private let fd: Int32
     private let endOffset: Int64
     private var fileOffset: Int64
@@ -24,9 +27,11 @@ final class BounceFileReader {
     private var nextLine: Int
     private var nextSeq = 0
 
-    init(path: String, startOffset: Int64, firstLine: Int, endOffset: Int64,
-         batchLines: Int, lineBytesMax: Int) throws(ImportError) {
-        precondition(batchLines > 0 && lineBytesMax > 0)
+    /// `firstWindowEndLine` (default: `windowLines` after `firstLine`) lets a resumed import cut
+    /// its first window exactly where the interrupted run did.
+    init(path: String, startOffset: Int64, firstLine: Int, endOffset: Int64, batchLines: Int,
+         windowLines: Int, firstWindowEndLine: Int? = nil, lineBytesMax: Int) throws(ImportError) {
+        precondition(batchLines > 0 && windowLines > 0 && lineBytesMax > 0)
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
         guard lseek(fd, off_t(startOffset), SEEK_SET) == off_t(startOffset) else {
@@ -35,6 +40,8 @@ final class BounceFileReader {
             throw .io("cannot seek to byte \(startOffset) of \(path): \(reason)")
         }
         self.batchLines = batchLines
+        self.windowLines = windowLines
+        windowEndLine = max(firstWindowEndLine ?? (firstLine + windowLines), firstLine + 1)
         self.lineBytesMax = lineBytesMax
         self.endOffset = endOffset
         fileOffset = startOffset
@@ -73,15 +80,18 @@ final class BounceFileReader {
             skipping = false
             linesInBatch += 1
             lineStart = pending.count
-            if linesInBatch == batchLines { return emit() }
+            if nextLine + linesInBatch == windowEndLine { return emit(closesWindow: true) }
+            if linesInBatch == batchLines { return emit(closesWindow: false) }
         }
         if pending.count > lineStart { linesInBatch += 1 }
-        return linesInBatch > 0 ? emit() : nil
+        return linesInBatch > 0 ? emit(closesWindow: true) : nil
     }
 
-    private func emit() -> RawBatch {
-        let batch = RawBatch(seq: nextSeq, firstLine: nextLine, lineCount: linesInBatch,
-                             endOffset: consumed, isLast: consumed >= endOffset, bytes: pending)
+    private func emit(closesWindow: Bool) -> RawBatch {
+        let isLast = consumed >= endOffset
+        let batch = RawBatch(seq: nextSeq, firstLine: nextLine, lineCount: linesInBatch, endOffset: consumed,
+                             isLast: isLast, closesWindow: closesWindow || isLast, bytes: pending)
+        if closesWindow { windowEndLine += windowLines }
         nextSeq += 1
         nextLine += linesInBatch
         linesInBatch = 0

@@ -44,4 +44,38 @@ enum CSVRecord {
         while i < p.count, p[i] != comma { i += 1 }
         return i
     }
+
+    /// Where the field starting at `from` lies, without copying it: `content` is the text inside
+    /// any quotes, `escaped` says it contains `""` (then `scanField` must produce the text), and
+    /// `end` is the index of the comma after the field, or `p.count`.
+    struct FieldBounds {
+        var content: Range<Int>
+        var escaped: Bool
+        var end: Int
+    }
+
+    static func bounds(_ p: UnsafeBufferPointer<UInt8>, from: Int) throws(Failure) -> FieldBounds {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
+        var j = from
+        while j < p.count, p[j] == 0x20 || p[j] == 0x09 { j += 1 }
+        guard j < p.count, p[j] == quote else {
+            var i = from
+            while i < p.count, p[i] != comma { i += 1 }
+            return FieldBounds(content: from..<i, escaped: false, end: i)
+        }
+        var i = j + 1
+        var escaped = false
+        while true {
+            guard i < p.count else { throw .unterminatedQuote }
+            if p[i] == quote {
+                if i + 1 < p.count, p[i + 1] == quote { escaped = true; i += 2; continue }
+                break
+            }
+            i += 1
+        }
+        let content = (j + 1)..<i
+        i += 1
+        while i < p.count, p[i] != comma { i += 1 }
+        return FieldBounds(content: content, escaped: escaped, end: i)
+    }
 }

@@ -8,9 +8,12 @@ struct PreparedBatch: Sendable {
     var lineCount: Int
     var endOffset: Int64
     var isLast: Bool
+    var closesWindow: Bool
     var suppressions: SuppressionBatch
     /// `hashes[i]` is the hash of `suppressions.entries[i].email`, for the file-wide de-duplication.
     var hashes: [UInt64]
+    /// `sortKeys[i]` is `BatchPreparer.sortKey` of the same address.
+    var sortKeys: [UInt64]
     /// linesRead, valid, malformed, blank and the duplicates found inside this batch.
     var counters: ImportCounters
     /// The first malformed lines of this batch, at most `samplesMax` of them.

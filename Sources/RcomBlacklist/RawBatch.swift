@@ -10,5 +10,7 @@ struct RawBatch: Sendable {
     var endOffset: Int64
     /// True for the batch that reaches the end of the fingerprinted file.
     var isLast: Bool
+    /// True when the sort window ends with this batch (batches never straddle a window).
+    var closesWindow: Bool
     var bytes: [UInt8]
 }

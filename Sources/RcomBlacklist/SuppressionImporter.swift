@@ -1,13 +1,18 @@
 import Foundation
 import RcomStore
 
-/// Applies a bounce file to a `SuppressionStore`, batch by batch, each batch committed with its
-/// checkpoint. The stages are the same in both modes; only who runs them differs:
+/// Applies a bounce file to a `SuppressionStore`. The stages are the same in both modes; only
+/// who runs them differs:
 ///
-///     read lines → prepare (parse, normalise, de-duplicate, sort) → drop file-wide repeats → apply
+///     read batches → prepare (parse, normalise, de-duplicate, sort)
+///         → gather a window (drop file-wide repeats) → sort the window → apply in transactions
 ///
-/// Sequential runs all four on the calling thread. Concurrent runs the reader on a thread, the
-/// preparing on `workers` threads, and the last two on the calling thread, in file order.
+/// Sequential runs everything on the calling thread. Concurrent runs the reader on a thread and
+/// the preparing on `workers` threads; the calling thread gathers their batches in file order
+/// and is the one writer, because SQLite has one writer at a time.
+///
+/// Each transaction carries up to `batchLines` addresses and the checkpoint that says how far
+/// the import is, so a crash loses nothing that was committed and repeats nothing.
 public final class SuppressionImporter {
     let store: any SuppressionStore
     let options: ImportOptions
@@ -18,13 +23,13 @@ public final class SuppressionImporter {
     private var totals = ImportCounters()
     private var samples: [MalformedLine] = []
     private var checkpoint: ImportCheckpoint!
-    private var fingerprint: FileFingerprint!
+    private var linesTotal = 0
     private var started = ContinuousClock.now
     private var linesThisRun = 0
 
     public init(store: any SuppressionStore, options: ImportOptions,
                 interrupt: InterruptFlag? = nil, progress: ((ImportProgress) -> Void)? = nil) {
-        precondition(options.batchLines > 0 && options.workers > 0)
+        precondition(options.batchLines > 0 && options.workers > 0 && options.windowLines > 0)
         self.store = store
         self.options = options
         self.interrupt = interrupt
@@ -36,7 +41,7 @@ public final class SuppressionImporter {
         started = ContinuousClock.now
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let fp = try FileFingerprint.of(path: path)
-        fingerprint = fp
+        linesTotal = fp.lines
         let format = BounceFileFormat.detect(firstLine: fp.firstLine)
         let dataStart: (line: Int, offset: Int64) = format.hasHeader ? (2, fp.firstLineLength) : (1, 0)
         var notes: [String] = []
@@ -45,18 +50,15 @@ public final class SuppressionImporter {
         do { existing = try store.checkpoint(fingerprint: fp.text) }
         catch { throw .store(error, resumeLine: nil) }
 
-        var startedAt = options.importStartedAt
-        var start = dataStart
-        var batchesBefore = 0
+        var resumeFrom: ImportCheckpoint? = nil
         if options.resume, let existing {
             if existing.completed {
                 notes.append("\(path) was already imported completely; nothing to resume")
-                return report(path: path, database: displayDatabase, from: existing, startLine: existing.nextLine,
+                checkpoint = existing
+                return report(path: path, database: displayDatabase, startLine: existing.nextLine,
                               interrupted: false, notes: notes)
             }
-            start = (existing.nextLine, existing.byteOffset)
-            startedAt = existing.importStartedAt
-            batchesBefore = existing.batchesCommitted
+            resumeFrom = existing
             notes.append("resuming at line \(existing.nextLine) after \(existing.batchesCommitted) committed batches")
         } else if options.resume {
             let other: ImportCheckpoint?
@@ -71,39 +73,47 @@ public final class SuppressionImporter {
                          "starting again from line \(dataStart.line) (--resume continues instead)")
         }
 
-        let preparer = BatchPreparer(format: format, importStartedAt: startedAt,
+        let startedAt_s = resumeFrom?.importStartedAt_s ?? options.importStartedAt_s
+        let preparer = BatchPreparer(format: format, importStartedAt_s: startedAt_s,
                                      samplesMax: options.malformedSamplesMax)
-        checkpoint = ImportCheckpoint(fingerprint: fp.text, sourcePath: absolute, nextLine: start.line,
-                                      byteOffset: start.offset, batchesCommitted: batchesBefore,
-                                      counters: ImportCounters(), importStartedAt: startedAt, completed: false)
-        if start.offset > dataStart.offset {
-            // Re-learn the prefix's addresses (no writes) so repeats of them still count as duplicates.
-            try replayPrefix(path: path, from: dataStart, to: start.offset, preparer: preparer)
-            totals = existing?.counters ?? totals
+        let start = resumeFrom.map { ($0.nextLine, $0.byteOffset) } ?? dataStart
+        checkpoint = ImportCheckpoint(fingerprint: fp.text, sourcePath: absolute, nextLine: start.0,
+                                      byteOffset: start.1, batchesCommitted: resumeFrom?.batchesCommitted ?? 0,
+                                      counters: resumeFrom?.counters ?? ImportCounters(),
+                                      importStartedAt_s: startedAt_s, completed: false)
+        totals = checkpoint.counters
+        if start.1 > dataStart.offset {
+            // Re-learn the addresses before the resume point (no writes), so that repeats of
+            // them still count as duplicates, and their malformed lines still get reported.
+            try replay(path: path, from: dataStart, to: start.1, preparer: preparer)
         }
 
-        let reader = try BounceFileReader(path: path, startOffset: start.offset, firstLine: start.line,
-                                          endOffset: fp.size, batchLines: options.batchLines,
+        let reader = try BounceFileReader(path: path, startOffset: start.1, firstLine: start.0, endOffset: fp.size,
+                                          batchLines: options.batchLines, windowLines: options.windowLines,
+                                          firstWindowEndLine: resumeFrom?.window?.endLine,
                                           lineBytesMax: options.lineBytesMax)
+        let skip = resumeFrom?.window?.appliedThrough
         let interrupted: Bool
         switch options.mode {
-        case .sequential: interrupted = try runSequential(reader: reader, preparer: preparer)
-        case .concurrent: interrupted = try runConcurrent(reader: reader, preparer: preparer)
+        case .sequential:
+            interrupted = try drive(skipThrough: skip) { () throws(ImportError) in
+                try reader.next().map(preparer.prepare)
+            }
+        case .concurrent:
+            interrupted = try runConcurrent(reader: reader, preparer: preparer, skipThrough: skip)
         }
         if !interrupted && !checkpoint.completed {
-            // Nothing after the header (or the resume point): still record that the file is done.
+            // Nothing after the header: still record that the file is done.
             checkpoint.completed = true
-            checkpoint.counters = totals
             do { try store.save(checkpoint) } catch { throw .store(error, resumeLine: checkpoint.nextLine) }
         }
-        return report(path: path, database: displayDatabase, from: checkpoint, startLine: start.line,
-                      interrupted: interrupted, notes: notes)
+        return report(path: path, database: displayDatabase, startLine: start.0, interrupted: interrupted, notes: notes)
     }
 
-    private func report(path: String, database: String, from c: ImportCheckpoint, startLine: Int,
-                        interrupted: Bool, notes: [String]) -> ImportReport {
+    private func report(path: String, database: String, startLine: Int, interrupted: Bool, notes: [String]) -> ImportReport {
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let c = checkpoint!
         return ImportReport(file: path, database: database, mode: options.mode, batchLines: options.batchLines,
                             workers: options.mode == .concurrent ? options.workers : 1,
                             counters: c.counters, malformedSamples: samples, startLine: startLine,
@@ -111,10 +121,10 @@ public final class SuppressionImporter {
                             interrupted: interrupted, linesThisRun: linesThisRun, elapsed_ms: ms, notes: notes)
     }
 
-    private func replayPrefix(path: String, from: (line: Int, offset: Int64), to end: Int64,
-                              preparer: BatchPreparer) throws(ImportError) {
-        let reader = try BounceFileReader(path: path, startOffset: from.offset, firstLine: from.line,
-                                          endOffset: end, batchLines: options.batchLines,
+    private func replay(path: String, from: (line: Int, offset: Int64), to end: Int64,
+                        preparer: BatchPreparer) throws(ImportError) {
+        let reader = try BounceFileReader(path: path, startOffset: from.offset, firstLine: from.line, endOffset: end,
+                                          batchLines: options.batchLines, windowLines: options.windowLines,
                                           lineBytesMax: options.lineBytesMax)
         while let raw = try reader.next() {
             let prepared = preparer.prepare(raw)
@@ -132,16 +142,82 @@ public final class SuppressionImporter {
         if room > 0 { samples.append(contentsOf: more.prefix(room)) }
     }
 
-    /// True when stopped by an interrupt.
-    private func runSequential(reader: BounceFileReader, preparer: BatchPreparer) throws(ImportError) -> Bool {
-        while let raw = try reader.next() {
-            try commit(preparer.prepare(raw))
-            if shouldStop(after: raw.isLast) { return true }
+    /// Gathers batches into windows and applies each; true when stopped by an interrupt.
+    /// `skipThrough`: the first window was applied up to this address by an interrupted run.
+    private func drive(skipThrough: String?, next: () throws(ImportError) -> PreparedBatch?) throws(ImportError) -> Bool {
+        var skip = skipThrough
+        var window = ImportWindow(startLine: checkpoint.nextLine, startOffset: checkpoint.byteOffset)
+        while let prepared = try next() {
+            window.add(prepared, seen: &seen, samplesMax: options.malformedSamplesMax)
+            guard prepared.closesWindow else { continue }
+            if try apply(&window, skipThrough: skip) { return true }
+            window = ImportWindow(startLine: window.endLine, startOffset: window.endOffset)
+            skip = nil
         }
         return false
     }
 
-    private func runConcurrent(reader: BounceFileReader, preparer: BatchPreparer) throws(ImportError) -> Bool {
+    /// Sorts the window and commits it in transactions; true when stopped by an interrupt.
+    private func apply(_ window: inout ImportWindow, skipThrough: String?) throws(ImportError) -> Bool {
+        window.sort()
+        remember(window.malformedSamples)
+        let count = window.suppressions.entries.count
+        var index = skipThrough.map { window.firstIndex(after: $0) } ?? 0
+        repeat {
+            let end = min(index + options.batchLines, count)
+            let final = end == count
+            var next = checkpoint!
+            next.batchesCommitted += 1
+            var base = totals
+            if final {
+                next.nextLine = window.endLine
+                next.byteOffset = window.endOffset
+                next.window = nil
+                next.completed = window.isLast
+                base = base + window.lineCounters
+            } else {
+                next.nextLine = window.startLine
+                next.byteOffset = window.startOffset
+                next.window = WindowProgress(endLine: window.endLine, endOffset: window.endOffset,
+                                             appliedThrough: window.email(at: end - 1))
+            }
+            let tally: SuppressionTally
+            do {
+                tally = try store.apply(window.batch(index..<end)) { tally in
+                    var c = next
+                    c.counters = base
+                    c.counters.add(tally)
+                    return c
+                }
+            } catch {
+                throw .store(error, resumeLine: checkpoint.nextLine)
+            }
+            base.add(tally)
+            next.counters = base
+            totals = base
+            checkpoint = next
+            if final { linesThisRun += window.lineCount }
+            reportProgress(line: window.startLine - 1
+                           + (count == 0 ? window.lineCount : window.lineCount * end / count))
+            index = end
+            if final && window.isLast { return false }
+            if options.pauseBetweenBatches_ms > 0 {
+                Thread.sleep(forTimeInterval: Double(options.pauseBetweenBatches_ms) / 1000)
+            }
+            if interrupt?.isRaised ?? false { return true }
+        } while index < count
+        return false
+    }
+
+    private func reportProgress(line: Int) {
+        guard let progress else { return }
+        let elapsed = ContinuousClock.now - started
+        progress(ImportProgress(linesDone: line, linesTotal: linesTotal,
+                                elapsed_s: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+    }
+
+    private func runConcurrent(reader: BounceFileReader, preparer: BatchPreparer,
+                               skipThrough: String?) throws(ImportError) -> Bool {
         let workers = options.workers
         let input = BoundedChannel<RawBatch>(capacity: options.readAheadBatches)
         let output = OrderedFanIn<PreparedBatch>(window: options.readAheadBatches, producers: workers)
@@ -166,23 +242,19 @@ public final class SuppressionImporter {
                 output.producerFinished()
             }
         }
-        func stopAll() {
+        // Whatever happens on this thread, release and join the others before returning.
+        defer {
             input.cancel()
             output.cancel()
             threads.wait()
         }
-        while let next = output.take() {
-            switch next {
-            case .failure(let error):
-                stopAll()
-                throw error
-            case .success(let prepared):
-                do { try commit(prepared) } catch { stopAll(); throw error }
-                if shouldStop(after: prepared.isLast) { stopAll(); return true }
+        return try drive(skipThrough: skipThrough) { () throws(ImportError) -> PreparedBatch? in
+            switch output.take() {
+            case .none: return nil
+            case .some(.failure(let error)): throw error
+            case .some(.success(let prepared)): return prepared
             }
         }
-        threads.wait()
-        return false
     }
 
     private static func spawn(_ group: DispatchGroup, name: String, _ body: @escaping @Sendable () -> Void) {
@@ -194,65 +266,13 @@ public final class SuppressionImporter {
         thread.name = name
         thread.start()
     }
+}
 
-    private func shouldStop(after last: Bool) -> Bool {
-        if !last && options.pauseBetweenBatches_ms > 0 {
-            Thread.sleep(forTimeInterval: Double(options.pauseBetweenBatches_ms) / 1000)
-        }
-        return !last && (interrupt?.isRaised ?? false)
-    }
-
-    /// Drops addresses seen in earlier batches, then applies the batch with its checkpoint.
-    private func commit(_ prepared: PreparedBatch) throws(ImportError) {
-        var batch = prepared.suppressions
-        var repeats = 0
-        var kept: [SuppressionBatch.Entry] = []
-        kept.reserveCapacity(batch.entries.count)
-        batch.bytes.withUnsafeBufferPointer { arena in
-            for (i, entry) in batch.entries.enumerated() {
-                if seen.insert(UnsafeBufferPointer(rebasing: arena[entry.email]), hash: prepared.hashes[i]) {
-                    kept.append(entry)
-                } else {
-                    repeats += 1
-                }
-            }
-        }
-        batch.entries = kept
-        var counters = totals + prepared.counters
-        counters.duplicates += repeats
-        var next = checkpoint!
-        next.nextLine = prepared.firstLine + prepared.lineCount
-        next.byteOffset = prepared.endOffset
-        next.batchesCommitted += 1
-        next.completed = prepared.isLast
-        let base = counters
-        let tally: SuppressionTally
-        do {
-            tally = try store.apply(batch) { tally in
-                var c = next
-                c.counters = base
-                c.counters.newlySuppressed += tally.newlySuppressed
-                c.counters.alreadySuppressed += tally.alreadySuppressed
-                c.counters.notSubscribed += tally.notSubscribed
-                return c
-            }
-        } catch {
-            throw .store(error, resumeLine: checkpoint.nextLine)
-        }
-        counters.newlySuppressed += tally.newlySuppressed
-        counters.alreadySuppressed += tally.alreadySuppressed
-        counters.notSubscribed += tally.notSubscribed
-        next.counters = counters
-        totals = counters
-        checkpoint = next
-        linesThisRun += prepared.lineCount
-        remember(prepared.malformedSamples)
-        if let progress {
-            let elapsed = ContinuousClock.now - started
-            progress(ImportProgress(linesDone: next.nextLine - 1, linesTotal: fingerprint.lines,
-                                    elapsed_s: Double(elapsed.components.seconds)
-                                        + Double(elapsed.components.attoseconds) / 1e18))
-        }
+extension ImportCounters {
+    mutating func add(_ tally: SuppressionTally) {
+        newlySuppressed += tally.newlySuppressed
+        alreadySuppressed += tally.alreadySuppressed
+        notSubscribed += tally.notSubscribed
     }
 }
 

@@ -1,30 +1,54 @@
 /// How far an import of one file has got, committed atomically with the batch it follows.
 ///
-/// `nextLine`/`byteOffset` name the first line not yet applied: `--resume` seeks to `byteOffset`
-/// (which always starts a line) and numbers lines from `nextLine`. The counters are cumulative
-/// over the whole file, so a resumed run reports the same totals as an uninterrupted one.
+/// The importer sorts a window of lines before writing (for B-tree locality) and commits it in
+/// batches. `nextLine`/`byteOffset` name the first line of the window not yet fully applied:
+/// `--resume` seeks to `byteOffset` (which always starts a line) and numbers lines from
+/// `nextLine`. Mid-window, `window` says where that window ends and the last address applied
+/// in its sort order, so the resumed run re-reads the same lines and skips what is done.
+/// The counters are cumulative over the whole file, so a resumed run reports the same totals
+/// as an uninterrupted one.
 public struct ImportCheckpoint: Sendable, Equatable, Codable {
     /// "size:fnv1a64" of the whole input file; a changed file cannot be resumed.
     public var fingerprint: String
     public var sourcePath: String
     public var nextLine: Int
     public var byteOffset: Int64
+    /// Nil at a window boundary.
+    public var window: WindowProgress?
     public var batchesCommitted: Int
     public var counters: ImportCounters
-    /// Stamps suppressions whose line carries no bounce time; kept so a resumed run stamps alike.
-    public var importStartedAt: String
+    /// Stamps suppressions whose line carries no bounce time (Unix seconds); kept so a resumed
+    /// run stamps alike.
+    public var importStartedAt_s: Int64
     public var completed: Bool
 
     public init(fingerprint: String, sourcePath: String, nextLine: Int, byteOffset: Int64,
-                batchesCommitted: Int, counters: ImportCounters, importStartedAt: String, completed: Bool) {
+                window: WindowProgress? = nil, batchesCommitted: Int, counters: ImportCounters,
+                importStartedAt_s: Int64, completed: Bool) {
         self.fingerprint = fingerprint
         self.sourcePath = sourcePath
         self.nextLine = nextLine
         self.byteOffset = byteOffset
+        self.window = window
         self.batchesCommitted = batchesCommitted
         self.counters = counters
-        self.importStartedAt = importStartedAt
+        self.importStartedAt_s = importStartedAt_s
         self.completed = completed
+    }
+}
+
+/// A window applied in part.
+public struct WindowProgress: Sendable, Equatable, Codable {
+    /// First line after the window, and where it starts.
+    public var endLine: Int
+    public var endOffset: Int64
+    /// The last address committed, in byte order; everything up to it is done.
+    public var appliedThrough: String
+
+    public init(endLine: Int, endOffset: Int64, appliedThrough: String) {
+        self.endLine = endLine
+        self.endOffset = endOffset
+        self.appliedThrough = appliedThrough
     }
 }
 

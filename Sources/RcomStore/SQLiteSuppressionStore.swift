@@ -5,7 +5,13 @@ public final class SQLiteSuppressionStore: SuppressionStore {
     private let suppress: SQLiteStatement
     private let exists: SQLiteStatement
     private let lookup: SQLiteStatement
+    private let findReason: SQLiteStatement
+    private let insertReason: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
+    /// Reason text → id, for committed reasons only (a rolled-back insert must not be cached).
+    /// Bound: `reasonCacheMax` entries; when full it is emptied and refills from the table.
+    private var reasonIDs: [String: Int64] = [:]
+    public static let reasonCacheMax = 4_096
 
     /// Opens and migrates the database at `path`.
     public convenience init(path: String, options: SQLiteDatabase.Options = .init()) throws(StoreError) {
@@ -17,20 +23,28 @@ public final class SQLiteSuppressionStore: SuppressionStore {
         try StoreSchema.migrate(database)
         // "AND suppressed = 0" is what makes an import unable to un-suppress or rewrite a reason.
         suppress = try database.prepare("""
-            UPDATE subscriptions SET suppressed = 1, suppression_reason = ?2, suppressed_at = ?3
+            UPDATE subscriptions SET suppressed = 1, suppression_reason_id = ?2, suppressed_at = ?3
             WHERE email = ?1 AND suppressed = 0
             """)
         exists = try database.prepare("SELECT 1 FROM subscriptions WHERE email = ?1")
-        lookup = try database.prepare(
-            "SELECT suppression_reason, suppressed_at FROM subscriptions WHERE email = ?1 AND suppressed = 1")
+        lookup = try database.prepare("""
+            SELECT r.reason, s.suppressed_at FROM subscriptions s
+            LEFT JOIN suppression_reasons r ON r.id = s.suppression_reason_id
+            WHERE s.email = ?1 AND s.suppressed = 1
+            """)
+        findReason = try database.prepare("SELECT id FROM suppression_reasons WHERE reason = ?1")
+        insertReason = try database.prepare("INSERT INTO suppression_reasons (reason) VALUES (?1)")
         upsertCheckpoint = try database.prepare("""
             INSERT INTO import_checkpoints (fingerprint, source_path, next_line, byte_offset,
-                batches_committed, lines_read, valid, malformed, blank, duplicates, newly_suppressed,
-                already_suppressed, not_subscribed, import_started_at, completed, updated_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                window_end_line, window_end_offset, applied_through, batches_committed, lines_read,
+                valid, malformed, blank, duplicates, newly_suppressed, already_suppressed,
+                not_subscribed, import_started_at, completed, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
             ON CONFLICT (fingerprint) DO UPDATE SET source_path = excluded.source_path,
                 next_line = excluded.next_line, byte_offset = excluded.byte_offset,
+                window_end_line = excluded.window_end_line, window_end_offset = excluded.window_end_offset,
+                applied_through = excluded.applied_through,
                 batches_committed = excluded.batches_committed, lines_read = excluded.lines_read,
                 valid = excluded.valid, malformed = excluded.malformed, blank = excluded.blank,
                 duplicates = excluded.duplicates, newly_suppressed = excluded.newly_suppressed,
@@ -48,19 +62,30 @@ public final class SQLiteSuppressionStore: SuppressionStore {
         defer { lookup.reset() }
         lookup.bind(1, email)
         guard try lookup.step() else { return nil }
-        return Suppression(email: email, reason: lookup.text(0) ?? "", suppressedAt: lookup.text(1) ?? "")
+        return Suppression(email: email, reason: lookup.text(0) ?? "", suppressedAt_s: lookup.int64(1))
     }
 
     public func apply(_ batch: SuppressionBatch,
                       checkpoint: (SuppressionTally) -> ImportCheckpoint) throws(StoreError) -> SuppressionTally {
-        try database.transaction(.immediate) { () throws(StoreError) -> SuppressionTally in
+        var newReasons: [String: Int64] = [:]
+        let tally = try database.transaction(.immediate) { () throws(StoreError) -> SuppressionTally in
             let tally = try batch.bytes.withUnsafeBufferPointer { (arena) throws(StoreError) -> SuppressionTally in
                 var tally = SuppressionTally()
+                var lastReason: (Range<Int>, Int64)? = nil
                 for entry in batch.entries {
+                    // Neighbouring lines usually share a reason; skip the String and the hash then.
+                    let reasonID: Int64
+                    if let (range, id) = lastReason, arena[range].elementsEqual(arena[entry.reason]) {
+                        reasonID = id
+                    } else {
+                        reasonID = try self.reasonID(String(decoding: arena[entry.reason], as: UTF8.self),
+                                                     adding: &newReasons)
+                        lastReason = (entry.reason, reasonID)
+                    }
                     let email = UnsafeBufferPointer(rebasing: arena[entry.email])
                     suppress.bind(1, utf8: email)
-                    suppress.bind(2, utf8: UnsafeBufferPointer(rebasing: arena[entry.reason]))
-                    suppress.bind(3, utf8: UnsafeBufferPointer(rebasing: arena[entry.suppressedAt]))
+                    suppress.bind(2, reasonID)
+                    suppress.bind(3, entry.suppressedAt_s)
                     defer { suppress.reset() }
                     try suppress.step()
                     if database.changes == 1 {
@@ -77,6 +102,26 @@ public final class SQLiteSuppressionStore: SuppressionStore {
             try write(checkpoint(tally))
             return tally
         }
+        if reasonIDs.count + newReasons.count > Self.reasonCacheMax { reasonIDs.removeAll() }
+        reasonIDs.merge(newReasons) { old, _ in old }
+        return tally
+    }
+
+    private func reasonID(_ reason: String, adding pending: inout [String: Int64]) throws(StoreError) -> Int64 {
+        if let id = reasonIDs[reason] ?? pending[reason] { return id }
+        findReason.bind(1, reason)
+        defer { findReason.reset() }
+        let id: Int64
+        if try findReason.step() {
+            id = findReason.int64(0)
+        } else {
+            insertReason.bind(1, reason)
+            defer { insertReason.reset() }
+            try insertReason.step()
+            id = database.lastInsertRowID
+        }
+        pending[reason] = id
+        return id
     }
 
     public func save(_ checkpoint: ImportCheckpoint) throws(StoreError) {
@@ -90,20 +135,25 @@ public final class SQLiteSuppressionStore: SuppressionStore {
         s.bind(2, c.sourcePath)
         s.bind(3, Int64(c.nextLine))
         s.bind(4, c.byteOffset)
-        s.bind(5, Int64(c.batchesCommitted))
+        if let w = c.window {
+            s.bind(5, Int64(w.endLine))
+            s.bind(6, w.endOffset)
+            s.bind(7, w.appliedThrough)
+        }
+        s.bind(8, Int64(c.batchesCommitted))
         let n = c.counters
         let counters = [n.linesRead, n.valid, n.malformed, n.blank, n.duplicates,
                         n.newlySuppressed, n.alreadySuppressed, n.notSubscribed]
-        for (i, value) in counters.enumerated() { s.bind(Int32(6 + i), Int64(value)) }
-        s.bind(14, c.importStartedAt)
-        s.bind(15, c.completed ? 1 : 0)
+        for (i, value) in counters.enumerated() { s.bind(Int32(9 + i), Int64(value)) }
+        s.bind(17, c.importStartedAt_s)
+        s.bind(18, c.completed ? 1 : 0)
         try s.step()
     }
 
     private static let checkpointColumns = """
-        fingerprint, source_path, next_line, byte_offset, batches_committed, lines_read, valid,
-        malformed, blank, duplicates, newly_suppressed, already_suppressed, not_subscribed,
-        import_started_at, completed
+        fingerprint, source_path, next_line, byte_offset, window_end_line, window_end_offset,
+        applied_through, batches_committed, lines_read, valid, malformed, blank, duplicates,
+        newly_suppressed, already_suppressed, not_subscribed, import_started_at, completed
         """
 
     public func checkpoint(fingerprint: String) throws(StoreError) -> ImportCheckpoint? {
@@ -124,17 +174,19 @@ public final class SQLiteSuppressionStore: SuppressionStore {
     private func readCheckpoint(_ s: SQLiteStatement) throws(StoreError) -> ImportCheckpoint? {
         guard try s.step() else { return nil }
         var n = ImportCounters()
-        n.linesRead = Int(s.int64(5))
-        n.valid = Int(s.int64(6))
-        n.malformed = Int(s.int64(7))
-        n.blank = Int(s.int64(8))
-        n.duplicates = Int(s.int64(9))
-        n.newlySuppressed = Int(s.int64(10))
-        n.alreadySuppressed = Int(s.int64(11))
-        n.notSubscribed = Int(s.int64(12))
+        n.linesRead = Int(s.int64(8))
+        n.valid = Int(s.int64(9))
+        n.malformed = Int(s.int64(10))
+        n.blank = Int(s.int64(11))
+        n.duplicates = Int(s.int64(12))
+        n.newlySuppressed = Int(s.int64(13))
+        n.alreadySuppressed = Int(s.int64(14))
+        n.notSubscribed = Int(s.int64(15))
+        let window = s.isNull(6) ? nil
+            : WindowProgress(endLine: Int(s.int64(4)), endOffset: s.int64(5), appliedThrough: s.text(6) ?? "")
         return ImportCheckpoint(fingerprint: s.text(0) ?? "", sourcePath: s.text(1) ?? "",
-                                nextLine: Int(s.int64(2)), byteOffset: s.int64(3),
-                                batchesCommitted: Int(s.int64(4)), counters: n,
-                                importStartedAt: s.text(13) ?? "", completed: s.int64(14) != 0)
+                                nextLine: Int(s.int64(2)), byteOffset: s.int64(3), window: window,
+                                batchesCommitted: Int(s.int64(7)), counters: n,
+                                importStartedAt_s: s.int64(16), completed: s.int64(17) != 0)
     }
 }

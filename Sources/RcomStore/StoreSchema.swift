@@ -20,18 +20,22 @@ public struct Migration: Sendable {
 public enum StoreSchema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "subscriptions", sql: """
-            CREATE TABLE subscriptions (
-                id                 INTEGER PRIMARY KEY,
-                -- normalised as AddressNormalizer does (trimmed, lower-cased); compare with '=' only
-                email              TEXT    NOT NULL,
-                subscribed_at      TEXT    NOT NULL,
-                suppressed         INTEGER NOT NULL DEFAULT 0 CHECK (suppressed IN (0, 1)),
-                -- 'hard bounce: 550 5.1.1 ...', 'soft bounce: ...': why we stopped sending
-                suppression_reason TEXT,
-                -- ISO 8601 UTC, when the provider saw the bounce (or when it was imported)
-                suppressed_at      TEXT
+            -- Distinct bounce reasons, stored once: a subscription row only grows by a few bytes
+            -- when it is suppressed, so a bulk update rewrites pages instead of splitting them.
+            CREATE TABLE suppression_reasons (
+                id     INTEGER PRIMARY KEY,
+                reason TEXT    NOT NULL UNIQUE  -- 'hard bounce: 550 5.1.1 ...', 'soft bounce: ...'
             );
-            CREATE UNIQUE INDEX subscriptions_email ON subscriptions(email);
+            -- Keyed by the normalised address (WITHOUT ROWID): a look-up is one B-tree descent,
+            -- and suppressing addresses in sorted order touches neighbouring pages.
+            CREATE TABLE subscriptions (
+                email                 TEXT    NOT NULL PRIMARY KEY,  -- as AddressNormalizer leaves it
+                id                    INTEGER NOT NULL UNIQUE,
+                subscribed_at         INTEGER NOT NULL,              -- Unix seconds, UTC
+                suppressed            INTEGER NOT NULL DEFAULT 0 CHECK (suppressed IN (0, 1)),
+                suppression_reason_id INTEGER REFERENCES suppression_reasons (id),
+                suppressed_at         INTEGER                        -- Unix seconds: the bounce, or the import
+            ) WITHOUT ROWID;
             """),
         Migration(version: 2, name: "import checkpoints", sql: """
             -- One row per input file, keyed by its content fingerprint; written in the same
@@ -39,8 +43,11 @@ public enum StoreSchema {
             CREATE TABLE import_checkpoints (
                 fingerprint        TEXT    PRIMARY KEY,
                 source_path        TEXT    NOT NULL,
-                next_line          INTEGER NOT NULL,
-                byte_offset        INTEGER NOT NULL,
+                next_line          INTEGER NOT NULL,  -- first line of the window not fully applied
+                byte_offset        INTEGER NOT NULL,  -- where that line starts
+                window_end_line    INTEGER,           -- mid-window: the window's end (exclusive)
+                window_end_offset  INTEGER,
+                applied_through    TEXT,              -- mid-window: last address applied, in sort order
                 batches_committed  INTEGER NOT NULL,
                 lines_read         INTEGER NOT NULL,
                 valid              INTEGER NOT NULL,
@@ -50,12 +57,12 @@ public enum StoreSchema {
                 newly_suppressed   INTEGER NOT NULL,
                 already_suppressed INTEGER NOT NULL,
                 not_subscribed     INTEGER NOT NULL,
-                import_started_at  TEXT    NOT NULL,
+                import_started_at  INTEGER NOT NULL,
                 completed          INTEGER NOT NULL DEFAULT 0,
                 updated_at         TEXT    NOT NULL
             );
             """),
-    ]
+    ] + notifyMigrations  // rcom send's tables (StoreSchema+Notify.swift), numbered after these
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 

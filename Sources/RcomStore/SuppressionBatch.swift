@@ -5,12 +5,13 @@ public struct SuppressionBatch: Sendable {
     public struct Entry: Sendable {
         public var email: Range<Int>
         public var reason: Range<Int>
-        public var suppressedAt: Range<Int>
+        /// Unix seconds.
+        public var suppressedAt_s: Int64
 
-        public init(email: Range<Int>, reason: Range<Int>, suppressedAt: Range<Int>) {
+        public init(email: Range<Int>, reason: Range<Int>, suppressedAt_s: Int64) {
             self.email = email
             self.reason = reason
-            self.suppressedAt = suppressedAt
+            self.suppressedAt_s = suppressedAt_s
         }
     }
 
@@ -18,6 +19,11 @@ public struct SuppressionBatch: Sendable {
     public var entries: [Entry] = []
 
     public init() {}
+
+    public init(bytes: [UInt8], entries: [Entry]) {
+        self.bytes = bytes
+        self.entries = entries
+    }
 
     /// Appends `text` to the arena and returns where it is.
     public mutating func store<C: Collection>(_ text: C) -> Range<Int> where C.Element == UInt8 {
@@ -27,9 +33,9 @@ public struct SuppressionBatch: Sendable {
     }
 
     /// Convenience for callers with strings (tests, other backends' callers).
-    public mutating func append(email: String, reason: String, suppressedAt: String) {
-        let e = store(email.utf8), r = store(reason.utf8), a = store(suppressedAt.utf8)
-        entries.append(Entry(email: e, reason: r, suppressedAt: a))
+    public mutating func append(email: String, reason: String, suppressedAt_s: Int64) {
+        let e = store(email.utf8), r = store(reason.utf8)
+        entries.append(Entry(email: e, reason: r, suppressedAt_s: suppressedAt_s))
     }
 
     public func string(_ range: Range<Int>) -> String {

@@ -2,12 +2,13 @@
 public struct Suppression: Sendable, Equatable {
     public var email: String
     public var reason: String
-    public var suppressedAt: String
+    /// Unix seconds.
+    public var suppressedAt_s: Int64
 
-    public init(email: String, reason: String, suppressedAt: String) {
+    public init(email: String, reason: String, suppressedAt_s: Int64) {
         self.email = email
         self.reason = reason
-        self.suppressedAt = suppressedAt
+        self.suppressedAt_s = suppressedAt_s
     }
 }
 

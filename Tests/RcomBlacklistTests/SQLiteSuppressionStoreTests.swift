@@ -1,0 +1,98 @@
+import XCTest
+import RcomStore
+
+final class SQLiteSuppressionStoreTests: XCTestCase {
+    func makeStore(_ dir: TestDirectory) throws -> SQLiteSuppressionStore {
+        let store = try SQLiteSuppressionStore(path: dir.path("s.sqlite"))
+        try store.database.execute("""
+            INSERT INTO subscriptions (email, id, subscribed_at) VALUES
+              ('a@x.io', 1, 0), ('b@x.io', 2, 0), ('c@x.io', 3, 0);
+            """)
+        return store
+    }
+
+    func checkpoint(_ line: Int) -> ImportCheckpoint {
+        ImportCheckpoint(fingerprint: "f", sourcePath: "/in", nextLine: line, byteOffset: Int64(line * 10),
+                         batchesCommitted: 1, counters: ImportCounters(), importStartedAt_s: 5, completed: false)
+    }
+
+    func testMigratesOnceAndRefusesANewerSchema() throws {
+        let dir = try TestDirectory()
+        let path = dir.path("s.sqlite")
+        _ = try SQLiteSuppressionStore(path: path)
+        let db = try SQLiteDatabase(path: path)
+        XCTAssertEqual(try db.userVersion(), StoreSchema.latestVersion)
+        _ = try SQLiteSuppressionStore(database: db)  // a second open changes nothing and does not fail
+        try db.execute("PRAGMA user_version = \(StoreSchema.latestVersion + 1)")
+        XCTAssertThrowsError(try SQLiteSuppressionStore(path: path)) { error in
+            XCTAssertTrue("\(error)".contains("newer than this rcom"), "\(error)")
+        }
+    }
+
+    func testOpeningSomethingThatIsNotADatabaseSaysSo() throws {
+        let dir = try TestDirectory()
+        let path = try dir.write("junk.sqlite", String(repeating: "not a database\n", count: 100))
+        XCTAssertThrowsError(try SQLiteSuppressionStore(path: path)) { error in
+            XCTAssertTrue("\(error)".contains("not a usable SQLite database"), "\(error)")
+        }
+    }
+
+    func testApplyCountsEachAddressOnceAndNeverUnsuppresses() throws {
+        let dir = try TestDirectory()
+        let store = try makeStore(dir)
+        var first = SuppressionBatch()
+        first.append(email: "a@x.io", reason: "hard bounce: 550 gone", suppressedAt_s: 100)
+        first.append(email: "zz@x.io", reason: "hard bounce", suppressedAt_s: 100)
+        let t1 = try store.apply(first) { _ in self.checkpoint(3) }
+        XCTAssertEqual([t1.newlySuppressed, t1.alreadySuppressed, t1.notSubscribed], [1, 0, 1])
+
+        var second = SuppressionBatch()
+        second.append(email: "a@x.io", reason: "soft bounce: 452 full", suppressedAt_s: 999)
+        second.append(email: "b@x.io", reason: "soft bounce: 452 full", suppressedAt_s: 200)
+        let t2 = try store.apply(second) { _ in self.checkpoint(5) }
+        XCTAssertEqual([t2.newlySuppressed, t2.alreadySuppressed, t2.notSubscribed], [1, 1, 0])
+
+        XCTAssertEqual(try store.suppression(email: "a@x.io"),
+                       Suppression(email: "a@x.io", reason: "hard bounce: 550 gone", suppressedAt_s: 100),
+                       "the first suppression keeps its reason and time")
+        XCTAssertTrue(try store.isSuppressed(email: "b@x.io"))
+        XCTAssertFalse(try store.isSuppressed(email: "c@x.io"))
+        XCTAssertFalse(try store.isSuppressed(email: "zz@x.io"), "unknown addresses are not inserted")
+        XCTAssertEqual(try store.checkpoint(fingerprint: "f")?.nextLine, 5)
+    }
+
+    func testTheCheckpointCarriesTheTallyOfItsOwnBatch() throws {
+        let dir = try TestDirectory()
+        let store = try makeStore(dir)
+        var batch = SuppressionBatch()
+        batch.append(email: "c@x.io", reason: "r", suppressedAt_s: 1)
+        _ = try store.apply(batch) { tally in
+            var c = self.checkpoint(9)
+            c.counters.newlySuppressed = tally.newlySuppressed
+            c.window = WindowProgress(endLine: 20, endOffset: 200, appliedThrough: "c@x.io")
+            return c
+        }
+        let saved = try XCTUnwrap(store.checkpoint(fingerprint: "f"))
+        XCTAssertEqual(saved.counters.newlySuppressed, 1)
+        XCTAssertEqual(saved.window, WindowProgress(endLine: 20, endOffset: 200, appliedThrough: "c@x.io"))
+        XCTAssertEqual(try store.latestCheckpoint(sourcePath: "/in")?.fingerprint, "f")
+    }
+
+    func testAWriterWaitingForTheLockGivesUpWithAnActionableMessage() throws {
+        let dir = try TestDirectory()
+        let store = try makeStore(dir)
+        var options = SQLiteDatabase.Options()
+        options.busyTimeout_ms = 50
+        let other = try SQLiteDatabase(path: dir.path("s.sqlite"), options: options)
+        try other.execute("BEGIN IMMEDIATE")
+        var batch = SuppressionBatch()
+        batch.append(email: "a@x.io", reason: "r", suppressedAt_s: 1)
+        var blocked = SQLiteSuppressionStore?.none
+        blocked = try SQLiteSuppressionStore(database: SQLiteDatabase(path: dir.path("s.sqlite"), options: options))
+        XCTAssertThrowsError(try blocked!.apply(batch) { _ in self.checkpoint(2) }) { error in
+            XCTAssertTrue("\(error)".contains("write lock"), "\(error)")
+        }
+        try other.execute("ROLLBACK")
+        XCTAssertFalse(try store.isSuppressed(email: "a@x.io"), "the failed batch left nothing behind")
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import RcomStore
+@testable import RcomBlacklist
+
+/// A scratch directory with sample data in it, removed when the test ends.
+final class TestDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("rcom-blacklist-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// Generates `subscriptions.sqlite`, `bounces.csv` and `bounces.txt` here.
+    @discardableResult
+    func makeSample(subscribers: Int = 3_000, bounces: Int = 2_000, seed: UInt64 = 7) throws -> SampleDataGenerator.Expectation {
+        var generator = SampleDataGenerator()
+        generator.subscribers = subscribers
+        generator.bounces = bounces
+        generator.seed = seed
+        return try generator.generate(databasePath: path("subscriptions.sqlite"),
+                                      csvPath: path("bounces.csv"), listPath: path("bounces.txt"))
+    }
+
+    /// A copy of the sample database under another name, so several runs start from one state.
+    func copyDatabase(to name: String) throws -> String {
+        let target = path(name)
+        try FileManager.default.copyItem(atPath: path("subscriptions.sqlite"), toPath: target)
+        return target
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        try Data(text.utf8).write(to: url.appendingPathComponent(name))
+        return path(name)
+    }
+}
+
+/// The end state that must be identical between runs: every subscription's suppression columns.
+enum StoreDump {
+    static func subscriptions(_ path: String) throws -> [String] {
+        let db = try SQLiteDatabase(path: path, options: {
+            var o = SQLiteDatabase.Options()
+            o.readOnly = true
+            return o
+        }())
+        let s = try db.prepare("""
+            SELECT s.email, s.id, s.suppressed, coalesce(r.reason, ''), coalesce(s.suppressed_at, -1)
+            FROM subscriptions s LEFT JOIN suppression_reasons r ON r.id = s.suppression_reason_id ORDER BY s.email
+            """)
+        var rows: [String] = []
+        while try s.step() {
+            rows.append("\(s.text(0) ?? "")|\(s.int64(1))|\(s.int64(2))|\(s.text(3) ?? "")|\(s.int64(4))")
+        }
+        return rows
+    }
+
+    static func suppressedCount(_ path: String) throws -> Int {
+        let db = try SQLiteDatabase(path: path)
+        return Int(try db.scalarInt("SELECT count(*) FROM subscriptions WHERE suppressed = 1") ?? -1)
+    }
+
+    /// Batches committed so far by the import of any file, or 0 before the first commit.
+    static func batchesCommitted(_ path: String) -> Int {
+        guard let db = try? SQLiteDatabase(path: path),
+              let n = try? db.scalarInt("SELECT max(batches_committed) FROM import_checkpoints") else { return 0 }
+        return Int(n)
+    }
+}
+
+/// Options that make small files exercise many windows and transactions.
+func smallOptions(_ mode: ImportOptions.Mode, batch: Int = 50, window: Int = 300) -> ImportOptions {
+    var options = ImportOptions(importStartedAt_s: 1_795_000_000)
+    options.mode = mode
+    options.batchLines = batch
+    options.windowLines = window
+    options.workers = 4
+    return options
+}
+
+func runImport(_ file: String, db: String, _ options: ImportOptions,
+               interrupt: InterruptFlag? = nil, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
+    let store = try SQLiteSuppressionStore(path: db)
+    return try SuppressionImporter(store: store, options: options, interrupt: interrupt, progress: progress)
+        .run(path: file, displayDatabase: db)
+}
