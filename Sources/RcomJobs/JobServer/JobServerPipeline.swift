@@ -106,9 +106,9 @@ public struct JobServerPipeline: EventPipeline {
 
     private mutating func parse(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
-        parsing: while var c = connections[id] {
-            let event = c.decoder.next()
-            connections[id] = c
+        // Mutate in place: copying the connection out would copy its receive buffer per request.
+        parsing: while connections[id] != nil {
+            let event = connections[id]!.decoder.next()
             switch event {
             case .message(let r):
                 stats.requests += 1
@@ -129,7 +129,8 @@ public struct JobServerPipeline: EventPipeline {
     /// Serves queued requests of one connection until one has to wait.
     private mutating func pump(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
-        while let c = connections[id], !c.busy, let head = c.queue.first {
+        // No local copy of the connection: holding one while its queue is edited would copy the queue.
+        while connections[id]?.busy == false, let head = connections[id]?.queue.first {
             guard case .request(let request) = head else {
                 // A parse error: answer it and close; the byte stream cannot be resynchronised.
                 guard case .malformed(let e) = head else { break }

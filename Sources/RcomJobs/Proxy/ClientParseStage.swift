@@ -30,7 +30,10 @@ struct ClientParseStage {
             let event = connections[id]!.decoder.next()
             switch event {
             case .message(let request):
-                messages.append(classify(request, ref: nextRef(id)))
+                // Take the ref first: `classify(…, ref: nextRef(id))` would hold a copy of self
+                // across the mutation and copy the whole connection table per request.
+                let ref = nextRef(id)
+                messages.append(classify(request, ref: ref))
             case .expectContinue:
                 effects.append(.write(id, HTTPSerializer.continueResponse))
             case .needData:

@@ -27,14 +27,12 @@ struct UpstreamStage {
     func owns(_ id: ConnectionID) -> Bool { laneOf[id] != nil }
 
     mutating func dispatch(_ job: UpstreamJob, now_ns: Instant_ns) -> (effects: [ReactorEffect], outcomes: [UpstreamOutcome]) {
-        var lane = lanes[job.account] ?? Lane()
-        guard lane.queued < config.upstreamQueueMax else {
+        guard (lanes[job.account]?.queued ?? 0) < config.upstreamQueueMax else {
             let busy = HTTPResponse.error(503, "too many requests queued for account \(job.account.prefix(60)); retry later")
             return ([], [.rejected(job.purpose, busy)])
         }
-        lane.queue.append(job)
-        lane.lastUsed_ns = now_ns
-        lanes[job.account] = lane
+        lanes[job.account, default: Lane()].queue.append(job)
+        lanes[job.account]!.lastUsed_ns = now_ns
         return (pump(job.account), [])
     }
 
@@ -89,7 +87,8 @@ struct UpstreamStage {
 
     /// Sends as much of the account's queue as the pipeline depth allows, connecting if needed.
     private mutating func pump(_ account: String) -> [ReactorEffect] {
-        guard var lane = lanes[account] else { return [] }
+        // Taken out of the table while edited, so its arrays are uniquely referenced (no copy).
+        guard var lane = lanes.removeValue(forKey: account) else { return [] }
         var effects: [ReactorEffect] = []
         if lane.connection == nil || lane.connection?.canSend == false {
             guard lane.queued > 0, lane.connection == nil else {
