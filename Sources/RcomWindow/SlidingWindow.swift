@@ -36,14 +36,6 @@ struct SlidingWindow {
         count += 1
     }
 
-    /// The window's values, oldest first.
-    var values: [Int128] {
-        var out: [Int128] = []
-        out.reserveCapacity(k)
-        copyValues(into: &out)
-        return out
-    }
-
     /// Copies the window oldest first into `destination` (capacity ≥ k) without allocating.
     func copyValues(into destination: inout [Int128]) {
         destination.removeAll(keepingCapacity: true)
@@ -59,10 +51,8 @@ struct SlidingWindow {
 /// Owns a ring's memory so that its lifetime follows the windows that point into it.
 final class RingStorage {
     let base: UnsafeMutablePointer<Int128>
-    let count: Int
 
     init(count: Int) {
-        self.count = count
         base = .allocate(capacity: count)
         base.initialize(repeating: 0, count: count)
     }
