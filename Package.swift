@@ -31,11 +31,13 @@ let package = Package(
         // bulk suppression store (SQLite behind a protocol) and rcom blacklist
         .target(name: "RcomStore", dependencies: ["CSQLite"], swiftSettings: strict),
         .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI"], swiftSettings: strict),
+        // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
+        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore", "RcomJobs"], swiftSettings: strict),
         // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)
 
         .executableTarget(
             name: "rcom",
-            dependencies: ["RcomCLI", "RcomCore", "RcomReactor", "RcomJobs", "RcomWindow", "RcomBlacklist"],
+            dependencies: ["RcomCLI", "RcomCore", "RcomReactor", "RcomJobs", "RcomWindow", "RcomBlacklist", "RcomNotify"],
             swiftSettings: strict),
 
         .testTarget(name: "RcomCLITests", dependencies: ["RcomCLI"], swiftSettings: strict),
@@ -46,6 +48,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RcomWindowTests", dependencies: ["RcomWindow"], swiftSettings: strict),
         .testTarget(name: "RcomBlacklistTests", dependencies: ["RcomBlacklist", "RcomStore"], swiftSettings: strict),
+        .testTarget(name: "RcomNotifyTests", dependencies: ["RcomNotify", "RcomCore", "RcomReactor", "RcomStore"], swiftSettings: strict),
         // @@FEATURE-TESTS@@ (helpers add test targets above this line)
     ]
 )

@@ -1,6 +1,7 @@
 import RcomBlacklist
 import RcomCLI
 import RcomJobs
+import RcomNotify
 import RcomWindow
 
 /// Every subcommand, in the order `rcom --help` lists them.
@@ -14,5 +15,6 @@ let allCommands: [CommandEntry] = [
     CommandEntry(ReplayCommand.self),
     CommandEntry(BlacklistCommand.self),
     CommandEntry(BlacklistGenerateCommand.self),
+    CommandEntry(SendCommand.self),
     // @@COMMANDS@@ (one line per command)
 ]

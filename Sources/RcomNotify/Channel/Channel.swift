@@ -1,0 +1,99 @@
+import RcomCore
+import RcomJobs
+
+/// One delivery channel (email, SMS, Slack, ...): an adapter between a `Notification` and one
+/// provider's wire format. Adapters are pure: they build requests and read answers; the
+/// delivery stage owns the connections, the clock and the retries.
+///
+/// Adding a channel is one file conforming to this protocol plus one line in
+/// `ChannelRegistry.standard` (see design/adding-a-channel.md).
+public protocol Channel: Sendable {
+    /// What `-c` accepts, e.g. "sms".
+    static var name: String { get }
+    /// The accepted target forms, shown when a target is refused (exit 2).
+    static var targetForm: String { get }
+    /// The environment variable naming the provider endpoint. Unset: the channel runs against
+    /// the in-process providers simulator.
+    static var endpointKey: String { get }
+
+    init(settings: ChannelSettings)
+
+    /// Validates and normalises a target (`505-9045845` → `+15059045845`).
+    func normalise(target: String) -> Result<String, TargetError>
+
+    /// The provider request that delivers `notification` (its target already normalised).
+    func request(for notification: Notification) -> ProviderRequest
+
+    /// What the provider's answer means.
+    func result(of answer: ProviderAnswer) -> DeliveryResult
+}
+
+/// A notification ready for delivery: validated, checked against the suppression list,
+/// identified and carrying its tracking link.
+public struct Notification: Sendable, Equatable {
+    public let id: String
+    public let channel: String
+    public let target: String
+    public let message: String
+    public let trackingURL: String
+    /// Wall-clock creation time (ms since the epoch), given by the service; adapters that need
+    /// a date (the email `Date:` header) read it here rather than from a clock.
+    public let createdAt_ms: Int64
+
+    public init(id: String, channel: String, target: String, message: String, trackingURL: String, createdAt_ms: Int64) {
+        self.id = id
+        self.channel = channel
+        self.target = target
+        self.message = message
+        self.trackingURL = trackingURL
+        self.createdAt_ms = createdAt_ms
+    }
+
+    /// The text a person reads: the message, then the tracking link on its own line.
+    public var text: String { trackingURL.isEmpty ? message : "\(message)\n\(trackingURL)" }
+}
+
+/// What one delivery attempt came to.
+public enum DeliveryResult: Equatable, Sendable {
+    /// The provider accepted the message; `providerID` is its message id (or its "ok").
+    case delivered(providerID: String)
+    /// Worth retrying (5xx, 429, 4xx SMTP reply, timeout, broken connection).
+    /// `retryAfter_ms` is the provider's own wish (HTTP `Retry-After`), if it said one.
+    case transient(String, retryAfter_ms: Int64?)
+    /// Retrying cannot help (4xx HTTP, 5xx SMTP reply).
+    case permanent(String)
+
+    public var detail: String {
+        switch self {
+        case .delivered(let id): return id
+        case .transient(let why, _), .permanent(let why): return why
+        }
+    }
+
+    public var kind: String {
+        switch self {
+        case .delivered: return "delivered"
+        case .transient: return "transient"
+        case .permanent: return "permanent"
+        }
+    }
+}
+
+/// A request on one of the two transports the delivery stage speaks.
+public enum ProviderRequest: Equatable, Sendable {
+    case http(HTTPURL, HTTPRequest)
+    case smtp(SMTPEndpoint, SMTPEnvelope)
+}
+
+/// A provider's final answer to one request.
+public enum ProviderAnswer: Equatable, Sendable {
+    case http(HTTPResponse)
+    case smtp(SMTPReply)
+}
+
+/// A target the channel cannot deliver to; `message` says what form is expected.
+public struct TargetError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

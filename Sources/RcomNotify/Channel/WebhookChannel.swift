@@ -1,0 +1,45 @@
+import Foundation
+import RcomCore
+import RcomJobs
+
+/// A generic webhook: `POST` of a JSON object (id, message, link) to the target URL. Any 2xx
+/// is delivery; the answer's JSON `id`, if present, is the provider's id.
+/// This file plus one line in `ChannelRegistry.standard` is the whole channel.
+public struct WebhookChannel: Channel {
+    public static let name = "webhook"
+    public static let targetForm = "an http:// URL such as http://127.0.0.1:9200/webhook/ops"
+    public static let endpointKey = "RCOM_WEBHOOK_URL"
+
+    /// With a base URL configured, a target may be a bare name appended to it.
+    let base: HTTPURL
+
+    public init(settings: ChannelSettings) {
+        base = settings.value(Self.endpointKey).flatMap { HTTPURL($0) } ?? settings.simulatorHTTP.with(target: "/webhook")
+    }
+
+    public func normalise(target: String) -> Result<String, TargetError> {
+        let t = target.trimmingCharacters(in: .whitespaces)
+        if let url = HTTPURL(t), url.scheme == "http" { return .success(url.description) }
+        if !t.isEmpty, t.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) {
+            return .success(base.with(target: base.target.trimmingSuffix("/") + "/" + t).description)
+        }
+        return .failure(TargetError("\(Self.name) target '\(target)': expected \(Self.targetForm) or a name under \(base)"))
+    }
+
+    public func request(for n: Notification) -> ProviderRequest {
+        let url = HTTPURL(n.target) ?? base
+        var h = HTTPHeaders()
+        h.add("Host", url.hostHeader)
+        h.add("Content-Type", "application/json")
+        let body = JSONText.object([("id", JSONText.quote(n.id)), ("message", JSONText.quote(n.message)),
+                                    ("link", JSONText.quote(n.trackingURL))])
+        return .http(url, HTTPRequest(method: "POST", target: url.target, headers: h, body: Array(body.utf8)))
+    }
+
+    public func result(of answer: ProviderAnswer) -> DeliveryResult {
+        guard case .http(let r) = answer else { return .permanent("not an HTTP answer") }
+        let json = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any]
+        let id = json?["id"] as? String ?? "\(r.status)"
+        return HTTPAnswer.classify(r, delivered: id, problem: HTTPAnswer.text(r.body))
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import RcomCLI
+import RcomCore
+import RcomReactor
+
+/// `rcom send`: one notification (or a CSV batch) through its channel's adapter.
+public enum SendCommand: Command {
+    public static let exitSuppressed: Int32 = 3
+
+    public static let spec = CommandSpec(
+        name: "send",
+        summary: "Send a notification by email, SMS, Slack or webhook (simulated providers unless configured)",
+        usage: "send -t TARGET -m MESSAGE -c email|sms|slack|webhook [--dry-run] [--json]\n       rcom send --batch FILE [-c random]",
+        options: [
+            OptionSpec("target", short: "t", value: "TARGET",
+                       help: "Recipient: address, phone number, WORKSPACE/CHANNEL or URL (note: Apprise and ntfy use -t for a title; here it is the target, as in the seed)",
+                       env: "RCOM_TARGET"),
+            OptionSpec("message", short: "m", value: "TEXT", help: "The message", env: "RCOM_MESSAGE"),
+            OptionSpec("channel", short: "c", value: "NAME",
+                       help: "Channel: \(ChannelRegistry.standard.map(\.name).joined(separator: ", ")) (random: with --batch only)",
+                       env: "RCOM_CHANNEL"),
+            OptionSpec("batch", value: "FILE", help: "Send every line of a CSV file channel,target,message", env: "RCOM_BATCH"),
+            OptionSpec("db", value: "PATH", help: "Database shared with rcom blacklist", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
+            OptionSpec("dry-run", help: "Show what would be sent (secrets masked); send and record nothing", env: "RCOM_DRY_RUN"),
+            OptionSpec("json", help: "Print the result as one JSON object", env: "RCOM_JSON"),
+            OptionSpec("verbose", short: "v", help: "Show each attempt and the wire requests", env: "RCOM_VERBOSE"),
+            OptionSpec("public-url", value: "URL", help: "Base of tracking links (where rcom track is reachable)",
+                       default: SendSetup.defaultPublicURL, env: "RCOM_PUBLIC_URL"),
+            OptionSpec("country-code", value: "+CC", help: "Country code for national phone numbers", default: "+1",
+                       env: "RCOM_SMS_COUNTRY_CODE"),
+            OptionSpec("attempts", value: "N", help: "Attempts per notification", default: "4", env: "RCOM_ATTEMPTS"),
+            OptionSpec("timeout", value: "DURATION", help: "Per attempt", default: "10s", env: "RCOM_TIMEOUT"),
+            OptionSpec("backoff", value: "DURATION", help: "First retry delay (doubles, with jitter)", default: "250ms", env: "RCOM_BACKOFF"),
+            OptionSpec("concurrency", value: "N", help: "Connections at once", default: "64", env: "RCOM_CONCURRENCY"),
+            OptionSpec("seed", value: "N", help: "Seed ids, jitter and random assignment (reproducible runs)", env: "RCOM_SEED"),
+            OptionSpec("sim-faults", value: "SPEC", help: "Faults for the in-process simulator (see rcom providers --help)",
+                       env: "RCOM_SIM_FAULTS"),
+        ],
+        discussion: """
+        Exit codes: 0 delivered, 1 delivery failed after retries (or a store error), 2 usage error or
+        invalid target, 3 suppressed (on the rcom blacklist list; nothing is sent). With --batch:
+        1 if any failed, else 2 if any line was invalid, else 0.
+
+        Providers come from the environment: RCOM_SMTP_URL (smtp://host:port), RCOM_SMS_URL,
+        RCOM_SMS_ACCOUNT_SID, RCOM_SMS_AUTH_TOKEN, RCOM_SMS_FROM, RCOM_SLACK_WEBHOOK_URL (may
+        contain {target}), RCOM_WEBHOOK_URL, RCOM_MAIL_FROM. A channel with no endpoint is sent
+        to an in-process provider simulator, and the request it received is shown on stderr.
+
+        Examples:
+          rcom send -t someone@example.com -m "your account was just approved!" -c email
+          rcom send -t 505-9045845 -m "someone is waiting for you in the lobby" -c sms
+          rcom send -t c3245/databases -m "your database is over 80%" -c slack
+          rcom send --batch people.csv -c random
+        """)
+
+    public static func run(_ args: ParsedArguments) -> Int32 {
+        run(args, environment: ProcessInfo.processInfo.environment)
+    }
+
+    public static func run(_ args: ParsedArguments, environment: [String: String]) -> Int32 {
+        let setup: SendSetup
+        do { setup = try SendSetup(args, environment: environment) } catch {
+            Terminal.error(error.message)
+            return ExitCode.usage
+        }
+        if let batch = args.string("batch") {
+            guard args.string("target") == nil, args.string("message") == nil else {
+                Terminal.error("--batch takes targets and messages from the file; drop -t and -m")
+                return ExitCode.usage
+            }
+            return SendBatch.run(args, setup: setup, path: batch)
+        }
+        return SendOne.run(args, setup: setup)
+    }
+}

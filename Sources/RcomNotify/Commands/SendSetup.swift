@@ -1,0 +1,90 @@
+import Foundation
+import RcomCLI
+import RcomCore
+import RcomJobs
+import RcomReactor
+import RcomStore
+
+/// What `rcom send` builds from its arguments and environment before delivering: settings,
+/// store, entropy, and (for channels with no endpoint configured) the in-process simulator.
+struct SendSetup {
+    static let defaultDatabase = ".rcom-data/subscriptions.sqlite"
+    static let defaultPublicURL = "http://127.0.0.1:8081"
+
+    var values: [String: String]
+    var policy = DeliveryPolicy()
+    var publicURL: String
+    var dryRun: Bool
+    var seed: UInt64?
+    var simulatorFaults = ProviderFaults()
+
+    init(_ args: ParsedArguments, environment: [String: String]) throws(UsageError) {
+        values = environment.filter { $0.key.hasPrefix("RCOM_") }
+        if let cc = args.string("country-code") { values["RCOM_SMS_COUNTRY_CODE"] = cc }
+        publicURL = args.string("public-url") ?? Self.defaultPublicURL
+        guard HTTPURL(publicURL) != nil else { throw UsageError("--public-url expects an http:// URL, got '\(publicURL)'") }
+        dryRun = args.flag("dry-run")
+        policy.attemptsMax = try args.int("attempts", range: 1...20) ?? 4
+        policy.attemptTimeout_ms = max(1, try args.duration_ms("timeout") ?? 10_000)
+        policy.backoffBase_ms = max(1, try args.duration_ms("backoff", bareUnit: .milliseconds) ?? 250)
+        policy.connectionsMax = try args.int("concurrency", range: 1...4096) ?? 64
+        seed = try args.int("seed", range: 0...Int.max).map { UInt64($0) }
+        switch ProviderFaults.parse(args.string("sim-faults") ?? "", channels: ProvidersPipeline.channels) {
+        case .failure(let e): throw UsageError("--sim-faults: \(e.message)")
+        case .success(let f): simulatorFaults = f
+        }
+        for entry in ChannelRegistry.standard {
+            if let v = values[entry.endpointKey], !v.isEmpty, entry.name != WebhookChannel.name {
+                let ok = entry.name == EmailChannel.name ? SMTPEndpoint(url: v) != nil : HTTPURL(v.replacingOccurrences(of: "{target}", with: "x")) != nil
+                guard ok else { throw UsageError("\(entry.endpointKey)=\(v) is not a valid \(entry.name == EmailChannel.name ? "smtp://host:port" : "http:// URL")") }
+                if v.lowercased().hasPrefix("https://") {
+                    throw UsageError("\(entry.endpointKey): https endpoints are not supported yet (no TLS in the reactor); use an http relay, see design/notify.md")
+                }
+            }
+        }
+    }
+
+    /// Channels with no endpoint configured use the simulator.
+    func needsSimulator(_ channels: [String]) -> Bool {
+        channels.contains { name in
+            guard let e = ChannelRegistry.standard.first(where: { $0.name == name }) else { return false }
+            return (values[e.endpointKey] ?? "").isEmpty
+        }
+    }
+
+    func entropy(_ stream: UInt64) -> EntropySource {
+        guard let seed else { return SystemEntropy() }
+        return SeededEntropy(seed: seed &+ stream &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    static func openStore(_ path: String) -> Result<SQLiteNotificationStore, TargetError> {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        do { return .success(try SQLiteNotificationStore(path: path)) } catch { return .failure(TargetError(error.description)) }
+    }
+
+    /// Starts the in-process simulator: HTTP and SMTP on kernel-chosen loopback ports.
+    func startSimulator() -> Result<(BackgroundReactor<ProvidersPipeline>, ChannelSettings), TargetError> {
+        var config = ProvidersConfig()
+        config.faults = simulatorFaults
+        config.seed = seed ?? SystemEntropy().next64()
+        do {
+            let sim = try BackgroundReactor(ProvidersPipeline(config: config), ports: [0, 0])
+            let settings = ChannelSettings(values: values, simulatorHTTP: HTTPURL(host: "127.0.0.1", port: sim.ports[0]),
+                                           simulatorSMTP: SMTPEndpoint(host: "127.0.0.1", port: sim.ports[1]))
+            return .success((sim, settings))
+        } catch {
+            return .failure(TargetError("cannot start the provider simulator: \(error.message)"))
+        }
+    }
+
+    /// Runs the send pipeline on a reactor on this thread until it stops.
+    func deliver(feed: NotificationFeed, sink: DeliverySink, signals: Bool) -> SendPipeline {
+        let stage = DeliveryStage(policy: policy, entropy: entropy(2))
+        let reactor = Reactor(pipeline: SendPipeline(stage: stage, feed: feed, sink: sink))
+        if signals { reactor.handleTerminationSignals() }
+        reactor.wakeup.post(.wakeup(tag: SendPipeline.startTag, payload: []))
+        _ = reactor.run()
+        return reactor.pipeline
+    }
+}

@@ -1,0 +1,25 @@
+/// One attempt, as the store records it.
+public struct AttemptRecord: Sendable, Equatable {
+    public let notificationID: String
+    public let channel: String
+    /// 1-based.
+    public let attempt: Int
+    public let result: DeliveryResult
+    public let started_ns: UInt64
+    public let duration_ns: UInt64
+}
+
+/// How a notification ended.
+public struct DeliveryOutcome: Sendable, Equatable {
+    public let notification: Notification
+    public let delivered: Bool
+    /// The last attempt's result: the provider's message id, or why it failed.
+    public let result: DeliveryResult
+    public let attempts: Int
+}
+
+/// What the delivery stage tells its owner.
+public enum DeliveryReport: Sendable, Equatable {
+    case attempt(AttemptRecord)
+    case finished(DeliveryOutcome)
+}

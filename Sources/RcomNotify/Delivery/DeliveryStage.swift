@@ -1,0 +1,227 @@
+import RcomCore
+import RcomJobs
+
+/// Delivers notifications over the reactor's connections: one connection per attempt, HTTP or
+/// SMTP as the channel's request says, a timeout per attempt, retries of transient failures
+/// with exponential backoff and jitter (or the provider's `Retry-After`), a final outcome each.
+///
+/// Sans-IO: events and time in, effects and reports out. Jitter comes from the injected
+/// entropy source, so a seeded source gives the same schedule every run.
+public struct DeliveryStage {
+    public let policy: DeliveryPolicy
+    private let entropy: EntropySource
+    /// Outbound connection and timer numbers start here, so an owner can allocate others apart.
+    private var nextConnection: UInt64
+    private var nextTimer: UInt64
+
+    private struct Job {
+        let notification: Notification
+        let channel: any Channel
+        let request: ProviderRequest
+        var attempts = 0
+    }
+
+    private enum Transport {
+        case http(HTTPClientConnection<Int>)
+        case smtp(SMTPClientSession)
+    }
+
+    private struct Exchange {
+        let jobID: String
+        let started_ns: Instant_ns
+        let timer: TimerID
+        var transport: Transport
+        /// The attempt's result is known; the connection is only waiting to close.
+        var settled = false
+    }
+
+    private enum TimerPurpose {
+        case attemptTimeout(ConnectionID)
+        case retry(String)
+    }
+
+    private var jobs: [String: Job] = [:]
+    private var ready: [String] = []
+    private var readyHead = 0
+    private var exchanges: [ConnectionID: Exchange] = [:]
+    private var timers: [TimerID: TimerPurpose] = [:]
+
+    public init(policy: DeliveryPolicy, entropy: EntropySource, idBase: UInt64 = 0) {
+        self.policy = policy
+        self.entropy = entropy
+        self.nextConnection = idBase
+        self.nextTimer = idBase
+    }
+
+    /// Notifications held (waiting, in flight or between retries).
+    public var heldCount: Int { jobs.count }
+    public var isIdle: Bool { jobs.isEmpty && exchanges.isEmpty }
+    public var hasRoom: Bool { jobs.count < policy.notificationsMax }
+
+    /// Takes a notification; returns nil (and does nothing) at `notificationsMax`.
+    public mutating func submit(_ notification: Notification, channel: any Channel, now_ns: Instant_ns) -> [ReactorEffect]? {
+        guard hasRoom else { return nil }
+        precondition(jobs[notification.id] == nil, "notification \(notification.id) submitted twice")
+        jobs[notification.id] = Job(notification: notification, channel: channel, request: channel.request(for: notification))
+        ready.append(notification.id)
+        return startReady(now_ns: now_ns)
+    }
+
+    /// Returns nil for events that are not about this stage's connections or timers.
+    public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> (effects: [ReactorEffect], reports: [DeliveryReport])? {
+        switch event {
+        case .connected(let id):
+            guard let x = exchanges[id] else { return nil }
+            guard case .http(var c) = x.transport else { return ([], []) }
+            let writes = c.connected()
+            exchanges[id]!.transport = .http(c)
+            return (writes, [])
+        case .received(let id, let bytes):
+            guard exchanges[id] != nil else { return nil }
+            return receive(id, bytes, now_ns: now_ns)
+        case .readClosed(let id):
+            guard exchanges[id] != nil else { return nil }
+            return receive(id, nil, now_ns: now_ns)
+        case .closed(let id, let reason), .connectFailed(let id, let reason):
+            guard let x = exchanges.removeValue(forKey: id) else { return nil }
+            var effects: [ReactorEffect] = []
+            var reports: [DeliveryReport] = []
+            if !x.settled {
+                timers[x.timer] = nil
+                effects.append(.cancelTimer(x.timer))
+                (effects, reports) = settle(x, .transient("connection: \(reason)", retryAfter_ms: nil), now_ns: now_ns, effects: effects)
+            }
+            return (effects + startReady(now_ns: now_ns), reports)
+        case .timer(let t):
+            guard let purpose = timers.removeValue(forKey: t) else { return nil }
+            switch purpose {
+            case .attemptTimeout(let id):
+                guard var x = exchanges[id], !x.settled else { return ([], []) }
+                x.settled = true
+                exchanges[id] = x
+                let why = DeliveryResult.transient("no answer within \(policy.attemptTimeout_ms) ms", retryAfter_ms: nil)
+                return settle(x, why, now_ns: now_ns, effects: [.reset(id)])
+            case .retry(let jobID):
+                ready.append(jobID)
+                return (startReady(now_ns: now_ns), [])
+            }
+        default:
+            return nil
+        }
+    }
+
+    // MARK: - Attempts
+
+    private mutating func startReady(now_ns: Instant_ns) -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        while readyHead < ready.count, exchanges.count < policy.connectionsMax {
+            let jobID = ready[readyHead]
+            readyHead += 1
+            effects += start(jobID, now_ns: now_ns)
+        }
+        // Compact the FIFO once its consumed prefix dominates, so it does not grow for ever.
+        if readyHead > 1024 && readyHead * 2 > ready.count {
+            ready.removeFirst(readyHead)
+            readyHead = 0
+        }
+        return effects
+    }
+
+    private mutating func start(_ jobID: String, now_ns: Instant_ns) -> [ReactorEffect] {
+        guard let job = jobs[jobID] else { return [] }
+        jobs[jobID]!.attempts += 1
+        nextConnection += 1
+        nextTimer += 1
+        let id = ConnectionID.outbound(nextConnection)
+        let timer = TimerID(raw: nextTimer)
+        timers[timer] = .attemptTimeout(id)
+        var effects: [ReactorEffect] = [.setTimer(timer, deadline_ns: now_ns + UInt64(policy.attemptTimeout_ms) * 1_000_000)]
+        switch job.request {
+        case .http(let url, var request):
+            // One request per connection: the provider closes after answering.
+            request.headers.set("Connection", "close")
+            var c = HTTPClientConnection<Int>(id: id, url: url)
+            effects.append(c.connectEffect)
+            effects += c.send(request, tag: 0)
+            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .http(c))
+        case .smtp(let endpoint, let envelope):
+            effects.append(.connect(id, host: endpoint.host, port: endpoint.port))
+            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .smtp(SMTPClientSession(envelope: envelope)))
+        }
+        return effects
+    }
+
+    private mutating func receive(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> (effects: [ReactorEffect], reports: [DeliveryReport]) {
+        guard var x = exchanges[id] else { return ([], []) }
+        guard !x.settled else { return bytes == nil ? ([.close(id)], []) : ([], []) }
+        let channel = jobs[x.jobID]!.channel
+        var effects: [ReactorEffect] = []
+        var result: DeliveryResult?
+        switch x.transport {
+        case .http(var c):
+            for outcome in c.receive(bytes) {
+                switch outcome {
+                case .response(_, let r): result = channel.result(of: .http(r))
+                case .failed(_, let reason): result = .transient(reason, retryAfter_ms: nil)
+                }
+            }
+            x.transport = .http(c)
+        case .smtp(var s):
+            if let bytes {
+                for step in s.receive(bytes) {
+                    switch step {
+                    case .write(let out): effects.append(.write(id, out))
+                    case .done(.accepted(let reply)), .done(.refused(let reply, _)): result = channel.result(of: .smtp(reply))
+                    case .done(.protocolError(let why)): result = .transient("SMTP: \(why)", retryAfter_ms: nil)
+                    }
+                }
+            } else {
+                result = .transient("the relay closed the connection during \(s.phase)", retryAfter_ms: nil)
+            }
+            x.transport = .smtp(s)
+        }
+        guard let result else {
+            exchanges[id] = x
+            return (effects, [])
+        }
+        x.settled = true
+        exchanges[id] = x
+        timers[x.timer] = nil
+        effects += [.cancelTimer(x.timer), .close(id)]
+        return settle(x, result, now_ns: now_ns, effects: effects)
+    }
+
+    /// Records the attempt; finishes the notification or schedules its next attempt.
+    private mutating func settle(_ x: Exchange, _ result: DeliveryResult, now_ns: Instant_ns,
+                                 effects: [ReactorEffect]) -> (effects: [ReactorEffect], reports: [DeliveryReport]) {
+        guard let job = jobs[x.jobID] else { return (effects, []) }
+        var effects = effects
+        var reports: [DeliveryReport] = [.attempt(AttemptRecord(
+            notificationID: job.notification.id, channel: job.notification.channel, attempt: job.attempts,
+            result: result, started_ns: x.started_ns, duration_ns: now_ns - x.started_ns))]
+        var final: DeliveryResult? = result
+        if case .transient(let why, let retryAfter_ms) = result, job.attempts < policy.attemptsMax {
+            if let wish = retryAfter_ms, wish > policy.retryAfterMax_ms {
+                final = .transient("\(why); Retry-After \(wish / 1000) s is over the \(policy.retryAfterMax_ms / 1000) s limit",
+                                   retryAfter_ms: wish)
+            } else {
+                let delay_ms = retryAfter_ms ?? policy.backoff_ms(afterAttempt: job.attempts, unit: unit())
+                nextTimer += 1
+                let timer = TimerID(raw: nextTimer)
+                timers[timer] = .retry(x.jobID)
+                effects.append(.setTimer(timer, deadline_ns: now_ns + UInt64(delay_ms) * 1_000_000))
+                final = nil
+            }
+        }
+        if let final {
+            jobs[x.jobID] = nil
+            var delivered = false
+            if case .delivered = final { delivered = true }
+            reports.append(.finished(DeliveryOutcome(notification: job.notification, delivered: delivered,
+                                                     result: final, attempts: job.attempts)))
+        }
+        return (effects + startReady(now_ns: now_ns), reports)
+    }
+
+    private func unit() -> Double { Double(entropy.next64() >> 11) / Double(UInt64(1) << 53) }
+}

@@ -1,0 +1,40 @@
+/// One CSV record on one line (RFC 4180 quoting: `"a ""quoted"", text"`). Quoted newlines are
+/// not supported: a batch file has one notification per line.
+public enum CSVLine {
+    public static func fields(_ line: Substring) -> [String]? {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var wasQuoted = false
+        var chars = line.makeIterator()
+        var pending: Character? = nil
+        while let c = pending ?? chars.next() {
+            pending = nil
+            if quoted {
+                if c == "\"" {
+                    let next = chars.next()
+                    if next == "\"" { current.append("\"") } else {
+                        quoted = false
+                        pending = next
+                    }
+                } else {
+                    current.append(c)
+                }
+            } else if c == "," {
+                fields.append(current)
+                current = ""
+                wasQuoted = false
+            } else if c == "\"" && current.isEmpty && !wasQuoted {
+                quoted = true
+                wasQuoted = true
+            } else if c == "\r" || c == "\r\n" {
+                continue
+            } else {
+                current.append(c)
+            }
+        }
+        if quoted { return nil }
+        fields.append(current)
+        return fields
+    }
+}

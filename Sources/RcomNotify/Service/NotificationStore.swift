@@ -1,0 +1,51 @@
+import RcomStore
+
+/// How a recipient's channel was chosen. Only randomly assigned channels compare channels;
+/// channels the recipients chose compare the recipients.
+public enum Assignment: String, Sendable, Equatable {
+    case chosen, random
+}
+
+public enum ClickKind: String, Sendable, Equatable {
+    case click, ack
+}
+
+public enum ClickResult: Sendable, Equatable {
+    /// The first click on this notification: it counts as engagement.
+    case first
+    /// A repeat, counted apart.
+    case repeated
+    case unknownNotification
+}
+
+/// Per channel totals, as `rcom stats` reads them.
+public struct ChannelCounts: Sendable, Equatable {
+    public var channel: String
+    public var notifications = 0
+    public var delivered = 0
+    public var failed = 0
+    public var suppressed = 0
+    /// Delivered notifications with at least one click or acknowledgement.
+    public var engaged = 0
+    /// Clicks after the first, per notification, summed.
+    public var repeatClicks = 0
+
+    public init(channel: String) { self.channel = channel }
+
+    /// Handed to a provider (everything not suppressed).
+    public var sent: Int { notifications - suppressed }
+}
+
+/// What the notification service needs from storage. SQLite implements it; tests may use a fake.
+public protocol NotificationStore: AnyObject {
+    /// `key` is `EmailAddress.suppressionKey` of the address.
+    func isSuppressed(emailKey: String) throws(StoreError) -> Bool
+    func insert(_ n: Notification, assignment: Assignment, suppressed: Bool) throws(StoreError)
+    func record(_ attempt: AttemptRecord) throws(StoreError)
+    func finish(_ outcome: DeliveryOutcome) throws(StoreError)
+    func recordClick(notificationID: String, kind: ClickKind) throws(StoreError) -> ClickResult
+    /// Totals per channel, in name order; `assignment` nil means all notifications.
+    func channelCounts(assignment: Assignment?) throws(StoreError) -> [ChannelCounts]
+    /// Commits what is buffered.
+    func flush() throws(StoreError)
+}

@@ -1,0 +1,46 @@
+import Foundation
+import RcomCore
+
+/// Requests as text for `--dry-run`, `-v` and the simulator's echo, with secrets masked.
+public enum RequestRendering {
+    static let secretHeaders = ["authorization", "x-api-key", "cookie"]
+
+    public static func render(_ request: ProviderRequest) -> String {
+        switch request {
+        case .http(let url, let r): return http(r, url: url.description)
+        case .smtp(let endpoint, let e):
+            return smtp(endpoint: endpoint.description,
+                        commands: ["EHLO \(e.heloName)", "MAIL FROM:<\(e.mailFrom)>", "RCPT TO:<\(e.rcptTo)>", "DATA"],
+                        message: e.message)
+        }
+    }
+
+    public static func render(_ c: CapturedRequest) -> String {
+        if let r = c.http { return http(r, url: nil) + "\n--> \(c.answer)" }
+        return smtp(endpoint: nil, commands: c.smtpCommands, message: c.smtpMessage) + "\n--> \(c.answer)"
+    }
+
+    static func http(_ r: HTTPRequest, url: String?) -> String {
+        var lines = ["\(r.method) \(url ?? r.target) \(r.version.rawValue)"]
+        for (name, value) in r.headers {
+            lines.append("\(name): \(secretHeaders.contains(name.lowercased()) ? mask(value) : value)")
+        }
+        lines.append("")
+        lines.append(String(decoding: r.body, as: UTF8.self))
+        return lines.joined(separator: "\n")
+    }
+
+    static func smtp(endpoint: String?, commands: [String], message: [UInt8]) -> String {
+        var lines = endpoint.map { ["SMTP \($0)"] } ?? []
+        lines += commands
+        lines.append(String(decoding: message, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"))
+        lines.append(".")
+        return lines.joined(separator: "\n")
+    }
+
+    /// "Basic QUN…" → "Basic ****": the scheme stays readable, the credential does not.
+    static func mask(_ value: String) -> String {
+        let parts = value.split(separator: " ", maxSplits: 1)
+        return parts.count == 2 ? "\(parts[0]) ****" : "****"
+    }
+}

@@ -1,0 +1,150 @@
+import RcomReactor
+import RcomStore
+
+/// `NotificationStore` on the SQLite file `rcom blacklist` uses (migrated by `StoreSchema`,
+/// whose migration 3 creates these tables). One connection, used from one thread.
+///
+/// Delivery writes are grouped: a transaction stays open for up to `writesPerCommit` writes
+/// (or until `flush`), so a batch of 10,000 is not 30,000 fsyncs. Clicks commit at once.
+public final class SQLiteNotificationStore: NotificationStore {
+    public let database: SQLiteDatabase
+    public let writesPerCommit: Int
+    private let suppressions: SQLiteSuppressionStore
+    private let insertNotification: SQLiteStatement
+    private let insertAttempt: SQLiteStatement
+    private let finishNotification: SQLiteStatement
+    private let notificationExists: SQLiteStatement
+    private let clickCount: SQLiteStatement
+    private let insertClick: SQLiteStatement
+    private let wall_ms: () -> Int64
+    private var uncommitted = 0
+
+    public convenience init(path: String, writesPerCommit: Int = 500) throws(StoreError) {
+        try self.init(database: SQLiteDatabase(path: path), writesPerCommit: writesPerCommit)
+    }
+
+    public init(database: SQLiteDatabase, writesPerCommit: Int = 500,
+                wall_ms: @escaping () -> Int64 = { MonotonicClock.wall_ms() }) throws(StoreError) {
+        self.database = database
+        self.writesPerCommit = max(1, writesPerCommit)
+        self.wall_ms = wall_ms
+        // Migrates the whole schema, the subscription tables and ours.
+        suppressions = try SQLiteSuppressionStore(database: database)
+        insertNotification = try database.prepare("""
+            INSERT INTO notifications (id, channel, target, message, assignment, created_at_ms, outcome, finished_at_ms)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            """)
+        insertAttempt = try database.prepare("""
+            INSERT OR REPLACE INTO delivery_attempts (notification_id, attempt, result, detail, duration_ms, recorded_at_ms)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            """)
+        finishNotification = try database.prepare("""
+            UPDATE notifications SET outcome = ?2, provider_answer = ?3, attempts = ?4, finished_at_ms = ?5 WHERE id = ?1
+            """)
+        notificationExists = try database.prepare("SELECT 1 FROM notifications WHERE id = ?1")
+        clickCount = try database.prepare("SELECT count(*) FROM clicks WHERE notification_id = ?1")
+        insertClick = try database.prepare("INSERT INTO clicks (notification_id, kind, first, at_ms) VALUES (?1, ?2, ?3, ?4)")
+    }
+
+    deinit { try? flush() }
+
+    public func isSuppressed(emailKey: String) throws(StoreError) -> Bool {
+        try suppressions.isSuppressed(email: emailKey)
+    }
+
+    public func insert(_ n: Notification, assignment: Assignment, suppressed: Bool) throws(StoreError) {
+        try write(insertNotification) { s in
+            s.bind(1, n.id)
+            s.bind(2, n.channel)
+            s.bind(3, n.target)
+            s.bind(4, n.message)
+            s.bind(5, assignment.rawValue)
+            s.bind(6, n.createdAt_ms)
+            s.bind(7, suppressed ? "suppressed" : "pending")
+            if suppressed { s.bind(8, n.createdAt_ms) }
+        }
+    }
+
+    public func record(_ a: AttemptRecord) throws(StoreError) {
+        let now = wall_ms()
+        try write(insertAttempt) { s in
+            s.bind(1, a.notificationID)
+            s.bind(2, Int64(a.attempt))
+            s.bind(3, a.result.kind)
+            s.bind(4, a.result.detail)
+            s.bind(5, Int64(a.duration_ns / 1_000_000))
+            s.bind(6, now)
+        }
+    }
+
+    public func finish(_ o: DeliveryOutcome) throws(StoreError) {
+        let now = wall_ms()
+        try write(finishNotification) { s in
+            s.bind(1, o.notification.id)
+            s.bind(2, o.delivered ? "delivered" : "failed")
+            s.bind(3, o.result.detail)
+            s.bind(4, Int64(o.attempts))
+            s.bind(5, now)
+        }
+    }
+
+    public func recordClick(notificationID: String, kind: ClickKind) throws(StoreError) -> ClickResult {
+        try flush()
+        return try database.transaction(.immediate) { () throws(StoreError) -> ClickResult in
+            defer { notificationExists.reset(); clickCount.reset(); insertClick.reset() }
+            notificationExists.bind(1, notificationID)
+            guard try notificationExists.step() else { return .unknownNotification }
+            clickCount.bind(1, notificationID)
+            _ = try clickCount.step()
+            let first = clickCount.int64(0) == 0
+            insertClick.bind(1, notificationID)
+            insertClick.bind(2, kind.rawValue)
+            insertClick.bind(3, first ? 1 : 0)
+            insertClick.bind(4, wall_ms())
+            try insertClick.step()
+            return first ? .first : .repeated
+        }
+    }
+
+    public func channelCounts(assignment: Assignment?) throws(StoreError) -> [ChannelCounts] {
+        try flush()
+        let filter = assignment == nil ? "" : "WHERE n.assignment = ?1"
+        let s = try database.prepare("""
+            SELECT n.channel, count(*),
+                   sum(n.outcome = 'delivered'), sum(n.outcome = 'failed'), sum(n.outcome = 'suppressed'),
+                   sum(n.outcome = 'delivered' AND EXISTS (SELECT 1 FROM clicks c WHERE c.notification_id = n.id)),
+                   sum((SELECT count(*) FROM clicks c WHERE c.notification_id = n.id AND c.first = 0))
+            FROM notifications n \(filter)
+            GROUP BY n.channel ORDER BY n.channel
+            """)
+        if let assignment { s.bind(1, assignment.rawValue) }
+        var out: [ChannelCounts] = []
+        while try s.step() {
+            var c = ChannelCounts(channel: s.text(0) ?? "")
+            c.notifications = Int(s.int64(1))
+            c.delivered = Int(s.int64(2))
+            c.failed = Int(s.int64(3))
+            c.suppressed = Int(s.int64(4))
+            c.engaged = Int(s.int64(5))
+            c.repeatClicks = Int(s.int64(6))
+            out.append(c)
+        }
+        return out
+    }
+
+    public func flush() throws(StoreError) {
+        guard uncommitted > 0 else { return }
+        uncommitted = 0
+        try database.execute("COMMIT")
+    }
+
+    /// Runs one write inside the open group transaction, opening it if needed.
+    private func write(_ s: SQLiteStatement, _ bind: (SQLiteStatement) -> Void) throws(StoreError) {
+        if uncommitted == 0 { try database.execute("BEGIN IMMEDIATE") }
+        uncommitted += 1
+        defer { s.reset() }
+        bind(s)
+        try s.step()
+        if uncommitted >= writesPerCommit { try flush() }
+    }
+}

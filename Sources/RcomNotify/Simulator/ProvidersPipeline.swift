@@ -1,0 +1,272 @@
+import RcomCore
+import RcomJobs
+
+/// `rcom providers`: the SMS, Slack, webhook and SMTP providers in one sans-IO pipeline.
+/// Listener 0 serves HTTP (Twilio-style SMS, Slack webhooks, generic webhooks), listener 1
+/// speaks SMTP. Faults and clicks come from seeded generators, so a seed replays a run.
+public struct ProvidersPipeline: EventPipeline {
+    public let config: ProvidersConfig
+    public private(set) var stats = ProviderStats()
+    public private(set) var captured: [CapturedRequest] = []
+    /// Called for each captured request (the command prints it); on the reactor thread.
+    public var observer: ((CapturedRequest) -> Void)?
+
+    private struct HTTPServerConnection {
+        var decoder: HTTPRequestDecoder
+        /// A timeout fault: this connection never answers again.
+        var hung = false
+    }
+
+    private enum Connection {
+        case http(HTTPServerConnection)
+        case smtp(SMTPServerSession)
+        case click(HTTPClientConnection<Int>)
+    }
+
+    private var connections: [ConnectionID: Connection] = [:]
+    private let ids: SeededEntropy
+    private var faults: FaultDice
+    private let clickDice: SeededEntropy
+    private var clickQueue: [HTTPURL] = []
+    private var clickHead = 0
+    private var clicksInFlight = 0
+    private var nextClick: UInt64 = 0
+
+    public static let channels = ["email", "sms", "slack", "webhook"]
+
+    public init(config: ProvidersConfig) {
+        self.config = config
+        // Three generators from one seed, so adding a fault rule does not move the message ids.
+        let root = SeededEntropy(seed: config.seed)
+        ids = SeededEntropy(seed: root.next64())
+        faults = FaultDice(config.faults, dice: SeededEntropy(seed: root.next64()))
+        clickDice = SeededEntropy(seed: root.next64())
+    }
+
+    public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
+        switch event {
+        case .accepted(let id, let listener):
+            if listener == 1 {
+                connections[id] = .smtp(SMTPServerSession(messageBytesMax: config.smtpMessageBytesMax))
+                return [.write(id, SMTPServerSession.greeting)]
+            }
+            connections[id] = .http(HTTPServerConnection(decoder: HTTPRequestDecoder(limits: config.limits)))
+            return []
+        case .connected(let id):
+            guard case .click(var c)? = connections[id] else { return [] }
+            let effects = c.connected()
+            connections[id] = .click(c)
+            return effects
+        case .received(let id, let bytes):
+            return receive(id, bytes)
+        case .readClosed(let id):
+            return receive(id, nil)
+        case .closed(let id, let reason), .connectFailed(let id, let reason):
+            guard let c = connections.removeValue(forKey: id) else { return [] }
+            if case .click(var client) = c {
+                if !client.fail(reason: reason).isEmpty { stats.clicksFailed += 1 }
+                clicksInFlight -= 1
+                return pumpClicks()
+            }
+            return []
+        case .shutdown:
+            return [.stop(exitCode: 0)]
+        case .timer, .wakeup:
+            return []
+        }
+    }
+
+    private mutating func receive(_ id: ConnectionID, _ bytes: [UInt8]?) -> [ReactorEffect] {
+        switch connections[id] {
+        case .http(var c)?:
+            if let bytes { c.decoder.receive(bytes) } else { c.decoder.receiveEOF() }
+            connections[id] = .http(c)
+            return serveHTTP(id)
+        case .smtp(var s)?:
+            guard let bytes else { return [.close(id)] }
+            let outputs = s.receive(bytes)
+            connections[id] = .smtp(s)
+            return smtpOutputs(id, outputs)
+        case .click(var c)?:
+            var effects: [ReactorEffect] = []
+            for outcome in c.receive(bytes) {
+                switch outcome {
+                case .response(_, let r):
+                    if r.status < 400 { stats.clicksAnswered += 1 } else { stats.clicksFailed += 1 }
+                case .failed:
+                    stats.clicksFailed += 1
+                }
+                effects.append(.close(id))
+            }
+            connections[id] = .click(c)
+            return effects
+        case nil:
+            return []
+        }
+    }
+
+    // MARK: - HTTP providers
+
+    private mutating func serveHTTP(_ id: ConnectionID) -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        while case .http(var c)? = connections[id], !c.hung {
+            let event = c.decoder.next()
+            connections[id] = .http(c)
+            switch event {
+            case .message(let request):
+                effects += answer(id, request)
+            case .expectContinue:
+                effects.append(.write(id, HTTPSerializer.continueResponse))
+            case .needData:
+                return effects
+            case .closed:
+                return effects + [.close(id)]
+            case .error(let e):
+                return effects + [.write(id, HTTPSerializer.bytes(HTTPResponse.error(e.status, e.message, keepAlive: false))), .close(id)]
+            }
+        }
+        return effects
+    }
+
+    private mutating func answer(_ id: ConnectionID, _ request: HTTPRequest) -> [ReactorEffect] {
+        func respond(_ r: HTTPResponse) -> [ReactorEffect] {
+            var r = r
+            if !request.keepAlive { r.headers.set("Connection", "close") }
+            let bytes = HTTPSerializer.bytes(r)
+            return request.keepAlive ? [.write(id, bytes)] : [.write(id, bytes), .close(id)]
+        }
+        switch SimulatedHTTPProviders.route(request, entropy: ids) {
+        case .answer(let r):
+            return respond(r)
+        case .stats:
+            return respond(.json(200, Array(stats.json.utf8)))
+        case .call(let call):
+            stats.requests[call.channel, default: 0] += 1
+            let fault = faults.roll(channel: call.channel)
+            let response: HTTPResponse?
+            switch fault {
+            case nil: response = call.accepted
+            case .serverError?: response = .error(500, "simulated server error")
+            case .rateLimited?:
+                var r = call.channel == "slack" ? SimulatedHTTPProviders.text(429, "rate_limited")
+                    : SimulatedHTTPProviders.twilioError(429, 20429, "Too Many Requests")
+                r.headers.add("Retry-After", String(config.retryAfter_s))
+                response = r
+            case .reject?: response = call.rejected
+            case .timeout?, .reset?: response = nil
+            }
+            if fault == nil {
+                stats.accepted[call.channel, default: 0] += 1
+            } else {
+                stats.faulted[call.channel, default: 0] += 1
+            }
+            let answerText = response.map { "\($0.status) \($0.reason)" } ?? (fault == .timeout ? "no answer (timeout fault)" : "connection reset (fault)")
+            capture(CapturedRequest(channel: call.channel, target: call.target, text: call.text, http: request,
+                                    smtpCommands: [], smtpMessage: [], answer: answerText))
+            if fault == nil { engage(call.channel, call.text) }
+            guard let response else {
+                if fault == .reset { return [.reset(id)] + pumpClicks() }
+                if case .http(var c)? = connections[id] { c.hung = true; connections[id] = .http(c) }
+                return pumpClicks()
+            }
+            return respond(response) + pumpClicks()
+        }
+    }
+
+    // MARK: - SMTP relay
+
+    private mutating func smtpOutputs(_ id: ConnectionID, _ outputs: [SMTPServerSession.Output]) -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        for o in outputs {
+            switch o {
+            case .write(let bytes): effects.append(.write(id, bytes))
+            case .close: effects.append(.close(id))
+            case .message(_, let to, let data): effects += smtpMessage(id, to: to, data: data)
+            }
+        }
+        return effects
+    }
+
+    private mutating func smtpMessage(_ id: ConnectionID, to: [String], data: [UInt8]) -> [ReactorEffect] {
+        guard case .smtp(var s)? = connections[id] else { return [] }
+        stats.requests["email", default: 0] += 1
+        let fault = faults.roll(channel: "email")
+        let reply: String?
+        var closeAfter = false
+        switch fault {
+        case nil: reply = "250 2.0.0 Ok: queued as SIM\(ids.hexToken(bits: 64).uppercased())"
+        case .serverError?: reply = "451 4.3.0 Temporary failure, please try again later"
+        case .rateLimited?:
+            reply = "421 4.7.0 Too many messages, slow down"
+            closeAfter = true
+        case .reject?: reply = "550 5.1.1 Recipient address rejected: mailbox unavailable"
+        case .timeout?, .reset?: reply = nil
+        }
+        if fault == nil { stats.accepted["email", default: 0] += 1 } else { stats.faulted["email", default: 0] += 1 }
+        let body = Self.mailBody(data)
+        capture(CapturedRequest(channel: "email", target: to.joined(separator: ","), text: body, http: nil,
+                                smtpCommands: s.transcript, smtpMessage: data,
+                                answer: reply ?? (fault == .timeout ? "no answer (timeout fault)" : "connection reset (fault)")))
+        if fault == nil { engage("email", body) }
+        guard let reply else { return fault == .reset ? [.reset(id)] + pumpClicks() : pumpClicks() }
+        let outputs = s.verdict(reply, close: closeAfter)
+        connections[id] = .smtp(s)
+        return smtpOutputs(id, outputs) + pumpClicks()
+    }
+
+    /// The text after the header section.
+    static func mailBody(_ data: [UInt8]) -> String {
+        let text = String(decoding: data, as: UTF8.self)
+        guard let r = text.range(of: "\r\n\r\n") else { return text }
+        return String(text[r.upperBound...])
+    }
+
+    // MARK: - Record and clicks
+
+    private mutating func capture(_ c: CapturedRequest) {
+        observer?(c)
+        if captured.count < config.capturedMax { captured.append(c) } else { stats.capturedDropped += 1 }
+    }
+
+    /// The simulated recipient clicks the tracking link with the channel's probability.
+    private mutating func engage(_ channel: String, _ text: String) {
+        guard let p = config.engage[channel], p > 0, clickDice.unit() < p else { return }
+        guard let link = Self.trackingLink(in: text) else { return }
+        guard clickQueue.count - clickHead < config.clickQueueMax else {
+            stats.clicksDropped += 1
+            return
+        }
+        clickQueue.append(link)
+        stats.clicksQueued += 1
+    }
+
+    static func trackingLink(in text: String) -> HTTPURL? {
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\"" }) where word.contains("/e/") {
+            if let url = HTTPURL(String(word)), url.scheme == "http" { return url }
+        }
+        return nil
+    }
+
+    private mutating func pumpClicks() -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        while clicksInFlight < config.clicksInFlightMax, clickHead < clickQueue.count {
+            let url = clickQueue[clickHead]
+            clickHead += 1
+            nextClick += 1
+            clicksInFlight += 1
+            var c = HTTPClientConnection<Int>(id: .outbound(nextClick), url: url)
+            var h = HTTPHeaders()
+            h.add("Host", url.hostHeader)
+            h.add("User-Agent", "rcom-providers-simulator")
+            h.add("Connection", "close")
+            effects.append(c.connectEffect)
+            effects += c.send(HTTPRequest(method: "GET", target: url.target, headers: h), tag: 0)
+            connections[c.id] = .click(c)
+        }
+        if clickHead > 1024 && clickHead * 2 > clickQueue.count {
+            clickQueue.removeFirst(clickHead)
+            clickHead = 0
+        }
+        return effects
+    }
+}
