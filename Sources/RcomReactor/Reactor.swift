@@ -13,7 +13,7 @@ public struct ReactorLimits: Sendable {
     public var readChunkBytes = 64 << 10
     /// Reads per connection per tick, so one busy peer cannot starve the others.
     public var readsPerTickMax = 4
-    public var acceptsPerTickMax = 1024
+    public var acceptsPerTickMax = 8192
     /// Open connections (both directions). At the bound the listeners stop accepting until one closes.
     public var connectionsMax = 15_000
     /// After EMFILE/ENFILE on accept, listeners pause this long instead of spinning.
