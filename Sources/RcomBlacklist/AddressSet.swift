@@ -1,3 +1,5 @@
+import Foundation
+
 /// The normalised addresses seen so far in one file, for counting repeats across batches.
 /// Open addressing over one byte arena: about 40 bytes per address instead of a String each.
 ///
@@ -55,9 +57,8 @@ struct AddressSet {
 
     private func equal(_ e: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard Int(lengths[e]) == bytes.count else { return false }
-        let start = starts[e]
-        for k in 0..<bytes.count where arena[start + k] != bytes[k] { return false }
-        return true
+        guard let other = bytes.baseAddress else { return true }
+        return arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + starts[e], other, bytes.count) == 0 }
     }
 
     private mutating func grow() {

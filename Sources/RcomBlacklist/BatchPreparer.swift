@@ -1,3 +1,4 @@
+import Foundation
 import RcomStore
 
 /// Turns raw lines into a `PreparedBatch`: parse, normalise, classify the reason, drop repeats
@@ -17,7 +18,7 @@ struct BatchPreparer: Sendable {
         var reason: Range<Int>
         var at: Int64
         var ordinal: Int
-        var key: UInt64 = 0
+        var key = SortKey()
     }
 
     func prepare(_ raw: RawBatch) -> PreparedBatch {
@@ -54,7 +55,7 @@ struct BatchPreparer: Sendable {
                     counters.valid += 1
                     candidate.ordinal = candidates.count
                     candidate.key = batch.bytes.withUnsafeBufferPointer {
-                        Self.sortKey(UnsafeBufferPointer(rebasing: $0[candidate.email]))
+                        SortKey(UnsafeBufferPointer(rebasing: $0[candidate.email]))
                     }
                     candidates.append(candidate)
                 }
@@ -62,7 +63,7 @@ struct BatchPreparer: Sendable {
         }
 
         var hashes: [UInt64] = []
-        var keys: [UInt64] = []
+        var keys: [SortKey] = []
         batch.bytes.withUnsafeBufferPointer { arena in
             candidates.sort { a, b in
                 if a.key != b.key { return a.key < b.key }
@@ -185,9 +186,15 @@ struct BatchPreparer: Sendable {
     static func shareReason(_ stored: Range<Int>, in batch: inout SuppressionBatch,
                             recent: inout [Range<Int>]) -> Range<Int> {
         guard stored.upperBound == batch.bytes.count else { return stored }
-        for earlier in recent where batch.bytes[earlier].elementsEqual(batch.bytes[stored]) {
+        let match = batch.bytes.withUnsafeBufferPointer { p in
+            recent.first { earlier in
+                earlier.count == stored.count
+                    && memcmp(p.baseAddress! + earlier.lowerBound, p.baseAddress! + stored.lowerBound, stored.count) == 0
+            }
+        }
+        if let match {
             batch.bytes.removeSubrange(stored)
-            return earlier
+            return match
         }
         if recent.count == recentReasonsMax { recent.removeFirst() }
         recent.append(stored)
@@ -215,23 +222,11 @@ struct BatchPreparer: Sendable {
         return Int64(UTCTime.days(year: y, month: mo, day: d) * 86_400 + h * 3_600 + mi * 60 + s)
     }
 
-    /// The first 8 bytes, big-endian, zero-padded: comparing these integers orders addresses as
-    /// memcmp does, except that equal keys still need the full comparison.
-    @inline(__always)
-    static func sortKey(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var key: UInt64 = 0
-        for i in 0..<8 { key = key << 8 | (i < bytes.count ? UInt64(bytes[i]) : 0) }
-        return key
-    }
-
     /// memcmp order, which is SQLite's BINARY collation and so the index's order.
     @inline(__always)
     static func compare(_ arena: UnsafeBufferPointer<UInt8>, _ a: Range<Int>, _ b: Range<Int>) -> Int {
         let n = min(a.count, b.count)
-        for i in 0..<n {
-            let x = arena[a.lowerBound + i], y = arena[b.lowerBound + i]
-            if x != y { return x < y ? -1 : 1 }
-        }
-        return a.count - b.count
+        let order = n == 0 ? 0 : Int(memcmp(arena.baseAddress! + a.lowerBound, arena.baseAddress! + b.lowerBound, n))
+        return order != 0 ? order : a.count - b.count
     }
 }

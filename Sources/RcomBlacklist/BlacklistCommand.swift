@@ -18,7 +18,7 @@ public enum BlacklistCommand: Command {
             OptionSpec("db", value: "PATH", help: "Subscription database (SQLite)", default: defaultDatabase, env: "RCOM_DB"),
             OptionSpec("batch", short: "b", value: "N", help: "Addresses per transaction and checkpoint", default: "2000"),
             OptionSpec("window", value: "LINES",
-                       help: "Lines sorted together before writing (memory: ~100 bytes a line)", default: "250000"),
+                       help: "Lines sorted together before writing (memory: ~100 bytes a line)", default: "500000"),
             OptionSpec("workers", short: "w", value: "N", help: "Parsing threads in concurrent mode", default: "10"),
             OptionSpec("resume", help: "Continue from the checkpoint of an interrupted import of FILE"),
             OptionSpec("pause-ms", value: "MS", help: "Sleep after each commit to throttle the import", default: "0"),
@@ -48,7 +48,7 @@ public enum BlacklistCommand: Command {
             let mode = try args.choice("mode", among: ImportOptions.Mode.allCases.map(\.rawValue)) ?? "sequential"
             options.mode = ImportOptions.Mode(rawValue: mode) ?? .sequential
             options.batchLines = try args.int("batch", range: 1...1_000_000) ?? 2_000
-            options.windowLines = try args.int("window", range: 1...50_000_000) ?? 250_000
+            options.windowLines = try args.int("window", range: 1...50_000_000) ?? 500_000
             options.workers = try args.int("workers", range: 1...256) ?? 10
             options.pauseBetweenBatches_ms = try args.int("pause-ms", range: 0...60_000) ?? 0
             options.resume = args.flag("resume")

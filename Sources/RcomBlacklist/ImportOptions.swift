@@ -14,7 +14,7 @@ public struct ImportOptions: Sendable {
     /// Lines sorted together before writing. Sorted addresses land on neighbouring B-tree pages,
     /// so each transaction rewrites tens of pages instead of one per address. Bound: the window's
     /// parsed lines stay in memory (about 100 bytes each).
-    public var windowLines = 250_000
+    public var windowLines = 500_000
     public var workers = 10
     public var resume = false
     /// Sleep after each commit, leaving the write lock to the live service (a throttle).

@@ -13,7 +13,7 @@ struct ImportWindow {
     /// Lines, valid, malformed, blank, duplicates of the whole window (added at its last commit).
     private(set) var lineCounters = ImportCounters()
     private(set) var suppressions = SuppressionBatch()
-    private var sortKeys: [UInt64] = []
+    private var sortKeys: [SortKey] = []
     private(set) var malformedSamples: [MalformedLine] = []
 
     init(startLine: Int, startOffset: Int64) {
@@ -56,7 +56,7 @@ struct ImportWindow {
     /// Sorts the window's addresses in byte order (SQLite's BINARY collation, the key's order).
     /// Each batch arrives sorted, so the standard library's run-detecting sort mostly merges.
     mutating func sort() {
-        struct Item { var key: UInt64; var index: Int32 }
+        struct Item { var key: SortKey; var index: Int32 }
         var items = sortKeys.enumerated().map { Item(key: $1, index: Int32($0)) }
         let entries = suppressions.entries
         suppressions.bytes.withUnsafeBufferPointer { arena in

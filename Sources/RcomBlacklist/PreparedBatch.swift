@@ -12,8 +12,8 @@ struct PreparedBatch: Sendable {
     var suppressions: SuppressionBatch
     /// `hashes[i]` is the hash of `suppressions.entries[i].email`, for the file-wide de-duplication.
     var hashes: [UInt64]
-    /// `sortKeys[i]` is `BatchPreparer.sortKey` of the same address.
-    var sortKeys: [UInt64]
+    /// `sortKeys[i]` is the `SortKey` of the same address.
+    var sortKeys: [SortKey]
     /// linesRead, valid, malformed, blank and the duplicates found inside this batch.
     var counters: ImportCounters
     /// The first malformed lines of this batch, at most `samplesMax` of them.

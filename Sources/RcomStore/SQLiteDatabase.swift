@@ -11,6 +11,8 @@ public final class SQLiteDatabase {
         /// Page cache per connection, an upper bound (pages are allocated as used); SQLite's default
         /// (2 MiB) makes a bulk update over a 100 MB table re-read pages from the OS thousands of times.
         public var cacheSize_KiB = 262_144
+        /// Database bytes read through a memory map rather than copied by read(2); 0 disables.
+        public var mmapSize_bytes: Int64 = 1 << 30
         /// WAL pages after which a commit copies the log back into the database (SQLite default 1000).
         public var walAutocheckpoint_pages = 1_000
         public init() {}
@@ -44,6 +46,7 @@ public final class SQLiteDatabase {
         try execute("PRAGMA synchronous = NORMAL")
         try execute("PRAGMA cache_size = -\(options.cacheSize_KiB)")
         try execute("PRAGMA temp_store = MEMORY")
+        try execute("PRAGMA mmap_size = \(options.mmapSize_bytes)")
         // The file must really be a database: fail here, with the path, rather than on first use.
         _ = try scalarInt("PRAGMA schema_version")
     }
