@@ -20,6 +20,16 @@ struct HTTPByteStream {
     private(set) var eof = false
     private var chunkState = ChunkState.size
     private var body: [UInt8] = []
+    /// How far the search for the end of the current head got, relative to `start`, so bytes
+    /// trickling in one at a time are scanned once, not once per arrival (O(n), not O(n²)).
+    private var scan = HeadScan()
+
+    private struct HeadScan {
+        var next = 0
+        var lineStart = 0
+        var lineCount = 0
+        var firstLineEnd = -1
+    }
 
     var buffered: Int { buffer.count - start }
 
@@ -38,22 +48,28 @@ struct HTTPByteStream {
     var unconsumed: ArraySlice<UInt8> { buffer[start...] }
 
     /// Returns the head's lines (without line endings) once a blank line has arrived.
-    /// Leading empty lines are skipped (RFC 9112 §2.2 robustness).
+    /// Leading empty lines are skipped (RFC 9112 §2.2 robustness). Nil: more bytes needed, or
+    /// EOF arrived with no bytes left (the caller reports that as a clean close).
     mutating func readHead(limits: HTTPLimits, startLineStatus: Int) -> Result<[Substring]?, HTTPParseError> {
-        while buffered >= 2, buffer[start] == 13 || buffer[start] == 10 {
-            if buffer[start] == 13, buffer[start + 1] != 10 { break }
-            start += buffer[start] == 13 ? 2 : 1
-        }
-        if buffered == 1, buffer[start] == 10 { start += 1 }
         let end = buffer.count
-        var i = start
-        var lineStart = start
-        var lineCount = 0
-        var firstLineEnd = -1
+        var i = start + scan.next
+        var lineStart = start + scan.lineStart
+        var lineCount = scan.lineCount
+        var firstLineEnd = scan.firstLineEnd < 0 ? -1 : start + scan.firstLineEnd
+        defer {
+            scan = HeadScan(next: i - start, lineStart: lineStart - start, lineCount: lineCount,
+                            firstLineEnd: firstLineEnd < 0 ? -1 : firstLineEnd - start)
+        }
         while i < end {
             if buffer[i] == 10 {
                 let lineLength = i - lineStart - ((i > lineStart && buffer[i - 1] == 13) ? 1 : 0)
-                if firstLineEnd < 0 {
+                if firstLineEnd < 0 && lineLength == 0 {
+                    // An empty line before the start line: skipped (RFC 9112 §2.2 robustness).
+                    start = i + 1
+                    lineStart = start
+                    i += 1
+                    continue
+                } else if firstLineEnd < 0 {
                     firstLineEnd = i
                     if lineLength > limits.startLineBytesMax {
                         return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes"))
@@ -63,7 +79,14 @@ struct HTTPByteStream {
                         return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes"))
                     }
                     let lines = decodeLines(buffer[start..<i])
-                    if case .success = lines { start = i + 1 }
+                    if case .success = lines {
+                        start = i + 1
+                        // The next head starts scanning afresh (the defer stores offsets from here).
+                        i = start
+                        lineStart = start
+                        lineCount = 0
+                        firstLineEnd = -1
+                    }
                     return lines.map { Optional($0) }
                 } else {
                     lineCount += 1
@@ -83,9 +106,10 @@ struct HTTPByteStream {
         } else if end - firstLineEnd > limits.headerBytesMax {
             return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes"))
         }
-        if eof {
-            return .failure(HTTPParseError(400, buffered == 0 ? "connection closed" : "connection closed in the middle of a message head"))
+        if eof && buffered > 0 {
+            return .failure(HTTPParseError(400, "connection closed in the middle of a message head"))
         }
+        // Needs more bytes, or (EOF with nothing left) the peer closed between messages.
         return .success(nil)
     }
 

@@ -33,7 +33,7 @@ public struct HTTPResponseDecoder: Sendable {
             switch stream.readHead(limits: limits, startLineStatus: 502) {
             // Only blank lines were left before a clean close: that is still "between messages".
             case .failure(let e): return stream.eof && stream.buffered == 0 ? .closed : .error(e)
-            case .success(nil): return .needData
+            case .success(nil): return stream.eof && stream.buffered == 0 ? .closed : .needData
             case .success(let lines?):
                 switch parseHead(lines) {
                 case .failure(let e): return .error(e)
