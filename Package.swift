@@ -48,7 +48,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RcomWindowTests", dependencies: ["RcomWindow"], swiftSettings: strict),
         .testTarget(name: "RcomBlacklistTests", dependencies: ["RcomBlacklist", "RcomStore"], swiftSettings: strict),
-        .testTarget(name: "RcomNotifyTests", dependencies: ["RcomNotify", "RcomCore", "RcomReactor", "RcomStore"], swiftSettings: strict),
+        .testTarget(name: "RcomNotifyTests", dependencies: ["RcomNotify", "RcomCore", "RcomReactor", "RcomStore", "RcomCLI"], swiftSettings: strict),
         // @@FEATURE-TESTS@@ (helpers add test targets above this line)
     ]
 )

@@ -16,5 +16,8 @@ let allCommands: [CommandEntry] = [
     CommandEntry(BlacklistCommand.self),
     CommandEntry(BlacklistGenerateCommand.self),
     CommandEntry(SendCommand.self),
+    CommandEntry(StatsCommand.self),
+    CommandEntry(ProvidersCommand.self),
+    CommandEntry(TrackCommand.self),
     // @@COMMANDS@@ (one line per command)
 ]

@@ -28,7 +28,7 @@ enum SendBatch {
         }
         var simulator: BackgroundReactor<ProvidersPipeline>?
         var settings = ChannelSettings(values: setup.values)
-        if !setup.dryRun && setup.needsSimulator(ChannelRegistry.standard.map(\.name)) {
+        if !setup.dryRun && setup.needsSimulator([EmailChannel.name, SMSChannel.name, SlackChannel.name]) {
             switch setup.startSimulator() {
             case .failure(let why):
                 Terminal.error(why.message)

@@ -1,0 +1,72 @@
+import Foundation
+import RcomCLI
+import RcomReactor
+
+/// `rcom providers`: the provider simulator as a server.
+public enum ProvidersCommand: Command {
+    public static let spec = CommandSpec(
+        name: "providers",
+        summary: "Simulate the SMS (Twilio-style), Slack, webhook and SMTP providers locally",
+        usage: "providers [--port 9200] [--smtp-port 9201] [--faults SPEC] [--engage SPEC] [--seed N]",
+        options: [
+            OptionSpec("host", value: "ADDR", help: "Listen address", default: "127.0.0.1", env: "RCOM_PROVIDERS_HOST"),
+            OptionSpec("port", short: "p", value: "PORT", help: "HTTP providers (SMS, Slack, webhook)", default: "9200", env: "RCOM_PROVIDERS_PORT"),
+            OptionSpec("smtp-port", value: "PORT", help: "SMTP relay (default: --port + 1; 0 with --port 0)", env: "RCOM_PROVIDERS_SMTP_PORT"),
+            OptionSpec("faults", value: "SPEC",
+                       help: "[CHANNEL:]KIND=P|Nx,... KIND: 500, 429, timeout, reject, reset; P a probability, Nx the first N requests",
+                       env: "RCOM_PROVIDERS_FAULTS"),
+            OptionSpec("engage", value: "SPEC", help: "Click tracking links: email=0.2,sms=0.35,slack=0.5", env: "RCOM_PROVIDERS_ENGAGE"),
+            OptionSpec("retry-after", value: "SECONDS", help: "Retry-After of a 429 fault", default: "1", env: "RCOM_PROVIDERS_RETRY_AFTER"),
+            OptionSpec("seed", value: "N", help: "Seed message ids, faults and clicks", default: "1", env: "RCOM_PROVIDERS_SEED"),
+            OptionSpec("quiet", short: "q", help: "Do not print each request", env: "RCOM_PROVIDERS_QUIET"),
+        ],
+        discussion: """
+        Endpoints: POST /2010-04-01/Accounts/{sid}/Messages.json (SMS), POST /slack/{workspace}/{channel},
+        POST /webhook/{name}, GET /_sim/stats, and SMTP on --smtp-port. Point rcom send at it with
+          RCOM_SMS_URL=http://127.0.0.1:9200 RCOM_SLACK_WEBHOOK_URL='http://127.0.0.1:9200/slack/{target}'
+          RCOM_SMTP_URL=smtp://127.0.0.1:9201
+        Example: rcom providers --faults 'sms:500=2x,slack:429=0.1' --engage email=0.2,sms=0.35,slack=0.5
+        """)
+
+    public static func run(_ args: ParsedArguments) -> Int32 {
+        var config = ProvidersConfig()
+        let host = args.string("host")!
+        let port: Int, smtpPort: Int
+        do throws(UsageError) {
+            port = try args.int("port", range: 0...65535) ?? 9200
+            smtpPort = try args.int("smtp-port", range: 0...65535) ?? (port == 0 ? 0 : port + 1)
+            config.retryAfter_s = try args.int("retry-after", range: 0...86_400) ?? 1
+            config.seed = UInt64(try args.int("seed", range: 0...Int.max) ?? 1)
+            switch ProviderFaults.parse(args.string("faults") ?? "", channels: ProvidersPipeline.channels) {
+            case .failure(let e): throw UsageError("--faults: \(e.message)")
+            case .success(let f): config.faults = f
+            }
+            switch EngageSpec.parse(args.string("engage") ?? "", channels: ProvidersPipeline.channels) {
+            case .failure(let e): throw UsageError(e.message)
+            case .success(let e): config.engage = e
+            }
+        } catch {
+            Terminal.error(error.message)
+            return ExitCode.usage
+        }
+        var pipeline = ProvidersPipeline(config: config)
+        if !args.flag("quiet") {
+            pipeline.observer = { c in
+                // Unbuffered, so a script reading the log sees each request as it happens.
+                FileHandle.standardOutput.write(Data("\(c.channel) \(c.target) -> \(c.answer)\n".utf8))
+            }
+        }
+        let reactor = Reactor(pipeline: pipeline)
+        let httpBound: Int, smtpBound: Int
+        do {
+            httpBound = try reactor.listen(host: host, port: port)
+            smtpBound = try reactor.listen(host: host, port: smtpPort)
+        } catch {
+            Terminal.error("providers: \(error.message)")
+            return ExitCode.failure
+        }
+        reactor.handleTerminationSignals()
+        FileHandle.standardOutput.write(Data("providers: http://\(host):\(httpBound) smtp://\(host):\(smtpBound)\n".utf8))
+        return reactor.run()
+    }
+}

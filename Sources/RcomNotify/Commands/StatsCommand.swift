@@ -1,0 +1,60 @@
+import Foundation
+import RcomCLI
+
+/// `rcom stats`: which channel drives engagement.
+public enum StatsCommand: Command {
+    public static let spec = CommandSpec(
+        name: "stats",
+        summary: "Per channel delivery and engagement (clicks ÷ delivered) with 95% intervals and a significance test",
+        usage: "stats [--db PATH] [--json] [--svg FILE] [--population auto|random|all]",
+        options: [
+            OptionSpec("db", value: "PATH", help: "Database written by rcom send and rcom track", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
+            OptionSpec("json", help: "Print one JSON object", env: "RCOM_JSON"),
+            OptionSpec("svg", value: "FILE", help: "Write a bar chart with the intervals", env: "RCOM_STATS_SVG"),
+            OptionSpec("population", value: "WHICH",
+                       help: "Notifications compared: random (channels assigned at random), all, or auto (random when there are any)",
+                       default: "auto", env: "RCOM_STATS_POPULATION"),
+        ],
+        discussion: """
+        Engagement counts clicks on tracking links and acknowledgements, not opens (mail clients
+        pre-fetch pixels). Channels chosen by the recipients compare the recipients; send with
+        `rcom send --batch FILE -c random` to compare the channels themselves.
+        The leader is tested with a two-proportion z-test, or Fisher's exact test when an expected
+        count is under 5; p >= 0.05 is reported as "not yet significant".
+        """)
+
+    public static func run(_ args: ParsedArguments) -> Int32 {
+        let population: String
+        do throws(UsageError) { population = try args.choice("population", among: ["auto", "random", "all"]) ?? "auto" } catch {
+            Terminal.error(error.message)
+            return ExitCode.usage
+        }
+        let path = args.string("db")!
+        guard FileManager.default.fileExists(atPath: path) else {
+            Terminal.error("no database at \(path): nothing sent yet (rcom send --db \(path) ...)")
+            return ExitCode.failure
+        }
+        let report: EngagementReport
+        do {
+            let store = try SQLiteNotificationStore(path: path)
+            var counts = try store.channelCounts(assignment: population == "all" ? nil : .random)
+            var compared = "channels assigned at random only"
+            if population == "all" || (population == "auto" && counts.isEmpty) {
+                counts = try store.channelCounts(assignment: nil)
+                compared = "all notifications (channels chosen by recipients: this compares recipients as much as channels)"
+            }
+            report = EngagementReport(counts: counts, population: compared)
+        } catch {
+            Terminal.error(error.description)
+            return ExitCode.failure
+        }
+        print(args.flag("json") ? report.json : report.text)
+        if let svg = args.string("svg") {
+            do { try EngagementChart.svg(report).write(toFile: svg, atomically: true, encoding: .utf8) } catch {
+                Terminal.error("cannot write \(svg): \(error.localizedDescription)")
+                return ExitCode.failure
+            }
+        }
+        return ExitCode.success
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import RcomCore
+
+/// `rcom stats`: per channel totals, engagement rate (engaged ÷ delivered) with its 95 % Wilson
+/// interval, and whether the leading channel's lead is significant.
+public struct EngagementReport: Sendable {
+    public struct Row: Sendable, Equatable {
+        public let counts: ChannelCounts
+        public var rate: Double? { counts.delivered > 0 ? Double(counts.engaged) / Double(counts.delivered) : nil }
+        public var interval: (low: Double, high: Double) { ProportionStats.wilson(successes: counts.engaged, trials: counts.delivered) }
+        public static func == (a: Row, b: Row) -> Bool { a.counts == b.counts }
+    }
+
+    public struct Lead: Sendable {
+        public let leader: String
+        public let runnerUp: String
+        public let comparison: ProportionStats.Comparison
+        public var significant: Bool { comparison.p < 0.05 }
+    }
+
+    public let rows: [Row]
+    public let lead: Lead?
+    /// Which notifications were compared ("random" assignment only, or all).
+    public let population: String
+
+    public init(counts: [ChannelCounts], population: String) {
+        rows = counts.map { Row(counts: $0) }
+        self.population = population
+        // Highest rate first; ties by name so the output does not depend on input order.
+        let ranked = rows.filter { $0.rate != nil }.sorted { ($0.rate!, $1.counts.channel) > ($1.rate!, $0.counts.channel) }
+        if ranked.count >= 2 {
+            let a = ranked[0].counts, b = ranked[1].counts
+            lead = Lead(leader: a.channel, runnerUp: b.channel,
+                        comparison: ProportionStats.compare(a.engaged, a.delivered, b.engaged, b.delivered))
+        } else {
+            lead = nil
+        }
+    }
+
+    public var verdict: String {
+        guard let lead else { return "not enough data: engagement needs deliveries on at least two channels" }
+        let c = lead.comparison
+        let test = c.test == "z" ? String(format: "z = %.2f, p = %.3g", c.z ?? 0, c.p) : String(format: "Fisher exact p = %.3g", c.p)
+        return lead.significant
+            ? "\(lead.leader) leads \(lead.runnerUp) (\(test))"
+            : "\(lead.leader) ahead of \(lead.runnerUp), not yet significant (\(test))"
+    }
+
+    public var text: String {
+        var lines = [pad(["channel", "sent", "delivered", "failed", "suppressed", "engaged", "repeats", "rate", "95% interval"])]
+        for r in rows {
+            let c = r.counts
+            let rate = r.rate.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
+            let iv = r.rate == nil ? "-" : String(format: "%.1f%%-%.1f%%", r.interval.low * 100, r.interval.high * 100)
+            lines.append(pad([c.channel, "\(c.sent)", "\(c.delivered)", "\(c.failed)", "\(c.suppressed)", "\(c.engaged)",
+                              "\(c.repeatClicks)", rate, iv]))
+        }
+        lines.append("compared: \(population)")
+        lines.append(verdict)
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ cells: [String]) -> String {
+        let widths = [8, 6, 9, 6, 10, 7, 7, 6, 0]
+        // Channel names left-aligned, numbers right-aligned.
+        return zip(cells, widths).enumerated().map { i, cw in
+            let (cell, width) = cw
+            let fill = String(repeating: " ", count: max(0, width - cell.count))
+            return i == 0 ? cell + fill : fill + cell
+        }.joined(separator: " ")
+    }
+
+    public var json: String {
+        let channels = rows.map { r -> String in
+            let c = r.counts
+            var fields = [("channel", JSONText.quote(c.channel)), ("sent", "\(c.sent)"), ("delivered", "\(c.delivered)"),
+                          ("failed", "\(c.failed)"), ("suppressed", "\(c.suppressed)"), ("engaged", "\(c.engaged)"),
+                          ("repeat_clicks", "\(c.repeatClicks)")]
+            if let rate = r.rate {
+                fields += [("rate", String(format: "%.6f", rate)), ("low", String(format: "%.6f", r.interval.low)),
+                           ("high", String(format: "%.6f", r.interval.high))]
+            }
+            return JSONText.object(fields)
+        }
+        var fields = [("population", JSONText.quote(population)), ("channels", "[" + channels.joined(separator: ",") + "]")]
+        if let lead {
+            fields.append(("lead", JSONText.object([
+                ("leader", JSONText.quote(lead.leader)), ("runner_up", JSONText.quote(lead.runnerUp)),
+                ("test", JSONText.quote(lead.comparison.test)), ("p", String(format: "%.6g", lead.comparison.p)),
+                ("significant", lead.significant ? "true" : "false"),
+            ])))
+        }
+        fields.append(("verdict", JSONText.quote(verdict)))
+        return JSONText.object(fields)
+    }
+}
