@@ -37,9 +37,6 @@ struct SendSetup {
             if let v = values[entry.endpointKey], !v.isEmpty, entry.name != WebhookChannel.name {
                 let ok = entry.name == EmailChannel.name ? SMTPEndpoint(url: v) != nil : HTTPURL(v.replacingOccurrences(of: "{target}", with: "x")) != nil
                 guard ok else { throw UsageError("\(entry.endpointKey)=\(v) is not a valid \(entry.name == EmailChannel.name ? "smtp://host:port" : "http:// URL")") }
-                if v.lowercased().hasPrefix("https://") {
-                    throw UsageError("\(entry.endpointKey): https endpoints are not supported yet (no TLS in the reactor); use an http relay, see design/notify.md")
-                }
             }
         }
     }
@@ -81,9 +78,11 @@ struct SendSetup {
     /// Runs the send pipeline on a reactor on this thread until it stops.
     func deliver(feed: NotificationFeed, sink: DeliverySink, signals: Bool) -> SendPipeline {
         let stage = DeliveryStage(policy: policy, entropy: entropy(2))
-        let reactor = Reactor(pipeline: SendPipeline(stage: stage, feed: feed, sink: sink))
+        let carrier = URLSessionCarrier()
+        let reactor = Reactor(pipeline: SendPipeline(stage: stage, feed: feed, sink: sink, carrier: carrier))
+        carrier.attach(reactor.wakeup)
         if signals { reactor.handleTerminationSignals() }
-        reactor.wakeup.post(.wakeup(tag: SendPipeline.startTag, payload: []))
+        reactor.wakeup.post(SendPipeline.startEvent(wall_ms: MonotonicClock.wall_ms()))
         _ = reactor.run()
         return reactor.pipeline
     }

@@ -17,6 +17,9 @@ public struct DeliveryPolicy: Sendable, Equatable {
     /// Notifications held by the stage (waiting, in flight, or between retries). At the bound
     /// `submit` refuses and the caller stops feeding until one finishes.
     public var notificationsMax = 10_000
+    /// Schemes carried outside the reactor by the owner's `RequestCarrier` (URLSession): https,
+    /// as the reactor speaks no TLS. Tests add "http" to run the carrier against the simulator.
+    public var carriedSchemes: Set<String> = ["https"]
 
     public init() {}
 

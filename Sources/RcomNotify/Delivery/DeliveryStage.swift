@@ -5,8 +5,13 @@ import RcomJobs
 /// SMTP as the channel's request says, a timeout per attempt, retries of transient failures
 /// with exponential backoff and jitter (or the provider's `Retry-After`), a final outcome each.
 ///
+/// Requests to a scheme in `policy.carriedSchemes` (https: the reactor has no TLS) are not
+/// connections: they wait in `takeCarried()` for the owner's `RequestCarrier`, and their answers
+/// come back as `CarriedAnswer` wakeup events; timeout, retries and the adapter are the same.
+///
 /// Sans-IO: events and time in, effects and reports out. Jitter comes from the injected
-/// entropy source, so a seeded source gives the same schedule every run.
+/// entropy source, so a seeded source gives the same schedule every run. Wall-clock time is an
+/// input too (`setWallClock`), used only to date answers that lack a `Date` header.
 public struct DeliveryStage {
     public let policy: DeliveryPolicy
     private let entropy: EntropySource
@@ -24,6 +29,8 @@ public struct DeliveryStage {
     private enum Transport {
         case http(HTTPClientConnection<Int>)
         case smtp(SMTPClientSession)
+        /// Carried outside the reactor (`CarriedRequest`); no connection of ours.
+        case carried
     }
 
     private struct Exchange {
@@ -45,6 +52,8 @@ public struct DeliveryStage {
     private var readyHead = 0
     private var exchanges: [ConnectionID: Exchange] = [:]
     private var timers: [TimerID: TimerPurpose] = [:]
+    private var outbox: [CarriedRequest] = []
+    private var wallAnchor: (wall_ms: Int64, at_ns: Instant_ns)?
 
     public init(policy: DeliveryPolicy, entropy: EntropySource, idBase: UInt64 = 0) {
         self.policy = policy
@@ -57,6 +66,16 @@ public struct DeliveryStage {
     public var heldCount: Int { jobs.count }
     public var isIdle: Bool { jobs.isEmpty && exchanges.isEmpty }
     public var hasRoom: Bool { jobs.count < policy.notificationsMax }
+
+    /// Requests for the carrier, produced since the last call.
+    public mutating func takeCarried() -> [CarriedRequest] {
+        defer { outbox.removeAll() }
+        return outbox
+    }
+
+    /// The wall clock (ms since the epoch) at monotonic `now_ns`, given by the owner (it arrives
+    /// in the start event, so a trace replays it). Later wall times are derived from it.
+    public mutating func setWallClock(_ wall_ms: Int64, at now_ns: Instant_ns) { wallAnchor = (wall_ms, now_ns) }
 
     /// Takes a notification; returns nil (and does nothing) at `notificationsMax`.
     public mutating func submit(_ notification: Notification, channel: any Channel, now_ns: Instant_ns) -> [ReactorEffect]? {
@@ -92,14 +111,22 @@ public struct DeliveryStage {
                 (effects, reports) = settle(x, .transient("connection: \(reason)", retryAfter_ms: nil), now_ns: now_ns, effects: effects)
             }
             return (effects + startReady(now_ns: now_ns), reports)
+        case .wakeup(let tag, let payload) where tag == CarriedAnswer.tag:
+            guard let answer = CarriedAnswer.decode(payload) else { return ([], []) }
+            return carriedAnswer(answer, now_ns: now_ns)
         case .timer(let t):
             guard let purpose = timers.removeValue(forKey: t) else { return nil }
             switch purpose {
             case .attemptTimeout(let id):
                 guard var x = exchanges[id], !x.settled else { return ([], []) }
+                let why = DeliveryResult.transient("no answer within \(policy.attemptTimeout_ms) ms", retryAfter_ms: nil)
+                if case .carried = x.transport {
+                    // Its late answer finds no exchange and is dropped.
+                    exchanges[id] = nil
+                    return settle(x, why, now_ns: now_ns, effects: [])
+                }
                 x.settled = true
                 exchanges[id] = x
-                let why = DeliveryResult.transient("no answer within \(policy.attemptTimeout_ms) ms", retryAfter_ms: nil)
                 return settle(x, why, now_ns: now_ns, effects: [.reset(id)])
             case .retry(let jobID):
                 ready.append(jobID)
@@ -137,6 +164,10 @@ public struct DeliveryStage {
         timers[timer] = .attemptTimeout(id)
         var effects: [ReactorEffect] = [.setTimer(timer, deadline_ns: now_ns + UInt64(policy.attemptTimeout_ms) * 1_000_000)]
         switch job.request {
+        case .http(let url, var request) where policy.carriedSchemes.contains(url.scheme):
+            request.headers.set("Connection", "close")
+            outbox.append(CarriedRequest(exchange: id, url: url, request: request, timeout_ms: policy.attemptTimeout_ms))
+            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .carried)
         case .http(let url, var request):
             // One request per connection: the provider closes after answering.
             request.headers.set("Connection", "close")
@@ -161,7 +192,7 @@ public struct DeliveryStage {
         case .http(var c):
             for outcome in c.receive(bytes) {
                 switch outcome {
-                case .response(_, let r): result = channel.result(of: .http(r))
+                case .response(_, let r): result = channel.result(of: .http(dated(r, now_ns: now_ns)))
                 case .failed(_, let reason): result = .transient(reason, retryAfter_ms: nil)
                 }
             }
@@ -179,6 +210,8 @@ public struct DeliveryStage {
                 result = .transient("the relay closed the connection during \(s.phase)", retryAfter_ms: nil)
             }
             x.transport = .smtp(s)
+        case .carried:
+            return ([], [])
         }
         guard let result else {
             exchanges[id] = x
@@ -189,6 +222,30 @@ public struct DeliveryStage {
         timers[x.timer] = nil
         effects += [.cancelTimer(x.timer), .close(id)]
         return settle(x, result, now_ns: now_ns, effects: effects)
+    }
+
+    private mutating func carriedAnswer(_ answer: CarriedAnswer, now_ns: Instant_ns) -> (effects: [ReactorEffect], reports: [DeliveryReport]) {
+        let id: ConnectionID, response: HTTPResponse?, failure: String
+        switch answer {
+        case .response(let i, let r): (id, response, failure) = (i, r, "")
+        case .failed(let i, let why): (id, response, failure) = (i, nil, why)
+        }
+        // An answer after the attempt timed out finds no exchange.
+        guard let x = exchanges[id], case .carried = x.transport, let job = jobs[x.jobID] else { return ([], []) }
+        exchanges[id] = nil
+        timers[x.timer] = nil
+        let result = response.map { job.channel.result(of: .http(dated($0, now_ns: now_ns))) } ?? .transient(failure, retryAfter_ms: nil)
+        return settle(x, result, now_ns: now_ns, effects: [.cancelTimer(x.timer)])
+    }
+
+    /// RFC 9110 §6.6.1: a recipient with a clock appends `Date` to a response without one, so
+    /// the adapter can read a `Retry-After` date against it.
+    private func dated(_ r: HTTPResponse, now_ns: Instant_ns) -> HTTPResponse {
+        guard r.headers["date"] == nil, let anchor = wallAnchor else { return r }
+        var r = r
+        let elapsed_ms = now_ns >= anchor.at_ns ? Int64((now_ns - anchor.at_ns) / 1_000_000) : -Int64((anchor.at_ns - now_ns) / 1_000_000)
+        r.headers.add("Date", HTTPDate.imfFixdate(ms: anchor.wall_ms + elapsed_ms))
+        return r
     }
 
     /// Records the attempt; finishes the notification or schedules its next attempt.

@@ -15,11 +15,14 @@ public protocol DeliverySink: AnyObject {
 }
 
 /// The driver of one `rcom send` run on the reactor: feed → delivery stage → sink, until the
-/// feed is empty and the stage idle, then `.stop`. Started by a `.wakeup(tag: "start")` event.
+/// feed is empty and the stage idle, then `.stop`. Started by `startEvent(wall_ms:)`, which
+/// carries the wall clock in (the stage dates answers with it; see `DeliveryStage.setWallClock`).
+/// Requests the stage carries outside the reactor (https) go to `carrier`.
 public struct SendPipeline: EventPipeline {
     public private(set) var stage: DeliveryStage
     private let feed: NotificationFeed
     private let sink: DeliverySink
+    private let carrier: RequestCarrier
     private var feedDone = false
     private var started = false
     public private(set) var delivered = 0
@@ -29,16 +32,31 @@ public struct SendPipeline: EventPipeline {
 
     public static let startTag = "start"
 
-    public init(stage: DeliveryStage, feed: NotificationFeed, sink: DeliverySink) {
+    public init(stage: DeliveryStage, feed: NotificationFeed, sink: DeliverySink, carrier: RequestCarrier) {
         self.stage = stage
         self.feed = feed
         self.sink = sink
+        self.carrier = carrier
+    }
+
+    /// The event that starts a run; its payload is the wall clock (ms since the epoch, 8 bytes big-endian).
+    public static func startEvent(wall_ms: Int64) -> ReactorEvent {
+        .wakeup(tag: startTag, payload: (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: wall_ms) >> (56 - 8 * UInt64($0))) })
     }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
+        let effects = step(event, now_ns: now_ns)
+        for request in stage.takeCarried() { carrier.carry(request) }
+        return effects
+    }
+
+    private mutating func step(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         switch event {
-        case .wakeup(let tag, _) where tag == Self.startTag && !started:
+        case .wakeup(let tag, let payload) where tag == Self.startTag && !started:
             started = true
+            if payload.count == 8 {
+                stage.setWallClock(Int64(bitPattern: payload.reduce(0) { $0 << 8 | UInt64($1) }), at: now_ns)
+            }
             return fill(now_ns: now_ns) + stopIfDone()
         case .shutdown:
             interrupted = true

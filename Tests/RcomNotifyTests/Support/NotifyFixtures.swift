@@ -62,8 +62,10 @@ enum Deliver {
     static func run(_ items: [(RcomNotify.Notification, any Channel)], policy: DeliveryPolicy = policy(), seed: UInt64 = 1) -> RecordingSink {
         let sink = RecordingSink()
         let stage = DeliveryStage(policy: policy, entropy: SeededEntropy(seed: seed))
-        let reactor = Reactor(pipeline: SendPipeline(stage: stage, feed: ListFeed(items), sink: sink))
-        reactor.wakeup.post(.wakeup(tag: SendPipeline.startTag, payload: []))
+        let carrier = URLSessionCarrier()
+        let reactor = Reactor(pipeline: SendPipeline(stage: stage, feed: ListFeed(items), sink: sink, carrier: carrier))
+        carrier.attach(reactor.wakeup)
+        reactor.wakeup.post(SendPipeline.startEvent(wall_ms: 1_700_000_000_000))
         _ = reactor.run()
         return sink
     }
