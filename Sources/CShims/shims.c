@@ -27,3 +27,37 @@ int rcom_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 int rcom_accept_nonblocking(int listener) {
     return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t rcom_termination_flag = 0;
+static volatile int rcom_termination_fd = -1;
+
+static void rcom_termination_handler(int sig) {
+    (void)sig;
+    rcom_termination_flag = 1;
+    if (rcom_termination_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t ignored = write(rcom_termination_fd, &one, sizeof one); /* async-signal-safe */
+        (void)ignored;
+    }
+}
+
+void rcom_install_termination_handler(int wake_fd) {
+    rcom_termination_fd = wake_fd;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = rcom_termination_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int rcom_take_termination(void) {
+    if (!rcom_termination_flag) return 0;
+    rcom_termination_flag = 0;
+    return 1;
+}

@@ -1,3 +1,4 @@
+import CShims
 import Dispatch
 import Glibc
 import RcomCore
@@ -47,7 +48,6 @@ public final class Reactor<P: EventPipeline> {
     private var readBuffer: [UInt8]
     private var recorder: TraceRecorder?
     private var drawsForTrace: (() -> [UInt64])?
-    private var signalSources: [DispatchSourceSignal] = []
 
     public init(pipeline: P, poller: PollerKind = .poll, limits: ReactorLimits = ReactorLimits()) {
         self.pipeline = pipeline
@@ -79,16 +79,11 @@ public final class Reactor<P: EventPipeline> {
         listeners.append(listener.fd)
     }
 
-    /// SIGINT and SIGTERM become a `.shutdown` event on the loop thread.
+    /// SIGINT and SIGTERM become a `.shutdown` event on the loop thread. The handler is in
+    /// place when this returns (a Dispatch signal source registers asynchronously, and a
+    /// signal arriving in that gap was lost), so callers may announce readiness right after.
     public func handleTerminationSignals() {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            let door = wakeup
-            source.setEventHandler { door.post(.shutdown) }
-            source.resume()
-            signalSources.append(source)
-        }
+        rcom_install_termination_handler(wakeup.fd)
     }
 
     /// Runs until the pipeline emits `.stop`; returns its exit code.
@@ -261,6 +256,7 @@ public final class Reactor<P: EventPipeline> {
     }
 
     private func drainInbox() {
+        if rcom_take_termination() != 0 { dispatch(.shutdown) }
         for item in wakeup.drain() {
             switch item {
             case .event(let e): dispatch(e)
@@ -389,7 +385,6 @@ public final class Reactor<P: EventPipeline> {
         byFD.removeAll()
         for fd in listeners { poller.remove(fd); close(fd) }
         listeners.removeAll()
-        for s in signalSources { s.cancel() }
         recorder?.close()
     }
 

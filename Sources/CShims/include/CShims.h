@@ -13,6 +13,12 @@ int rcom_eventfd(void);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (needs _GNU_SOURCE, which Swift's Glibc lacks).
 int rcom_accept_nonblocking(int listener);
 
+/// SIGINT/SIGTERM handler that sets a flag and writes to `wake_fd` (an eventfd), installed
+/// synchronously so no signal can slip between "installed" and "announced ready".
+void rcom_install_termination_handler(int wake_fd);
+/// 1 if a termination signal arrived since the last call (and clears it), else 0.
+int rcom_take_termination(void);
+
 enum {
     RCOM_EPOLLIN = 0x001, RCOM_EPOLLOUT = 0x004, RCOM_EPOLLERR = 0x008, RCOM_EPOLLHUP = 0x010,
     RCOM_EPOLL_CTL_ADD = 1, RCOM_EPOLL_CTL_DEL = 2, RCOM_EPOLL_CTL_MOD = 3
