@@ -15,7 +15,9 @@ public enum HTTPDecoderEvent<Message: Equatable & Sendable>: Equatable, Sendable
 public struct HTTPRequestDecoder: Sendable {
     public let limits: HTTPLimits
     private var stream = HTTPByteStream()
-    private var pending: (head: HTTPRequest, framing: HTTPByteStream.Framing, continueSent: Bool)?
+    private var pending: (head: HTTPRequest, framing: HTTPByteStream.Framing)?
+    /// `100 Continue` was already asked for on behalf of the pending message.
+    private var continueSent = false
     private var failure: HTTPParseError?
 
     public init(limits: HTTPLimits = .standard) { self.limits = limits }
@@ -32,36 +34,24 @@ public struct HTTPRequestDecoder: Sendable {
     }
 
     private mutating func step() -> HTTPDecoderEvent<HTTPRequest> {
-        if pending == nil {
-            if stream.eof && stream.buffered == 0 { return .closed }
-            switch stream.readHead(limits: limits, startLineStatus: 414) {
-            // Only blank lines were left before a clean close: that is still "between messages".
-            case .failure(let e): return stream.eof && stream.buffered == 0 ? .closed : .error(e)
-            case .success(nil): return stream.eof && stream.buffered == 0 ? .closed : .needData
-            case .success(let lines?):
-                switch parseHead(lines) {
-                case .failure(let e): return .error(e)
-                case .success(let p): pending = p
-                }
-            }
-        }
-        guard var p = pending else { return .needData }
-        switch stream.readBody(p.framing, limits: limits) {
-        case .failure(let e): return .error(e)
-        case .success(let body?):
-            pending = nil
-            p.head.body = body
-            return .message(p.head)
-        case .success(nil):
-            if !p.continueSent, p.head.headers.first("expect")?.lowercased() == "100-continue" {
-                pending?.continueSent = true
+        switch stream.step(pending: &pending, limits: limits, startLineStatus: 414, parseHead: parseHead) {
+        case .complete(var request, let body):
+            request.body = body
+            continueSent = false
+            return .message(request)
+        case .bodyPending(let head):
+            if !continueSent, head.headers.first("expect")?.lowercased() == "100-continue" {
+                continueSent = true
                 return .expectContinue
             }
             return .needData
+        case .needData: return .needData
+        case .closed: return .closed
+        case .error(let e): return .error(e)
         }
     }
 
-    private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPRequest, framing: HTTPByteStream.Framing, continueSent: Bool), HTTPParseError> {
+    private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPRequest, framing: HTTPByteStream.Framing), HTTPParseError> {
         let parts = lines[0].split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
             return .failure(HTTPParseError(400, "malformed request line"))
@@ -88,7 +78,7 @@ public struct HTTPRequestDecoder: Sendable {
             return .failure(HTTPParseError(417, "unsupported expectation '\(expect.prefix(40))'"))
         }
         return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .none).map {
-            (HTTPRequest(method: String(parts[0]), target: String(parts[1]), version: version, headers: headers), $0, false)
+            (HTTPRequest(method: String(parts[0]), target: String(parts[1]), version: version, headers: headers), $0)
         }
     }
 }

@@ -28,28 +28,14 @@ public struct HTTPResponseDecoder: Sendable {
     }
 
     private mutating func step() -> HTTPDecoderEvent<HTTPResponse> {
-        if pending == nil {
-            if stream.eof && stream.buffered == 0 { return .closed }
-            switch stream.readHead(limits: limits, startLineStatus: 502) {
-            // Only blank lines were left before a clean close: that is still "between messages".
-            case .failure(let e): return stream.eof && stream.buffered == 0 ? .closed : .error(e)
-            case .success(nil): return stream.eof && stream.buffered == 0 ? .closed : .needData
-            case .success(let lines?):
-                switch parseHead(lines) {
-                case .failure(let e): return .error(e)
-                case .success(let p): pending = p
-                }
-            }
-        }
-        guard var p = pending else { return .needData }
-        switch stream.readBody(p.framing, limits: limits) {
-        case .failure(let e): return .error(e)
-        case .success(nil): return .needData
-        case .success(let body?):
-            pending = nil
-            p.head.body = body
-            if !(100...199).contains(p.head.status), !headRequests.isEmpty { headRequests.removeFirst() }
-            return .message(p.head)
+        switch stream.step(pending: &pending, limits: limits, startLineStatus: 502, parseHead: parseHead) {
+        case .complete(var response, let body):
+            response.body = body
+            if !(100...199).contains(response.status), !headRequests.isEmpty { headRequests.removeFirst() }
+            return .message(response)
+        case .bodyPending, .needData: return .needData
+        case .closed: return .closed
+        case .error(let e): return .error(e)
         }
     }
 
