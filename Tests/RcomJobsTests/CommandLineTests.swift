@@ -72,7 +72,7 @@ final class CommandLineTests: XCTestCase {
     func testProxyOutOfDescriptorsPausesAcceptingWithoutSpinning() throws {
         let (proxy, port, _) = try RcomBinary.startServer(
             ["proxy", "--host", "127.0.0.1", "--port", "0", "--upstream", "http://127.0.0.1:9"], preamble: "ulimit -n 48")
-        defer { proxy.terminate(); proxy.waitUntilExit() }
+        defer { kill(proxy.processIdentifier, SIGKILL); proxy.waitUntilExit() }
         // Hold more connections than the proxy has descriptors for.
         var held: [Int32] = []
         for _ in 0..<80 { if let fd = try? BlockingHTTP.connect(port: port, timeout_s: 2) { held.append(fd) } }
@@ -95,6 +95,10 @@ final class CommandLineTests: XCTestCase {
     func testSigtermStopsServersCleanly() throws {
         let (server, _, _) = try RcomBinary.startServer(["jobserver", "--port", "0", "--secret", "x"])
         server.terminate()
+        // Bounded wait: a server that ignores SIGTERM fails the test instead of hanging it.
+        let exited = BlockingHTTP.eventually(within: 10) { !server.isRunning }
+        if !exited { kill(server.processIdentifier, SIGKILL) }
+        XCTAssertTrue(exited, "SIGTERM did not stop the server")
         server.waitUntilExit()
         XCTAssertEqual(server.terminationReason, .exit, "exited by itself, not killed by the signal")
         XCTAssertEqual(server.terminationStatus, 0)
