@@ -1,5 +1,6 @@
 import Foundation
 import RcomCLI
+import RcomCore
 import RcomReactor
 
 /// `rcom providers`: the provider simulator as a server.
@@ -7,7 +8,7 @@ public enum ProvidersCommand: Command {
     public static let spec = CommandSpec(
         name: "providers",
         summary: "Simulate the SMS (Twilio-style), Slack, webhook and SMTP providers locally",
-        usage: "providers [--port 9200] [--smtp-port 9201] [--faults SPEC] [--engage SPEC] [--seed N]",
+        usage: "providers [--port 9200] [--smtp-port 9201] [--faults SPEC] [--engage SPEC] [--seed N] [--record FILE]",
         options: [
             OptionSpec("host", value: "ADDR", help: "Listen address", default: "127.0.0.1", env: "RCOM_PROVIDERS_HOST"),
             OptionSpec("port", short: "p", value: "PORT", help: "HTTP providers (SMS, Slack, webhook)", default: "9200", env: "RCOM_PROVIDERS_PORT"),
@@ -19,6 +20,7 @@ public enum ProvidersCommand: Command {
             OptionSpec("retry-after", value: "SECONDS", help: "Retry-After of a 429 fault", default: "1", env: "RCOM_PROVIDERS_RETRY_AFTER"),
             OptionSpec("seed", value: "N", help: "Seed message ids, faults and clicks", default: "1", env: "RCOM_PROVIDERS_SEED"),
             OptionSpec("quiet", short: "q", help: "Do not print each request", env: "RCOM_PROVIDERS_QUIET"),
+            NotifyTrace.recordOption,
         ],
         discussion: """
         Endpoints: POST /2010-04-01/Accounts/{sid}/Messages.json (SMS), POST /slack/{workspace}/{channel},
@@ -49,7 +51,9 @@ public enum ProvidersCommand: Command {
             Terminal.error(error.message)
             return ExitCode.usage
         }
-        var pipeline = ProvidersPipeline(config: config)
+        let record = args.string("record")
+        let recording = record.map { _ in RecordingEntropy(SeededEntropy(seed: config.seed)) }
+        var pipeline = ProvidersPipeline(config: config, entropy: recording ?? SeededEntropy(seed: config.seed))
         if !args.flag("quiet") {
             pipeline.observer = { c in
                 // Unbuffered, so a script reading the log sees each request as it happens.
@@ -65,8 +69,10 @@ public enum ProvidersCommand: Command {
             Terminal.error("providers: \(error.message)")
             return ExitCode.failure
         }
-        reactor.handleTerminationSignals()
-        FileHandle.standardOutput.write(Data("providers: http://\(host):\(httpBound) smtp://\(host):\(smtpBound)\n".utf8))
-        return reactor.run()
+        let header = NotifyTrace.providersHeader(faults: args.string("faults") ?? "", engage: args.string("engage") ?? "",
+                                                 retryAfter_s: config.retryAfter_s, seed: config.seed)
+        return NotifyTrace.serve(reactor, component: NotifyTrace.providersComponent, record: record, config: header,
+                                 draws: { recording?.takeDraws() ?? [] },
+                                 announce: "providers: http://\(host):\(httpBound) smtp://\(host):\(smtpBound)")
     }
 }

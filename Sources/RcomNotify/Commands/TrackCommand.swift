@@ -7,12 +7,13 @@ public enum TrackCommand: Command {
     public static let spec = CommandSpec(
         name: "track",
         summary: "Serve tracking links: record clicks and acknowledgements, then redirect",
-        usage: "track [--port 8081] [--redirect URL] [--db PATH]",
+        usage: "track [--port 8081] [--redirect URL] [--db PATH] [--record FILE]",
         options: [
             OptionSpec("host", value: "ADDR", help: "Listen address", default: "127.0.0.1", env: "RCOM_TRACK_HOST"),
             OptionSpec("port", short: "p", value: "PORT", help: "Listen port", default: "8081", env: "RCOM_TRACK_PORT"),
             OptionSpec("redirect", value: "URL", help: "Where a click lands (default: a small thank-you page)", env: "RCOM_TRACK_REDIRECT"),
             OptionSpec("db", value: "PATH", help: "Database shared with rcom send", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
+            NotifyTrace.recordOption,
         ],
         discussion: """
         GET /e/ID records a click, GET /a/ID an acknowledgement; the first per notification counts as
@@ -39,9 +40,10 @@ public enum TrackCommand: Command {
             Terminal.error("track: \(error.message)")
             return ExitCode.failure
         }
-        reactor.handleTerminationSignals()
-        FileHandle.standardOutput.write(Data("track: http://\(args.string("host")!):\(bound)/e/ID\n".utf8))
-        let code = reactor.run()
+        // No randomness: a trace holds the events; the store's answers are not in it (see NotifyTrace.replay).
+        let code = NotifyTrace.serve(reactor, component: NotifyTrace.trackComponent, record: args.string("record"),
+                                     config: [("redirect", args.string("redirect") ?? "")], draws: { [] },
+                                     announce: "track: http://\(args.string("host")!):\(bound)/e/ID")
         let c = reactor.pipeline.counts
         Terminal.stderr("track: \(c.first) engaged, \(c.repeated) repeat clicks, \(c.unknown) unknown, \(c.notCounted) not counted, \(c.storeErrors) store errors\n")
         return code

@@ -13,16 +13,20 @@ public final class BackgroundReactor<P: EventPipeline>: @unchecked Sendable {
     private var stopped = false
     private var final: P?
 
-    public init(_ pipeline: P, listeners: [BoundListener]) {
+    /// `recorder`: record the run as a trace (`draws` hands over the entropy each event used);
+    /// it is closed when the loop ends.
+    public init(_ pipeline: P, listeners: [BoundListener], recorder: TraceRecorder? = nil, draws: @escaping () -> [UInt64] = { [] }) {
         reactor = Reactor(pipeline: pipeline)
         for l in listeners { reactor.adopt(l) }
+        if let recorder { reactor.record(to: recorder, draws: draws) }
         ports = listeners.map(\.port)
         let loop = Loop(run: { [reactor] in _ = reactor.run() }, done: finished)
         Thread.detachNewThread { loop.start() }
     }
 
     /// Opens listeners on `host` (port 0: the kernel chooses) and starts the pipeline.
-    public convenience init(_ pipeline: P, host: String = "127.0.0.1", ports: [Int]) throws(SocketError) {
+    public convenience init(_ pipeline: P, host: String = "127.0.0.1", ports: [Int],
+                            recorder: TraceRecorder? = nil, draws: @escaping () -> [UInt64] = { [] }) throws(SocketError) {
         var listeners: [BoundListener] = []
         for p in ports {
             do { listeners.append(try BoundListener.open(host: host, port: p)) } catch {
@@ -30,7 +34,7 @@ public final class BackgroundReactor<P: EventPipeline>: @unchecked Sendable {
                 throw error
             }
         }
-        self.init(pipeline, listeners: listeners)
+        self.init(pipeline, listeners: listeners, recorder: recorder, draws: draws)
     }
 
     public var wakeup: WakeupHandle { reactor.wakeup }

@@ -24,9 +24,18 @@ public struct ProvidersPipeline: EventPipeline {
     }
 
     private var connections: [ConnectionID: Connection] = [:]
-    private let ids: SeededEntropy
-    private var faults: FaultDice
-    private let clickDice: SeededEntropy
+    /// Three generators seeded from the injected source, so adding a fault rule does not move
+    /// the message ids. Made at the first event (its draws are recorded with it), so a trace
+    /// replays with `ReplayEntropy`.
+    private struct Streams {
+        let ids: SeededEntropy
+        var faults: FaultDice
+        let clicks: SeededEntropy
+    }
+    private let entropy: EntropySource
+    private var streams: Streams?
+    private var ids: SeededEntropy { streams!.ids }
+    private var clickDice: SeededEntropy { streams!.clicks }
     private var clickQueue: [HTTPURL] = []
     private var clickHead = 0
     private var clicksInFlight = 0
@@ -34,16 +43,22 @@ public struct ProvidersPipeline: EventPipeline {
 
     public static let channels = ["email", "sms", "slack", "webhook"]
 
+    /// Randomness from `config.seed`.
     public init(config: ProvidersConfig) {
+        self.init(config: config, entropy: SeededEntropy(seed: config.seed))
+    }
+
+    public init(config: ProvidersConfig, entropy: EntropySource) {
         self.config = config
-        // Three generators from one seed, so adding a fault rule does not move the message ids.
-        let root = SeededEntropy(seed: config.seed)
-        ids = SeededEntropy(seed: root.next64())
-        faults = FaultDice(config.faults, dice: SeededEntropy(seed: root.next64()))
-        clickDice = SeededEntropy(seed: root.next64())
+        self.entropy = entropy
     }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
+        if streams == nil {
+            streams = Streams(ids: SeededEntropy(seed: entropy.next64()),
+                              faults: FaultDice(config.faults, dice: SeededEntropy(seed: entropy.next64())),
+                              clicks: SeededEntropy(seed: entropy.next64()))
+        }
         switch event {
         case .accepted(let id, let listener):
             if listener == 1 {
@@ -142,7 +157,7 @@ public struct ProvidersPipeline: EventPipeline {
             return respond(.json(200, Array(stats.json.utf8)))
         case .call(let call):
             stats.requests[call.channel, default: 0] += 1
-            let fault = faults.roll(channel: call.channel)
+            let fault = streams!.faults.roll(channel: call.channel)
             let response: HTTPResponse?
             switch fault {
             case nil: response = call.accepted
@@ -190,7 +205,7 @@ public struct ProvidersPipeline: EventPipeline {
     private mutating func smtpMessage(_ id: ConnectionID, to: [String], data: [UInt8]) -> [ReactorEffect] {
         guard case .smtp(var s)? = connections[id] else { return [] }
         stats.requests["email", default: 0] += 1
-        let fault = faults.roll(channel: "email")
+        let fault = streams!.faults.roll(channel: "email")
         let reply: String?
         var closeAfter = false
         switch fault {
