@@ -43,7 +43,10 @@ enum SendBatch {
         let progress = BatchProgress(total: total, draw: Terminal.stderrIsTerminal)
         let feed = BatchFeed(reader: reader, service: service, channel: channelArg, dice: setup.entropy(3)) { _ in progress.step() }
         if setup.dryRun {
-            while let (n, channel) = feed.next() { Terminal.stderr(RequestRendering.render(channel.request(for: n)) + "\n\n") }
+            while let (n, channel) = feed.next() {
+                let request = channel.request(for: n)
+                Terminal.stderr(RequestRendering.render(request, simulated: setup.isSimulated(request, channel: n.channel)) + "\n\n")
+            }
             Terminal.stderr("dry run: \(feed.counts.prepared) would be sent, \(feed.counts.invalid) invalid\n")
             for p in feed.problems { Terminal.error(p) }
             return feed.counts.invalid > 0 ? ExitCode.usage : ExitCode.success

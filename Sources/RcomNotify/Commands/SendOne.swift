@@ -42,7 +42,7 @@ enum SendOne {
             return SendCommand.exitSuppressed
         case .ready(let n, let channel):
             if setup.dryRun {
-                Terminal.stderr("dry run: would send\n\(RequestRendering.render(channel.request(for: n)))\n")
+                Terminal.stderr("dry run: would send\n\(RequestRendering.render(channel.request(for: n), simulated: setup.isSimulated(channel.request(for: n), channel: channelName)))\n")
                 SendOutput.print(n, outcome: "dry-run", answer: "not sent", attempts: 0, json: json)
                 return ExitCode.success
             }

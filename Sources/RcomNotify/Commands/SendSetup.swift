@@ -49,6 +49,18 @@ struct SendSetup {
         }
     }
 
+    /// Whether a request built on default settings (`--dry-run`) is for the in-process simulator:
+    /// no endpoint configured for the channel, and the request goes to the simulator's placeholder
+    /// address (a webhook's URL target goes where it says).
+    func isSimulated(_ request: ProviderRequest, channel: String) -> Bool {
+        guard needsSimulator([channel]) else { return false }
+        let d = ChannelSettings()
+        switch request {
+        case .http(let url, _): return url.host == d.simulatorHTTP.host && url.port == d.simulatorHTTP.port
+        case .smtp(let endpoint, _): return endpoint.host == d.simulatorSMTP.host && endpoint.port == d.simulatorSMTP.port
+        }
+    }
+
     func entropy(_ stream: UInt64) -> EntropySource {
         guard let seed else { return SystemEntropy() }
         return SeededEntropy(seed: seed &+ stream &* 0x9E37_79B9_7F4A_7C15)

@@ -19,7 +19,7 @@ public final class BatchFeed: NotificationFeed {
     /// Problems reported in detail; later ones are only counted.
     public static let problemsShownMax = 10
 
-    private let reader: LineReader
+    private let records: CSVRecords
     private let service: NotificationService
     private let defaultChannel: String?
     private let randomAll: Bool
@@ -31,7 +31,7 @@ public final class BatchFeed: NotificationFeed {
     /// `onSkipped` is told about each line not delivered (suppressed or invalid), for progress.
     public init(reader: LineReader, service: NotificationService, channel: String?, dice: EntropySource,
                 onSkipped: @escaping (String) -> Void = { _ in }) {
-        self.reader = reader
+        self.records = CSVRecords(reader)
         self.service = service
         self.randomAll = channel == "random"
         self.defaultChannel = channel == "random" ? nil : channel
@@ -40,17 +40,21 @@ public final class BatchFeed: NotificationFeed {
     }
 
     public func next() -> (Notification, any Channel)? {
-        while let (line, truncated) = reader.next() {
-            let number = reader.lineNumber
-            if line.allSatisfy(\.isWhitespace) { continue }
-            if number == 1 && line.lowercased().hasPrefix("channel,") { continue }
+        while let record = records.next() {
+            let number = record.line
+            if record.text.allSatisfy(\.isWhitespace) { continue }
+            if number == 1 && record.text.lowercased().hasPrefix("channel,") { continue }
             counts.lines += 1
-            guard !truncated else {
-                invalid(number, "line longer than \(LineReader.lineBytesMax) bytes")
+            guard !record.truncated else {
+                invalid(number, "record longer than \(LineReader.lineBytesMax) bytes")
                 continue
             }
-            guard let f = CSVLine.fields(Substring(line)), f.count == 3 else {
-                invalid(number, "expected channel,target,message (quote fields that contain commas)")
+            guard let f = record.fields else {
+                invalid(number, "a quoted field is never closed (a field may span lines, but needs its closing \")")
+                continue
+            }
+            guard f.count == 3 else {
+                invalid(number, "expected channel,target,message (quote fields that contain commas or line breaks)")
                 continue
             }
             var channel = f[0].trimmingCharacters(in: .whitespaces)

@@ -1,5 +1,5 @@
-/// One CSV record on one line (RFC 4180 quoting: `"a ""quoted"", text"`). Quoted newlines are
-/// not supported: a batch file has one notification per line.
+/// One CSV record (RFC 4180 quoting: `"a ""quoted"", text"`). Nil when a quote is left open,
+/// which `CSVRecords` reads as "the record continues on the next line".
 public enum CSVLine {
     public static func fields(_ line: Substring) -> [String]? {
         var fields: [String] = []

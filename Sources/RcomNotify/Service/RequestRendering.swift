@@ -5,11 +5,19 @@ import RcomCore
 public enum RequestRendering {
     static let secretHeaders = ["authorization", "x-api-key", "cookie"]
 
-    public static func render(_ request: ProviderRequest) -> String {
+    /// Where a request goes when no endpoint is configured: the simulator's port is only chosen
+    /// when it starts, so `--dry-run` names it rather than show a placeholder address.
+    public static let simulatorLabel = "(in-process simulator)"
+
+    /// `simulated`: the request is for the in-process providers simulator.
+    public static func render(_ request: ProviderRequest, simulated: Bool = false) -> String {
         switch request {
-        case .http(let url, let r): return http(r, url: url.description)
+        case .http(let url, var r):
+            guard simulated else { return http(r, url: url.description) }
+            r.headers = HTTPHeaders(r.headers.map { ($0.name, $0.name.lowercased() == "host" ? simulatorLabel : $0.value) })
+            return http(r, url: nil) + "\n(to the in-process providers simulator)"
         case .smtp(let endpoint, let e):
-            return smtp(endpoint: endpoint.description,
+            return smtp(endpoint: simulated ? simulatorLabel : endpoint.description,
                         commands: ["EHLO \(e.heloName)", "MAIL FROM:<\(e.mailFrom)>", "RCPT TO:<\(e.rcptTo)>", "DATA"],
                         message: e.message)
         }
