@@ -30,12 +30,11 @@ public struct ProvidersPipeline: EventPipeline {
     private struct Streams {
         let ids: SeededEntropy
         var faults: FaultDice
-        let clicks: SeededEntropy
+        let clickSeed: UInt64
     }
     private let entropy: EntropySource
     private var streams: Streams?
     private var ids: SeededEntropy { streams!.ids }
-    private var clickDice: SeededEntropy { streams!.clicks }
     private var clickQueue: [HTTPURL] = []
     private var clickHead = 0
     private var clicksInFlight = 0
@@ -57,7 +56,7 @@ public struct ProvidersPipeline: EventPipeline {
         if streams == nil {
             streams = Streams(ids: SeededEntropy(seed: entropy.next64()),
                               faults: FaultDice(config.faults, dice: SeededEntropy(seed: entropy.next64())),
-                              clicks: SeededEntropy(seed: entropy.next64()))
+                              clickSeed: entropy.next64())
         }
         switch event {
         case .accepted(let id, let listener):
@@ -245,14 +244,23 @@ public struct ProvidersPipeline: EventPipeline {
 
     /// The simulated recipient clicks the tracking link with the channel's probability.
     private mutating func engage(_ channel: String, _ text: String) {
-        guard let p = config.engage[channel], p > 0, clickDice.unit() < p else { return }
-        guard let link = Self.trackingLink(in: text) else { return }
+        guard let p = config.engage[channel], p > 0, let link = Self.trackingLink(in: text) else { return }
+        // Keyed by the link rather than drawn in arrival order: one seed clicks the same messages
+        // however concurrent deliveries interleave.
+        guard Self.unit(seed: streams!.clickSeed, key: link.description) < p else { return }
         guard clickQueue.count - clickHead < config.clickQueueMax else {
             stats.clicksDropped += 1
             return
         }
         clickQueue.append(link)
         stats.clicksQueued += 1
+    }
+
+    /// Uniform in [0, 1) from a seed and a key (FNV-1a, then SplitMix64).
+    static func unit(seed: UInt64, key: String) -> Double {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return SeededEntropy(seed: seed ^ h).unit()
     }
 
     static func trackingLink(in text: String) -> HTTPURL? {
