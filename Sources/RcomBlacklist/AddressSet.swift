@@ -55,6 +55,18 @@ struct AddressSet {
         return true
     }
 
+    /// True when the address was inserted before (or the set is full and it may have been).
+    func contains(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Bool {
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while slots[i] >= 0 {
+            let e = Int(slots[i])
+            if hashes[e] == hash, equal(e, bytes) { return true }
+            i = (i + 1) & mask
+        }
+        return false
+    }
+
     private func equal(_ e: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard Int(lengths[e]) == bytes.count else { return false }
         guard let other = bytes.baseAddress else { return true }

@@ -37,8 +37,8 @@ struct BatchPreparer: Sendable {
             var lineStart = 0
             var lineNumber = raw.firstLine
             while lineStart < p.count {
-                var lineEnd = lineStart
-                while lineEnd < p.count, p[lineEnd] != 0x0a { lineEnd += 1 }
+                let lineEnd = memchr(p.baseAddress! + lineStart, 0x0a, p.count - lineStart)
+                    .map { UnsafeRawPointer(p.baseAddress!).distance(to: UnsafeRawPointer($0)) } ?? p.count
                 let line = p[lineStart..<lineEnd]
                 defer { lineStart = lineEnd + 1; lineNumber += 1 }
                 counters.linesRead += 1
@@ -62,7 +62,6 @@ struct BatchPreparer: Sendable {
             }
         }
 
-        var hashes: [UInt64] = []
         var keys: [SortKey] = []
         batch.bytes.withUnsafeBufferPointer { arena in
             candidates.sort { a, b in
@@ -72,7 +71,6 @@ struct BatchPreparer: Sendable {
             }
             keys.reserveCapacity(candidates.count)
             batch.entries.reserveCapacity(candidates.count)
-            hashes.reserveCapacity(candidates.count)
             var previous: Range<Int>? = nil
             for c in candidates {
                 // Sorted with ties in line order, so the first of equal addresses is the earliest line.
@@ -82,14 +80,13 @@ struct BatchPreparer: Sendable {
                 }
                 previous = c.email
                 batch.entries.append(SuppressionBatch.Entry(email: c.email, reason: c.reason, suppressedAt_s: c.at))
-                hashes.append(AddressSet.hash(UnsafeBufferPointer(rebasing: arena[c.email])))
                 keys.append(c.key)
             }
         }
         return PreparedBatch(seq: raw.seq, firstLine: raw.firstLine, lineCount: raw.lineCount,
                              endOffset: raw.endOffset, isLast: raw.isLast, closesWindow: raw.closesWindow,
                              suppressions: batch,
-                             hashes: hashes, sortKeys: keys, counters: counters, malformedSamples: samples)
+                             sortKeys: keys, counters: counters, malformedSamples: samples)
     }
 
     private func parse(_ line: Slice<UnsafeBufferPointer<UInt8>>, into batch: inout SuppressionBatch,
@@ -162,9 +159,8 @@ struct BatchPreparer: Sendable {
         // Never cut a UTF-8 sequence in half.
         while cut < hi, cut > lo, text[cut] & 0xc0 == 0x80 { cut -= 1 }
         let body = text[lo..<cut]
-        let lowerPrefix = String(decoding: body.prefix(4), as: UTF8.self).lowercased()
         let start = batch.bytes.count
-        if lowerPrefix == "hard" || lowerPrefix == "soft" {
+        if startsWithHardOrSoft(body) {
             batch.bytes.append(contentsOf: body)
         } else if body.first == UInt8(ascii: "5") {
             batch.bytes.append(contentsOf: "hard bounce: ".utf8)
@@ -177,6 +173,14 @@ struct BatchPreparer: Sendable {
             batch.bytes.append(contentsOf: body)
         }
         return start..<batch.bytes.count
+    }
+
+    /// "hard" or "soft" in any case, on bytes: this runs once per line.
+    static func startsWithHardOrSoft(_ body: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        guard body.count >= 4 else { return false }
+        var word: UInt32 = 0
+        for b in body.prefix(4) { word = word << 8 | UInt32(AddressNormalizer.lower(b)) }
+        return word == 0x6861_7264 || word == 0x736f_6674  // "hard", "soft"
     }
 
     /// Reasons repeat: when the one just stored equals a recent one, drop the copy and point at

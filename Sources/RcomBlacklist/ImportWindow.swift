@@ -25,27 +25,19 @@ struct ImportWindow {
 
     var lineCount: Int { endLine - startLine }
 
-    /// Appends the next batch in file order, dropping addresses `seen` in earlier lines.
-    mutating func add(_ prepared: PreparedBatch, seen: inout AddressSet, samplesMax: Int) {
+    /// Appends the next batch in file order. Repeats of earlier lines are dropped by `finish`.
+    mutating func add(_ prepared: PreparedBatch, samplesMax: Int) {
         precondition(prepared.firstLine == endLine, "batches must arrive in file order")
         let shift = suppressions.bytes.count
         suppressions.bytes.append(contentsOf: prepared.suppressions.bytes)
-        var repeats = 0
-        prepared.suppressions.bytes.withUnsafeBufferPointer { arena in
-            for (i, entry) in prepared.suppressions.entries.enumerated() {
-                guard seen.insert(UnsafeBufferPointer(rebasing: arena[entry.email]), hash: prepared.hashes[i]) else {
-                    repeats += 1
-                    continue
-                }
-                var moved = entry
-                moved.email = (entry.email.lowerBound + shift)..<(entry.email.upperBound + shift)
-                moved.reason = (entry.reason.lowerBound + shift)..<(entry.reason.upperBound + shift)
-                suppressions.entries.append(moved)
-                sortKeys.append(prepared.sortKeys[i])
-            }
+        for entry in prepared.suppressions.entries {
+            var moved = entry
+            moved.email = (entry.email.lowerBound + shift)..<(entry.email.upperBound + shift)
+            moved.reason = (entry.reason.lowerBound + shift)..<(entry.reason.upperBound + shift)
+            suppressions.entries.append(moved)
         }
+        sortKeys.append(contentsOf: prepared.sortKeys)
         lineCounters = lineCounters + prepared.counters
-        lineCounters.duplicates += repeats
         endLine += prepared.lineCount
         endOffset = prepared.endOffset
         isLast = prepared.isLast
@@ -53,20 +45,49 @@ struct ImportWindow {
         if room > 0 { malformedSamples.append(contentsOf: prepared.malformedSamples.prefix(room)) }
     }
 
-    /// Sorts the window's addresses in byte order (SQLite's BINARY collation, the key's order).
+    /// Sorts the window's addresses in byte order (SQLite's BINARY collation, the key's order) and
+    /// drops repeats: of an earlier line in this window (equal neighbours once sorted; the sort
+    /// is stable and batches arrive in file order, so the earliest line is kept) and of earlier
+    /// windows (`seen`). Then remembers this window's addresses in `seen` for the windows after
+    /// it; the last window has none, so a file that fits in one window never hashes an address.
     /// Each batch arrives sorted, so the standard library's run-detecting sort mostly merges.
-    mutating func sort() {
+    mutating func finish(seen: inout AddressSet) {
         struct Item { var key: SortKey; var index: Int32 }
         var items = sortKeys.enumerated().map { Item(key: $1, index: Int32($0)) }
         let entries = suppressions.entries
+        var kept: [SuppressionBatch.Entry] = []
+        var keptKeys: [SortKey] = []
+        kept.reserveCapacity(entries.count)
+        keptKeys.reserveCapacity(entries.count)
+        var repeats = 0
+        let remember = !isLast
         suppressions.bytes.withUnsafeBufferPointer { arena in
             items.sort { a, b in
                 if a.key != b.key { return a.key < b.key }
                 return BatchPreparer.compare(arena, entries[Int(a.index)].email, entries[Int(b.index)].email) < 0
             }
+            var previous: Item? = nil
+            for item in items {
+                let entry = entries[Int(item.index)]
+                if let p = previous, p.key == item.key,
+                   BatchPreparer.compare(arena, entries[Int(p.index)].email, entry.email) == 0 {
+                    repeats += 1
+                    continue
+                }
+                previous = item
+                if remember || seen.count > 0 {
+                    let email = UnsafeBufferPointer(rebasing: arena[entry.email])
+                    let hash = AddressSet.hash(email)
+                    let new = remember ? seen.insert(email, hash: hash) : !seen.contains(email, hash: hash)
+                    guard new else { repeats += 1; continue }
+                }
+                kept.append(entry)
+                keptKeys.append(item.key)
+            }
         }
-        suppressions.entries = items.map { entries[Int($0.index)] }
-        sortKeys = items.map(\.key)
+        suppressions.entries = kept
+        sortKeys = keptKeys
+        lineCounters.duplicates += repeats
     }
 
     /// The index of the first entry after `address` (for resuming mid-window); entries must be sorted.

@@ -2,6 +2,7 @@ import RcomStore
 
 /// A batch after parsing: what the writer needs and nothing else.
 /// `suppressions` is sorted by email (B-tree order) and holds each address once.
+/// Repeats of earlier batches are dropped later, when the window is sorted.
 struct PreparedBatch: Sendable {
     var seq: Int
     var firstLine: Int
@@ -10,8 +11,6 @@ struct PreparedBatch: Sendable {
     var isLast: Bool
     var closesWindow: Bool
     var suppressions: SuppressionBatch
-    /// `hashes[i]` is the hash of `suppressions.entries[i].email`, for the file-wide de-duplication.
-    var hashes: [UInt64]
     /// `sortKeys[i]` is the `SortKey` of the same address.
     var sortKeys: [SortKey]
     /// linesRead, valid, malformed, blank and the duplicates found inside this batch.

@@ -130,8 +130,9 @@ public final class SuppressionImporter {
             let prepared = preparer.prepare(raw)
             remember(prepared.malformedSamples)
             prepared.suppressions.bytes.withUnsafeBufferPointer { arena in
-                for (i, entry) in prepared.suppressions.entries.enumerated() {
-                    _ = seen.insert(UnsafeBufferPointer(rebasing: arena[entry.email]), hash: prepared.hashes[i])
+                for entry in prepared.suppressions.entries {
+                    let email = UnsafeBufferPointer(rebasing: arena[entry.email])
+                    _ = seen.insert(email, hash: AddressSet.hash(email))
                 }
             }
         }
@@ -148,7 +149,7 @@ public final class SuppressionImporter {
         var skip = skipThrough
         var window = ImportWindow(startLine: checkpoint.nextLine, startOffset: checkpoint.byteOffset)
         while let prepared = try next() {
-            window.add(prepared, seen: &seen, samplesMax: options.malformedSamplesMax)
+            window.add(prepared, samplesMax: options.malformedSamplesMax)
             guard prepared.closesWindow else { continue }
             if try apply(&window, skipThrough: skip) { return true }
             window = ImportWindow(startLine: window.endLine, startOffset: window.endOffset)
@@ -159,7 +160,7 @@ public final class SuppressionImporter {
 
     /// Sorts the window and commits it in transactions; true when stopped by an interrupt.
     private func apply(_ window: inout ImportWindow, skipThrough: String?) throws(ImportError) -> Bool {
-        window.sort()
+        window.finish(seen: &seen)
         remember(window.malformedSamples)
         let count = window.suppressions.entries.count
         var index = skipThrough.map { window.firstIndex(after: $0) } ?? 0

@@ -71,22 +71,28 @@ public final class SQLiteSuppressionStore: SuppressionStore {
         let tally = try database.transaction(.immediate) { () throws(StoreError) -> SuppressionTally in
             let tally = try batch.bytes.withUnsafeBufferPointer { (arena) throws(StoreError) -> SuppressionTally in
                 var tally = SuppressionTally()
-                var lastReason: (Range<Int>, Int64)? = nil
+                var recent = RecentReasons()
+                defer {
+                    suppress.reset()
+                    exists.reset()
+                }
                 for entry in batch.entries {
-                    // Neighbouring lines usually share a reason; skip the String and the hash then.
+                    // A batch holds a handful of distinct reasons, mostly sharing their bytes: a
+                    // short scan of the recent ones avoids a String and a hash per row.
                     let reasonID: Int64
-                    if let (range, id) = lastReason, arena[range].elementsEqual(arena[entry.reason]) {
+                    if let id = recent.id(of: entry.reason, in: arena) {
                         reasonID = id
                     } else {
                         reasonID = try self.reasonID(String(decoding: arena[entry.reason], as: UTF8.self),
                                                      adding: &newReasons)
-                        lastReason = (entry.reason, reasonID)
+                        recent.remember(entry.reason, id: reasonID)
                     }
                     let email = UnsafeBufferPointer(rebasing: arena[entry.email])
+                    // Every parameter is rebound each row, so the bindings need no clearing.
                     suppress.bind(1, utf8: email)
                     suppress.bind(2, reasonID)
                     suppress.bind(3, entry.suppressedAt_s)
-                    defer { suppress.reset() }
+                    defer { suppress.resetKeepingBindings() }
                     try suppress.step()
                     if database.changes == 1 {
                         tally.newlySuppressed += 1
@@ -94,7 +100,7 @@ public final class SQLiteSuppressionStore: SuppressionStore {
                     }
                     // Only the misses pay for this second look-up: suppressed already, or no subscription.
                     exists.bind(1, utf8: email)
-                    defer { exists.reset() }
+                    defer { exists.resetKeepingBindings() }
                     if try exists.step() { tally.alreadySuppressed += 1 } else { tally.notSubscribed += 1 }
                 }
                 return tally
