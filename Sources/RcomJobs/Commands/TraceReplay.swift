@@ -1,5 +1,4 @@
 import Foundation
-import RcomCLI
 import RcomCore
 
 /// Rebuilds a recorded component from its trace header and replays the trace on a virtual clock.
@@ -39,35 +38,6 @@ public enum TraceReplay {
             return .failure(.malformed(e))
         } catch {
             return .failure(.unreadable("\(error)"))
-        }
-    }
-}
-
-public enum ReplayCommand: Command {
-    public static let spec = CommandSpec(
-        name: "replay",
-        summary: "Replay a recorded trace (--record) and check every effect matches, byte for byte",
-        usage: "replay FILE",
-        positionalsMax: 1,
-        discussion: "Exit 0 identical, 1 diverged (the first difference is printed), 2 unreadable trace.")
-
-    public static func run(_ args: ParsedArguments) -> Int32 {
-        guard let path = args.positionals.first else {
-            Terminal.error("replay needs a trace FILE (see rcom replay --help)")
-            return ExitCode.usage
-        }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            Terminal.error("cannot read trace \(path)")
-            return ExitCode.usage
-        }
-        switch TraceReplay.replay(lines: text.components(separatedBy: "\n")) {
-        case .failure(let f):
-            Terminal.error(f.description)
-            return ExitCode.usage
-        case .success(let outcome):
-            print(outcome.description)
-            if case .identical = outcome { return ExitCode.success }
-            return ExitCode.failure
         }
     }
 }

@@ -1,0 +1,48 @@
+import Foundation
+import RcomCLI
+import RcomCore
+import RcomJobs
+import RcomNotify
+
+/// `rcom replay`: here, in the executable, because it is the one target that sees every
+/// recordable component (the job pipelines in RcomJobs, the notify servers in RcomNotify).
+enum ReplayCommand: Command {
+    static let spec = CommandSpec(
+        name: "replay",
+        summary: "Replay a recorded trace (--record) and check every effect matches, byte for byte",
+        usage: "replay FILE",
+        positionalsMax: 1,
+        discussion: "Components: proxy, jobserver, providers, track.\nExit 0 identical, 1 diverged (the first difference is printed), 2 unreadable trace.")
+
+    static func run(_ args: ParsedArguments) -> Int32 {
+        guard let path = args.positionals.first else {
+            Terminal.error("replay needs a trace FILE (see rcom replay --help)")
+            return ExitCode.usage
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            Terminal.error("cannot read trace \(path)")
+            return ExitCode.usage
+        }
+        let lines = text.components(separatedBy: "\n")
+        let outcome: Result<ReplayOutcome, ReplayFailure>
+        switch TraceReplay.replay(lines: lines) {
+        case .success(let o): outcome = .success(o)
+        case .failure(.unknownComponent):
+            outcome = NotifyTrace.replay(lines: lines).mapError { ReplayFailure(message: $0.description) }
+        case .failure(let f): outcome = .failure(ReplayFailure(message: f.description))
+        }
+        switch outcome {
+        case .failure(let failure):
+            Terminal.error(failure.message)
+            return ExitCode.usage
+        case .success(let o):
+            print(o.description)
+            if case .identical = o { return ExitCode.success }
+            return ExitCode.failure
+        }
+    }
+}
+
+struct ReplayFailure: Error {
+    let message: String
+}
