@@ -1,0 +1,13 @@
+# The C libraries rcom links against (through module maps), installed with apt-get if missing.
+# Sourced by scripts/main-job, scripts/test and .ci/run.
+ensure_system_libraries() {
+    local need=()
+    [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+    [ -f /usr/include/openssl/hmac.h ] || need+=(libssl-dev)
+    [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
+    command -v sqlite3 >/dev/null || need+=(sqlite3)
+    if [ ${#need[@]} -gt 0 ]; then
+        echo "installing ${need[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+    fi
+}
