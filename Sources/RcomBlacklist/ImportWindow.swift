@@ -1,3 +1,4 @@
+import Foundation
 import RcomStore
 
 /// A window of consecutive lines gathered from prepared batches, sorted as a whole, then applied
@@ -14,6 +15,10 @@ struct ImportWindow {
     private(set) var lineCounters = ImportCounters()
     private(set) var suppressions = SuppressionBatch()
     private var sortKeys: [SortKey] = []
+    /// `reasonIndex[i]` is entry i's reason in `reasonTexts`: each distinct text once per window.
+    private var reasonIndex: [Int32] = []
+    private var reasonTexts: [[UInt8]] = []
+    private var reasonLookup: [[UInt8]: Int32] = [:]
     private(set) var malformedSamples: [MalformedLine] = []
 
     init(startLine: Int, startOffset: Int64) {
@@ -30,7 +35,22 @@ struct ImportWindow {
         precondition(prepared.firstLine == endLine, "batches must arrive in file order")
         let shift = suppressions.bytes.count
         suppressions.bytes.append(contentsOf: prepared.suppressions.bytes)
+        // A batch stores each repeated reason once, so only its few distinct ranges are hashed.
+        var batchReasons: [(range: Range<Int>, index: Int32)] = []
         for entry in prepared.suppressions.entries {
+            if let known = batchReasons.first(where: { $0.range == entry.reason }) {
+                reasonIndex.append(known.index)
+            } else {
+                let text = Array(prepared.suppressions.bytes[entry.reason])
+                let index = reasonLookup[text] ?? {
+                    reasonTexts.append(text)
+                    reasonLookup[text] = Int32(reasonTexts.count - 1)
+                    return Int32(reasonTexts.count - 1)
+                }()
+                // Bound the scan: a file whose every line has its own reason hashes each one.
+                if batchReasons.count < 64 { batchReasons.append((entry.reason, index)) }
+                reasonIndex.append(index)
+            }
             var moved = entry
             moved.email = (entry.email.lowerBound + shift)..<(entry.email.upperBound + shift)
             moved.reason = (entry.reason.lowerBound + shift)..<(entry.reason.upperBound + shift)
@@ -53,9 +73,12 @@ struct ImportWindow {
     /// Each batch arrives sorted, so the standard library's run-detecting sort mostly merges.
     mutating func finish(seen: inout AddressSet) {
         struct Item { var key: SortKey; var index: Int32 }
+        reasonLookup = [:]
         var items = sortKeys.enumerated().map { Item(key: $1, index: Int32($0)) }
         let entries = suppressions.entries
         var kept: [SuppressionBatch.Entry] = []
+        var keptReasons: [Int32] = []
+        keptReasons.reserveCapacity(entries.count)
         var keptKeys: [SortKey] = []
         kept.reserveCapacity(entries.count)
         keptKeys.reserveCapacity(entries.count)
@@ -82,12 +105,50 @@ struct ImportWindow {
                     guard new else { repeats += 1; continue }
                 }
                 kept.append(entry)
+                keptReasons.append(reasonIndex[Int(item.index)])
                 keptKeys.append(item.key)
             }
         }
-        suppressions.entries = kept
+        suppressions = Self.compacted(suppressions.bytes, kept, reasons: keptReasons, texts: reasonTexts)
+        reasonIndex = []
+        reasonTexts = []
         sortKeys = keptKeys
         lineCounters.duplicates += repeats
+    }
+
+    /// The entries with their emails copied into a new arena in sort order, and each distinct
+    /// reason stored once (so the store's reason cache hits on the range alone). Why: after
+    /// sorting, the emails lie at random places of a 50 MB arena, so each update's first touch of
+    /// its key (inside SQLite's memcmp) was a cache miss; one copying pass takes those misses with
+    /// the memory system's parallelism instead, and the writer then reads its keys in sequence.
+    private static func compacted(_ old: [UInt8], _ entries: [SuppressionBatch.Entry],
+                                  reasons: [Int32], texts: [[UInt8]]) -> SuppressionBatch {
+        var newEntries: [SuppressionBatch.Entry] = []
+        newEntries.reserveCapacity(entries.count)
+        var textRanges: [Range<Int>] = []
+        textRanges.reserveCapacity(texts.count)
+        let capacity = entries.reduce(0) { $0 + $1.email.count } + texts.reduce(0) { $0 + $1.count }
+        let bytes = old.withUnsafeBufferPointer { arena in
+            [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+                let base = out.baseAddress!
+                for text in texts {
+                    text.withUnsafeBufferPointer { t in
+                        if let p = t.baseAddress { memcpy(base + count, p, t.count) }
+                    }
+                    textRanges.append(count..<(count + text.count))
+                    count += text.count
+                }
+                let from = arena.baseAddress!
+                for (i, entry) in entries.enumerated() {
+                    let n = entry.email.count
+                    memcpy(base + count, from + entry.email.lowerBound, n)
+                    newEntries.append(SuppressionBatch.Entry(email: count..<(count + n), reason: textRanges[Int(reasons[i])],
+                                                             suppressedAt_s: entry.suppressedAt_s))
+                    count += n
+                }
+            }
+        }
+        return SuppressionBatch(bytes: bytes, entries: newEntries)
     }
 
     /// The index of the first entry after `address` (for resuming mid-window); entries must be sorted.

@@ -93,6 +93,12 @@ public final class SuppressionImporter {
                                           firstWindowEndLine: resumeFrom?.window?.endLine,
                                           lineBytesMax: options.lineBytesMax)
         let skip = resumeFrom?.window?.appliedThrough
+        // Concurrent mode has the cores to spare for the store's upkeep (WAL checkpoints) while
+        // this thread writes; sequential keeps everything on this thread.
+        do { try store.beginBulkImport(backgroundMaintenance: options.mode == .concurrent) }
+        catch { throw .store(error, resumeLine: checkpoint.nextLine) }
+        var ended = false
+        defer { if !ended { try? store.endBulkImport() } }
         let interrupted: Bool
         switch options.mode {
         case .sequential:
@@ -102,6 +108,8 @@ public final class SuppressionImporter {
         case .concurrent:
             interrupted = try runConcurrent(reader: reader, preparer: preparer, skipThrough: skip)
         }
+        ended = true
+        do { try store.endBulkImport() } catch { throw .store(error, resumeLine: checkpoint.nextLine) }
         if !interrupted && !checkpoint.completed {
             // Nothing after the header: still record that the file is done.
             checkpoint.completed = true

@@ -20,6 +20,8 @@ public final class SQLiteDatabase {
 
     let handle: OpaquePointer
     public let path: String
+    /// As opened (`Options.walAutocheckpoint_pages`), to restore after a bulk import changed it.
+    let walAutocheckpointPages: Int
 
     /// Opens (creating if allowed) the database in WAL mode with synchronous=NORMAL: a commit is
     /// durable against a process crash at once and against power loss at the next checkpoint,
@@ -37,6 +39,7 @@ public final class SQLiteDatabase {
         }
         handle = db
         self.path = path
+        walAutocheckpointPages = options.walAutocheckpoint_pages
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, options.busyTimeout_ms)
         if !options.readOnly {
@@ -75,6 +78,12 @@ public final class SQLiteDatabase {
         let stmt = try prepare(sql)
         guard try stmt.step(), !stmt.isNull(0) else { return nil }
         return stmt.int64(0)
+    }
+
+    /// The file behind the main database (absolute), or nil for an in-memory or temporary one.
+    var fileName: String? {
+        guard let name = sqlite3_db_filename(handle, "main"), name.pointee != 0 else { return nil }
+        return String(cString: name)
     }
 
     /// The rowid of the most recent successful INSERT on this connection.

@@ -12,6 +12,11 @@ public final class SQLiteSuppressionStore: SuppressionStore {
     /// Bound: `reasonCacheMax` entries; when full it is emptied and refills from the table.
     private var reasonIDs: [String: Int64] = [:]
     public static let reasonCacheMax = 4_096
+    /// Running during a bulk import with background maintenance.
+    private var checkpointer: WALCheckpointer?
+    /// WAL pages between background checkpoints: SQLite's own default, so the WAL stays as
+    /// small as usual (a few MB) and readers' look-ups in it stay short.
+    static let pagesPerBackgroundCheckpoint: Int32 = 1_000
 
     /// Opens and migrates the database at `path`.
     public convenience init(path: String, options: SQLiteDatabase.Options = .init()) throws(StoreError) {
@@ -52,6 +57,25 @@ public final class SQLiteSuppressionStore: SuppressionStore {
                 import_started_at = excluded.import_started_at, completed = excluded.completed,
                 updated_at = excluded.updated_at
             """)
+    }
+
+    deinit {
+        checkpointer?.stop(writer: database, autocheckpointPages: Int32(database.walAutocheckpointPages))
+    }
+
+    public func beginBulkImport(backgroundMaintenance: Bool) throws(StoreError) {
+        guard backgroundMaintenance, checkpointer == nil, let file = database.fileName else { return }
+        let c = WALCheckpointer(path: file, pagesPerCheckpoint: Self.pagesPerBackgroundCheckpoint)
+        try c.start(writer: database)
+        checkpointer = c
+    }
+
+    public func endBulkImport() throws(StoreError) {
+        guard let c = checkpointer else { return }
+        checkpointer = nil
+        c.stop(writer: database, autocheckpointPages: Int32(database.walAutocheckpointPages))
+        // What the background thread had not copied yet; PASSIVE, so live readers are not waited for.
+        try database.execute("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
     public func isSuppressed(email: String) throws(StoreError) -> Bool {

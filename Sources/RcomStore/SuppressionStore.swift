@@ -41,4 +41,16 @@ public protocol SuppressionStore: AnyObject {
 
     /// Records a checkpoint on its own (a file with nothing to apply, or the final "completed" mark).
     func save(_ checkpoint: ImportCheckpoint) throws(StoreError)
+
+    /// Brackets a run of `apply` calls. With `backgroundMaintenance` the store may move its own
+    /// upkeep (SQLite: WAL checkpoints) to a thread of its own while the caller writes.
+    /// `endBulkImport` must follow, also after a failure; it finishes that upkeep.
+    func beginBulkImport(backgroundMaintenance: Bool) throws(StoreError)
+    func endBulkImport() throws(StoreError)
+}
+
+extension SuppressionStore {
+    /// Backends without upkeep of their own need nothing here.
+    public func beginBulkImport(backgroundMaintenance: Bool) throws(StoreError) {}
+    public func endBulkImport() throws(StoreError) {}
 }
