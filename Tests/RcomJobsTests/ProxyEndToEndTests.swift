@@ -90,6 +90,21 @@ final class ProxyEndToEndTests: XCTestCase {
         XCTAssertEqual(proxy.stop().waitingClients, 0)
     }
 
+    func testSilentUpstreamIsResetAnd504Promptly() throws {
+        // The job server takes 2 s to answer a start; the proxy gives it 200 ms.
+        let server = try Fixtures.jobServer(job_ms: 10, faults: "slow-start=2s@1")
+        let proxy = try Fixtures.proxy(upstreamPort: server.port, callbackTimeout_ms: 60_000, startTimeout_ms: 200)
+        let started = Date()
+        let r = try BlockingHTTP.post(port: proxy.port, path: "/start", json: #"{"account":"a","wait":true}"#)
+        XCTAssertEqual(r.status, 504)
+        XCTAssertTrue((BlockingHTTP.json(r)["error"] as? String ?? "").contains("did not answer the start request"))
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1.5, "did not wait for the slow server")
+        let p = proxy.stop()
+        XCTAssertEqual(p.stats.upstreamTimeouts, 1)
+        XCTAssertEqual(p.waitingClients, 0)
+        XCTAssertEqual(p.armedTimers, 0)
+    }
+
     func testMissingCallbackTimesOutWith504() throws {
         let server = try Fixtures.jobServer(job_ms: 50, faults: "drop-callback=1")
         let proxy = try Fixtures.proxy(upstreamPort: server.port, callbackTimeout_ms: 300)

@@ -14,6 +14,7 @@ public enum ProxyCommand: Command {
             OptionSpec("upstream", value: "URL", help: "The job server's base URL (starts go to URL/start)", default: "http://127.0.0.1:9000", env: "RCOM_UPSTREAM"),
             OptionSpec("public-url", value: "URL", help: "Base of the callback URLs the job server will call (e.g. your ngrok https URL); default: http://127.0.0.1:PORT", env: "RCOM_PUBLIC_URL"),
             OptionSpec("callback-timeout", value: "DURATION", help: "Answer 504 if no callback arrives within this", default: "30s"),
+            OptionSpec("start-timeout", value: "DURATION", help: "Answer 504 (and reset the upstream connection) if the job server answers no start request for this long", default: "10s"),
             OptionSpec("max-connections", value: "N", help: "Open connections at most (clients + upstream); at the bound new clients wait in the listen backlog", default: "15000"),
             OptionSpec("max-upstream-connections", value: "N", help: "Accounts with an open upstream connection at once", default: "1000"),
             ServerRunner.recordOption,
@@ -49,6 +50,7 @@ public enum ProxyCommand: Command {
             }
             config = ProxyConfig(upstream: upstream, publicURL: publicURL)
             config.callbackTimeout_ms = max(1, try args.duration_ms("callback-timeout") ?? 30_000)
+            config.startTimeout_ms = max(1, try args.duration_ms("start-timeout") ?? 10_000)
             config.upstreamConnectionsMax = try args.int("max-upstream-connections", range: 1...100_000) ?? 1000
             limits.connectionsMax = try args.int("max-connections", range: 2...1_000_000) ?? 15_000
             poller = try ServerRunner.poller(args)

@@ -133,6 +133,13 @@ struct CorrelateStage {
             guard let waiter = waiting[token] else { return [] }
             stats.upstreamFailures += 1
             return finish(token, as: .failed) + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "job server unavailable: \(reason)")))]
+        case .timedOut(.waitForCallback(let token), let reason):
+            guard let waiter = waiting[token] else { return [] }
+            stats.upstreamTimeouts += 1
+            return finish(token, as: .failed) + [.deliver(Delivery(ref: waiter.ref, response: .error(504, reason)))]
+        case .timedOut(.passThrough(let ref), let reason):
+            stats.upstreamTimeouts += 1
+            return [.deliver(Delivery(ref: ref, response: .error(504, reason)))]
         case .accepted(.passThrough(let ref), let response), .rejected(.passThrough(let ref), let response):
             if response.status >= 400 { stats.upstreamErrorsPassed += 1 }
             return [.deliver(Delivery(ref: ref, response: passThrough(response)))]

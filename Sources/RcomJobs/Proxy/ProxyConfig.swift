@@ -9,6 +9,9 @@ public struct ProxyConfig: Sendable {
     public var publicURL: HTTPURL
     /// No callback within this → the waiting client gets 504.
     public var callbackTimeout_ms: Int64 = 30_000
+    /// An upstream connection with requests in flight that answers nothing for this long is
+    /// reset; its requests get 504 (the job server is slow or stuck, not down).
+    public var startTimeout_ms: Int64 = 10_000
     /// Clients waiting for a callback; beyond it new jobs are refused with 503.
     public var waitingClientsMax = 100_000
     /// Accounts with an open upstream connection; beyond it an idle account's connection is
@@ -40,7 +43,8 @@ public struct ProxyConfig: Sendable {
 
     public var traceConfig: [(String, String)] {
         [("upstream", upstream.description), ("public_url", publicURL.description),
-         ("callback_timeout_ms", "\(callbackTimeout_ms)"), ("waiting_clients_max", "\(waitingClientsMax)"),
+         ("callback_timeout_ms", "\(callbackTimeout_ms)"), ("start_timeout_ms", "\(startTimeout_ms)"),
+         ("waiting_clients_max", "\(waitingClientsMax)"),
          ("upstream_connections_max", "\(upstreamConnectionsMax)")]
     }
 
@@ -51,6 +55,7 @@ public struct ProxyConfig: Sendable {
               let conns = c["upstream_connections_max"].flatMap({ Int($0) }) else { return nil }
         var cfg = ProxyConfig(upstream: up, publicURL: pub)
         cfg.callbackTimeout_ms = timeout
+        cfg.startTimeout_ms = c["start_timeout_ms"].flatMap { Int64($0) } ?? cfg.startTimeout_ms
         cfg.waitingClientsMax = waiting
         cfg.upstreamConnectionsMax = conns
         return cfg
@@ -71,6 +76,7 @@ public struct ProxyStats: Sendable, Equatable {
     public var timeouts = 0
     public var clientsGone = 0
     public var upstreamFailures = 0
+    public var upstreamTimeouts = 0
     public var upstreamErrorsPassed = 0
     public var badRequests = 0
     public var refusedOverload = 0

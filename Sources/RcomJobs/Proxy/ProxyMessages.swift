@@ -37,6 +37,8 @@ enum UpstreamOutcome {
     case accepted(UpstreamJob.Purpose, HTTPResponse)
     case rejected(UpstreamJob.Purpose, HTTPResponse)
     case failed(UpstreamJob.Purpose, reason: String)
+    /// The job server kept the connection but did not answer in time.
+    case timedOut(UpstreamJob.Purpose, reason: String)
 }
 
 /// correlate → deliver.

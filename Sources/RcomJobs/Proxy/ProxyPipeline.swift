@@ -26,8 +26,8 @@ public struct ProxyPipeline: EventPipeline {
     public var stats: ProxyStats { correlate.stats }
     public var waitingClients: Int { correlate.waitingCount }
     public var upstreamConnections: Int { upstream.connectionCount }
-    /// Timers armed for waiting clients (0 when nothing leaked).
-    public var armedTimers: Int { correlate.armedTimers }
+    /// Timers armed for waiting clients and silent upstream connections (0 when nothing leaked).
+    public var armedTimers: Int { correlate.armedTimers + upstream.armedTimers }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         switch event {
@@ -43,6 +43,9 @@ public struct ProxyPipeline: EventPipeline {
             _ = parse.gone(id)
             deliver.gone(id)
             return route(correlate.connectionGone(id), now_ns: now_ns)
+        case .timer(let t) where upstream.owns(t):
+            let (effects, outcomes) = upstream.timer(t, now_ns: now_ns)
+            return effects + outcomes.flatMap { route(correlate.upstream($0), now_ns: now_ns) }
         case .timer(let t):
             return route(correlate.timer(t) ?? [], now_ns: now_ns)
         case .shutdown:
@@ -124,7 +127,7 @@ public struct ProxyPipeline: EventPipeline {
             ("callbacks_matched", "\(s.callbacksMatched)"), ("callbacks_early", "\(s.callbacksEarly)"),
             ("callbacks_unknown", "\(s.callbacksUnknown)"), ("callbacks_duplicate", "\(s.callbacksDuplicate)"),
             ("callbacks_late", "\(s.callbacksLate)"), ("timeouts", "\(s.timeouts)"), ("clients_gone", "\(s.clientsGone)"),
-            ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
+            ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_timeouts", "\(s.upstreamTimeouts)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
             ("bad_requests", "\(s.badRequests)"), ("refused_overload", "\(s.refusedOverload)"),
         ])
     }

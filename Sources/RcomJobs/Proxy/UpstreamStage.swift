@@ -19,12 +19,51 @@ struct UpstreamStage {
     private var laneOf: [ConnectionID: String] = [:]
     private var waitingForSlot: [String] = []
     private var nextSerial: UInt64 = 0
+    /// One "no answer" timer per connection with requests in flight; re-armed on each answer.
+    /// Its ids have bit 62 set so they never collide with the correlate stage's timers.
+    private var silenceTimers: [TimerID: ConnectionID] = [:]
+    private var timerOf: [ConnectionID: TimerID] = [:]
 
     init(config: ProxyConfig) { self.config = config }
 
     var connectionCount: Int { laneOf.count }
     var queuedCount: Int { lanes.values.reduce(0) { $0 + $1.queued } }
     func owns(_ id: ConnectionID) -> Bool { laneOf[id] != nil }
+    func owns(_ timer: TimerID) -> Bool { silenceTimers[timer] != nil }
+    var armedTimers: Int { silenceTimers.count }
+
+    /// The silence timer fired: the job server holds the connection but answers nothing.
+    /// Reset it and fail what it carried with 504; queued work gets a fresh connection.
+    mutating func timer(_ t: TimerID, now_ns: Instant_ns) -> (effects: [ReactorEffect], outcomes: [UpstreamOutcome]) {
+        guard let id = silenceTimers.removeValue(forKey: t) else { return ([], []) }
+        timerOf[id] = nil
+        guard let account = laneOf.removeValue(forKey: id) else { return ([], []) }
+        let reason = "the job server did not answer the start request within \(config.startTimeout_ms) ms"
+        let failed = lanes[account]?.connection?.fail(reason: reason) ?? []
+        lanes[account]?.connection = nil
+        let timedOut = outcomes(failed).map { o -> UpstreamOutcome in
+            if case .failed(let purpose, let why) = o { return .timedOut(purpose, reason: why) }
+            return o
+        }
+        return ([.reset(id)] + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), timedOut)
+    }
+
+    /// Arms, re-arms or cancels a connection's silence timer after its in-flight set changed.
+    private mutating func watch(_ id: ConnectionID, inFlight: Int, progressed: Bool, now_ns: Instant_ns) -> [ReactorEffect] {
+        if inFlight == 0 || laneOf[id] == nil {
+            guard let t = timerOf.removeValue(forKey: id) else { return [] }
+            silenceTimers[t] = nil
+            return [.cancelTimer(t)]
+        }
+        if timerOf[id] != nil && !progressed { return [] }
+        let t = timerOf[id] ?? {
+            nextSerial += 1
+            return TimerID(raw: ConnectionID.outboundBit | nextSerial)
+        }()
+        timerOf[id] = t
+        silenceTimers[t] = id
+        return [.setTimer(t, deadline_ns: now_ns + UInt64(config.startTimeout_ms) * 1_000_000)]
+    }
 
     mutating func dispatch(_ job: UpstreamJob, now_ns: Instant_ns) -> (effects: [ReactorEffect], outcomes: [UpstreamOutcome]) {
         guard (lanes[job.account]?.queued ?? 0) < config.upstreamQueueMax else {
@@ -33,7 +72,7 @@ struct UpstreamStage {
         }
         lanes[job.account, default: Lane()].queue.append(job)
         lanes[job.account]!.lastUsed_ns = now_ns
-        return (pump(job.account), [])
+        return (pump(job.account, now_ns: now_ns), [])
     }
 
     /// Returns nil for events on connections that are not upstream connections.
@@ -50,9 +89,10 @@ struct UpstreamStage {
             return receive(account, id, nil, now_ns: now_ns)
         case .closed(let id, let reason), .connectFailed(let id, let reason):
             guard let account = laneOf.removeValue(forKey: id) else { return id.isOutbound ? ([], []) : nil }
+            let cancel = watch(id, inFlight: 0, progressed: false, now_ns: now_ns)
             let failed = lanes[account]?.connection?.fail(reason: reason) ?? []
             lanes[account]?.connection = nil
-            return (pump(account) + grantSlots(), outcomes(failed))
+            return (cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), outcomes(failed))
         default:
             return nil
         }
@@ -69,8 +109,9 @@ struct UpstreamStage {
             laneOf[id] = nil
             lanes[account]!.connection = nil
         }
-        effects += pump(account)
-        effects += grantSlots()
+        effects += watch(id, inFlight: c.inFlight.count, progressed: !results.isEmpty, now_ns: now_ns)
+        effects += pump(account, now_ns: now_ns)
+        effects += grantSlots(now_ns: now_ns)
         return (effects, outcomes(results))
     }
 
@@ -86,7 +127,7 @@ struct UpstreamStage {
     }
 
     /// Sends as much of the account's queue as the pipeline depth allows, connecting if needed.
-    private mutating func pump(_ account: String) -> [ReactorEffect] {
+    private mutating func pump(_ account: String, now_ns: Instant_ns) -> [ReactorEffect] {
         // Taken out of the table while edited, so its arrays are uniquely referenced (no copy).
         guard var lane = lanes.removeValue(forKey: account) else { return [] }
         var effects: [ReactorEffect] = []
@@ -110,6 +151,9 @@ struct UpstreamStage {
             let job = lane.queue[lane.queueHead]
             lane.queueHead += 1
             effects += lane.connection!.send(request(job), tag: job.purpose)
+        }
+        if let c = lane.connection {
+            effects += watch(c.id, inFlight: c.inFlight.count, progressed: false, now_ns: now_ns)
         }
         if lane.queueHead > 1024 && lane.queueHead * 2 > lane.queue.count {
             lane.queue.removeFirst(lane.queueHead)
@@ -136,13 +180,13 @@ struct UpstreamStage {
         return true
     }
 
-    private mutating func grantSlots() -> [ReactorEffect] {
+    private mutating func grantSlots(now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
         while !waitingForSlot.isEmpty {
             var scratch: [ReactorEffect] = []
             guard laneOf.count < config.upstreamConnectionsMax || evictIdle(except: waitingForSlot[0], into: &scratch) else { break }
             let account = waitingForSlot.removeFirst()
-            effects += scratch + pump(account)
+            effects += scratch + pump(account, now_ns: now_ns)
         }
         return effects
     }

@@ -73,10 +73,12 @@ enum Fixtures {
     }
 
     /// Starts a proxy whose callback URL points at its own (kernel-chosen) port.
-    static func proxy(upstreamPort: Int, callbackTimeout_ms: Int64 = 10_000, tracePath: String? = nil) throws -> TestServer<ProxyPipeline> {
+    static func proxy(upstreamPort: Int, callbackTimeout_ms: Int64 = 10_000, startTimeout_ms: Int64 = 10_000,
+                      tracePath: String? = nil) throws -> TestServer<ProxyPipeline> {
         let listener = try BoundListener.open(host: "127.0.0.1", port: 0)
         var c = ProxyConfig(upstream: HTTPURL(host: "127.0.0.1", port: upstreamPort), publicURL: HTTPURL(host: "127.0.0.1", port: listener.port))
         c.callbackTimeout_ms = callbackTimeout_ms
+        c.startTimeout_ms = startTimeout_ms
         let recording = RecordingEntropy(SystemEntropy())
         return try TestServer(ProxyPipeline(config: c, entropy: recording), listener: listener,
                               trace: tracePath.map { TraceTarget(path: $0, component: "proxy", config: c.traceConfig, entropy: recording) })
