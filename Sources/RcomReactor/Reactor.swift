@@ -30,24 +30,24 @@ public struct ReactorLimits: Sendable {
 /// due timers in deadline order → accept-retry check. Events caused by carrying out effects
 /// (a failed connect, a local close) are queued and handled before the next readiness entry.
 public final class Reactor<P: EventPipeline> {
-    public private(set) var pipeline: P
+    public internal(set) var pipeline: P
     public let limits: ReactorLimits
     public let wakeup = WakeupHandle()
-    private let poller: Poller
-    private var listeners: [Int32] = []
-    private var listenersActive = false
-    private var connections: [ConnectionID: ReactorConnection] = [:]
-    private var byFD: [Int32: ConnectionID] = [:]
-    private var timers = TimerHeap()
-    private var pending: [ReactorEvent] = []
-    private var draining = false
-    private var nextInbound: UInt64 = 1
-    private var stopCode: Int32?
-    private var acceptResume_ns: UInt64?
-    private let origin_ns = MonotonicClock.now_ns()
-    private var readBuffer: [UInt8]
-    private var recorder: TraceRecorder?
-    private var drawsForTrace: (() -> [UInt64])?
+    let poller: Poller
+    var listeners: [Int32] = []
+    var listenersActive = false
+    var connections: [ConnectionID: ReactorConnection] = [:]
+    var byFD: [Int32: ConnectionID] = [:]
+    var timers = TimerHeap()
+    var pending: [ReactorEvent] = []
+    var draining = false
+    var nextInbound: UInt64 = 1
+    var stopCode: Int32?
+    var acceptResume_ns: UInt64?
+    let origin_ns = MonotonicClock.now_ns()
+    var readBuffer: [UInt8]
+    var recorder: TraceRecorder?
+    var drawsForTrace: (() -> [UInt64])?
 
     public init(pipeline: P, poller: PollerKind = .poll, limits: ReactorLimits = ReactorLimits()) {
         self.pipeline = pipeline
@@ -114,7 +114,7 @@ public final class Reactor<P: EventPipeline> {
 
     // MARK: - Dispatch
 
-    private func dispatch(_ event: ReactorEvent) {
+    func dispatch(_ event: ReactorEvent) {
         pending.append(event)
         guard !draining else { return }
         draining = true
@@ -131,7 +131,7 @@ public final class Reactor<P: EventPipeline> {
         draining = false
     }
 
-    private func execute(_ effect: ReactorEffect) {
+    func execute(_ effect: ReactorEffect) {
         switch effect {
         case .write(let id, let bytes): write(id, bytes)
         case .close(let id):
@@ -160,204 +160,9 @@ public final class Reactor<P: EventPipeline> {
         }
     }
 
-    // MARK: - Connections
-
-    private func register(_ c: ReactorConnection) {
-        connections[c.id] = c
-        if c.fd >= 0 { byFD[c.fd] = c.id }
-        updateInterest(c)
-        if connections.count >= limits.connectionsMax { setListeners(active: false) }
-    }
-
-    private func updateInterest(_ c: ReactorConnection) {
-        guard c.fd >= 0 else { return }
-        let interest = c.interest(limits: limits)
-        if interest == .none {
-            // poll(2) reports HUP even with no events asked; unregistering avoids a busy loop.
-            if c.registered { poller.remove(c.fd); c.registered = false }
-        } else {
-            poller.set(c.fd, interest)
-            c.registered = true
-        }
-    }
-
-    private func finalize(_ c: ReactorConnection, reason: String, abortive: Bool = false) {
-        guard connections.removeValue(forKey: c.id) != nil else { return }
-        if c.fd >= 0 {
-            if c.registered { poller.remove(c.fd) }
-            byFD[c.fd] = nil
-            if abortive { Socket.reset(c.fd) } else { close(c.fd) }
-        }
-        if acceptResume_ns == nil && !listenersActive && connections.count < limits.connectionsMax {
-            setListeners(active: true)
-        }
-        dispatch(.closed(c.id, reason: reason))
-    }
-
-    private func setListeners(active: Bool) {
-        guard active != listenersActive else { return }
-        listenersActive = active
-        for fd in listeners {
-            if active { poller.set(fd, Interest(read: true, write: false)) } else { poller.remove(fd) }
-        }
-    }
-
-    private func acceptBurst(listener fd: Int32) {
-        let index = listeners.firstIndex(of: fd) ?? 0
-        for _ in 0..<limits.acceptsPerTickMax {
-            guard connections.count < limits.connectionsMax else {
-                setListeners(active: false)
-                return
-            }
-            switch Socket.accept(fd) {
-            case .accepted(let cfd):
-                let id = ConnectionID(raw: nextInbound)
-                nextInbound += 1
-                register(ReactorConnection(id: id, fd: cfd, state: .open))
-                dispatch(.accepted(id, listener: index))
-            case .wouldBlock:
-                return
-            case .outOfDescriptors:
-                // Out of fds: stop watching the listener (a pending connection would keep it
-                // readable and spin the loop) and look again after a pause.
-                setListeners(active: false)
-                acceptResume_ns = now_ns() + limits.acceptRetry_ms * 1_000_000
-                return
-            case .failed:
-                return
-            }
-        }
-    }
-
-    private func connect(_ id: ConnectionID, host: String, port: Int) {
-        guard connections[id] == nil else { return }
-        if let address = SocketAddress.numeric(host, port: port) {
-            startConnect(id, address)
-            return
-        }
-        // Name resolution blocks: do it on a worker thread; the answer re-enters via the wakeup.
-        register(ReactorConnection(id: id, fd: -1, state: .resolving))
-        let door = wakeup
-        DispatchQueue.global().async {
-            door.post(.resolved(id, SocketAddress.resolve(host, port: port)))
-        }
-    }
-
-    private func startConnect(_ id: ConnectionID, _ address: SocketAddress) {
-        switch Socket.connect(address) {
-        case .connected(let fd):
-            register(ReactorConnection(id: id, fd: fd, state: .open))
-            dispatch(.connected(id))
-        case .inProgress(let fd):
-            register(ReactorConnection(id: id, fd: fd, state: .connecting))
-        case .failed(let e):
-            dispatch(.connectFailed(id, reason: e.message))
-        }
-    }
-
-    private func drainInbox() {
-        if rcom_take_termination() != 0 { dispatch(.shutdown) }
-        for item in wakeup.drain() {
-            switch item {
-            case .event(let e): dispatch(e)
-            case .resolved(let id, let result):
-                guard let c = connections.removeValue(forKey: id), c.state == .resolving else { continue }
-                switch result {
-                case .success(let address):
-                    startConnect(id, address)
-                    if c.closeAfterFlush, let n = connections[id] { n.closeAfterFlush = true }
-                case .failure(let e): dispatch(.connectFailed(id, reason: e.message))
-                }
-            }
-        }
-    }
-
-    private func service(_ id: ConnectionID, readable: Bool, writable: Bool) {
-        guard let c = connections[id] else { return }
-        if c.state == .connecting {
-            guard readable || writable else { return }
-            if let e = Socket.pendingError(c.fd) {
-                connections[id] = nil
-                byFD[c.fd] = nil
-                if c.registered { poller.remove(c.fd) }
-                close(c.fd)
-                dispatch(.connectFailed(id, reason: e.message))
-                return
-            }
-            c.state = .open
-            updateInterest(c)
-            dispatch(.connected(id))
-            flush(c)
-            return
-        }
-        if writable { flush(c) }
-        if readable, connections[id] === c { read(c) }
-    }
-
-    private func read(_ c: ReactorConnection) {
-        guard c.state == .open, !c.readEOF else {
-            // Readiness without read interest means an error or hang-up: find out by writing.
-            if c.queuedBytes > 0 { flush(c) } else if c.readEOF, !c.pausedByPipeline { updateInterest(c) }
-            return
-        }
-        if c.pausedByPipeline || c.pausedByBackpressure { return }
-        for _ in 0..<limits.readsPerTickMax {
-            let n = readBuffer.withUnsafeMutableBytes { Glibc.read(c.fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                dispatch(.received(c.id, Array(readBuffer[0..<n])))
-                guard connections[c.id] === c, !c.pausedByPipeline, !c.pausedByBackpressure else { return }
-                if n < readBuffer.count { return }
-            } else if n == 0 {
-                c.readEOF = true
-                updateInterest(c)
-                dispatch(.readClosed(c.id))
-                return
-            } else {
-                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
-                finalize(c, reason: SocketError.errno("read").message)
-                return
-            }
-        }
-    }
-
-    private func write(_ id: ConnectionID, _ bytes: [UInt8]) {
-        guard let c = connections[id], !bytes.isEmpty else { return }
-        c.enqueue(bytes)
-        if c.state == .open { flush(c) }
-        guard connections[id] === c else { return }
-        if c.queuedBytes > limits.writeQueueBytesMax {
-            finalize(c, reason: "write queue over \(limits.writeQueueBytesMax) bytes: peer not reading", abortive: true)
-        } else if c.queuedBytes > limits.writeQueueBytesHigh && !c.pausedByBackpressure {
-            c.pausedByBackpressure = true
-            updateInterest(c)
-        }
-    }
-
-    private func flush(_ c: ReactorConnection) {
-        while let (chunk, offset) = c.head {
-            let n = chunk.withUnsafeBytes { buf in
-                Glibc.write(c.fd, buf.baseAddress! + offset, buf.count - offset)
-            }
-            if n > 0 {
-                c.consume(n)
-            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-                break
-            } else {
-                finalize(c, reason: SocketError.errno("write").message)
-                return
-            }
-        }
-        if c.pausedByBackpressure && c.queuedBytes < limits.writeQueueBytesLow { c.pausedByBackpressure = false }
-        if c.queuedBytes == 0 && c.closeAfterFlush {
-            finalize(c, reason: "closed locally")
-        } else {
-            updateInterest(c)
-        }
-    }
-
     // MARK: - Timers and shutdown
 
-    private func waitTimeout_ms() -> Int32 {
+    func waitTimeout_ms() -> Int32 {
         var deadline = timers.nextDeadline()
         if let r = acceptResume_ns { deadline = min(deadline ?? r, r) }
         guard let d = deadline else { return 1000 }
@@ -367,14 +172,14 @@ public final class Reactor<P: EventPipeline> {
         return Int32(min(1000, (d - now + 999_999) / 1_000_000))
     }
 
-    private func fireDueTimers() {
+    func fireDueTimers() {
         for id in timers.popDue(now_ns: now_ns()) {
             if stopCode != nil { return }
             dispatch(.timer(id))
         }
     }
 
-    private func shutdownAll() {
+    func shutdownAll() {
         // Best effort: one last non-blocking flush so final responses are not cut.
         for c in connections.values.sorted(by: { $0.id < $1.id }) where c.fd >= 0 {
             if c.state == .open { _ = c.head.map { _ in flushOnce(c) } }
@@ -388,7 +193,7 @@ public final class Reactor<P: EventPipeline> {
         recorder?.close()
     }
 
-    private func flushOnce(_ c: ReactorConnection) {
+    func flushOnce(_ c: ReactorConnection) {
         while let (chunk, offset) = c.head {
             let n = chunk.withUnsafeBytes { Glibc.write(c.fd, $0.baseAddress! + offset, $0.count - offset) }
             guard n > 0 else { return }

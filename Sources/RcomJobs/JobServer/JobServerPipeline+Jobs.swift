@@ -1,0 +1,139 @@
+import RcomCore
+
+/// Jobs: fault rolls, timers, completion, and callbacks through the outbound pool.
+extension JobServerPipeline {
+    // MARK: - Jobs
+
+    mutating func roll(_ kind: FaultSpec.Kind) -> FaultSpec.Rule? {
+        guard let rule = config.faults.rule(kind) else { return nil }
+        // Always draw, so one fault's probability does not shift another's schedule.
+        let hit = faultDice.unit() < rule.probability
+        if hit { stats.faults[kind, default: 0] += 1 }
+        return hit ? rule : nil
+    }
+
+    mutating func start(_ id: ConnectionID, _ request: HTTPRequest, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
+        let reset = roll(.reset) != nil
+        let error = roll(.error500) != nil
+        let slow = roll(.slowStart)
+        if reset {
+            connections[id]!.busy = true
+            return [.reset(id)]
+        }
+        if error {
+            let status = faultDice.next64() % 2 == 0 ? 500 : 503
+            return respond(id, .error(status, "injected fault: job server error"), keepAlive: request.keepAlive, now_ns: now_ns)
+        }
+        guard jobsInFlight < config.jobsInFlightMax else {
+            return respond(id, .error(503, "too many jobs in progress (\(config.jobsInFlightMax)); retry later"), keepAlive: request.keepAlive, now_ns: now_ns)
+        }
+        if let slow {
+            connections[id]!.busy = true
+            return arm(.slowStartDone(id, request), at: now_ns + UInt64(slow.delay_ms) * 1_000_000)
+        }
+        return launch(id, request, start, now_ns: now_ns)
+    }
+
+    mutating func launch(_ id: ConnectionID, _ request: HTTPRequest, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
+        let jobID = String(entropy.next64(), radix: 16)
+        let startedAt = ISO8601.format(ms: config.wallOrigin_ms + Int64(now_ns / 1_000_000))
+        let job = Job(id: jobID, startedAt: startedAt, proof: JobProof.sign(secret: config.secret, id: jobID, startedAt: startedAt))
+        stats.jobsStarted += 1
+        jobsInFlight += 1
+        let done_ns = now_ns + UInt64(config.job_ms) * 1_000_000
+        if start.wait {
+            connections[id]!.busy = true
+            return arm(.waitJobDone(id, job, keepAlive: request.keepAlive), at: done_ns)
+        }
+        let url = start.callback!
+        let running = Array(JSONText.object([("state", JSONText.quote("running")), ("id", JSONText.quote(jobID))]).utf8)
+        let drop = roll(.dropCallback) != nil
+        let copies = roll(.duplicateCallback) != nil ? 2 : 1
+        let early = roll(.earlyCallback) != nil
+        let delay = roll(.delayCallback)
+        if drop {
+            jobsInFlight -= 1
+            stats.jobsCompleted += 1
+            return respond(id, .json(200, running), keepAlive: request.keepAlive, now_ns: now_ns)
+        }
+        if early {
+            // The callback races ahead of the start response: the response is written only
+            // after the callback has been answered.
+            connections[id]!.busy = true
+            jobsInFlight -= 1
+            stats.jobsCompleted += 1
+            return postCallback(job, url, deferredStart: (id, running, request.keepAlive), now_ns: now_ns)
+        }
+        let due = done_ns + UInt64(delay?.delay_ms ?? 0) * 1_000_000
+        return respond(id, .json(200, running), keepAlive: request.keepAlive, now_ns: now_ns)
+            + arm(.callbackDue(job, url, copies: copies), at: due)
+    }
+
+    mutating func arm(_ purpose: TimerPurpose, at deadline: Instant_ns) -> [ReactorEffect] {
+        nextTimer += 1
+        let t = TimerID(raw: nextTimer)
+        timers[t] = purpose
+        return [.setTimer(t, deadline_ns: deadline)]
+    }
+
+    mutating func fire(_ purpose: TimerPurpose, now_ns: Instant_ns) -> [ReactorEffect] {
+        switch purpose {
+        case .waitJobDone(let id, let job, let keepAlive):
+            jobsInFlight -= 1
+            stats.jobsCompleted += 1
+            guard connections[id] != nil else { return [] }
+            stats.waitResponses += 1
+            connections[id]!.busy = false
+            return respond(id, .json(200, job.body), keepAlive: keepAlive, now_ns: now_ns)
+        case .callbackDue(let job, let url, let copies):
+            jobsInFlight -= 1
+            stats.jobsCompleted += 1
+            return (0..<copies).flatMap { _ in postCallback(job, url, deferredStart: nil, now_ns: now_ns) }
+        case .slowStartDone(let id, let request):
+            guard connections[id] != nil, case .success(let start) = JobStartRequest.parse(request.body) else { return [] }
+            connections[id]!.busy = false
+            return launch(id, request, start, now_ns: now_ns)
+        }
+    }
+
+    mutating func postCallback(_ job: Job, _ url: HTTPURL, deferredStart: (ConnectionID, [UInt8], Bool)?, now_ns: Instant_ns) -> [ReactorEffect] {
+        var headers = HTTPHeaders()
+        headers.add("Host", url.hostHeader)
+        headers.add("Content-Type", "application/json")
+        headers.add("User-Agent", "rcom-jobserver")
+        let request = HTTPRequest(method: "POST", target: url.target, headers: headers, body: job.body)
+        return send(CallbackTag(job: job.id, deferredStart: deferredStart, attempt: 1, url: url, request: request), now_ns: now_ns)
+    }
+
+    mutating func send(_ tag: CallbackTag, now_ns: Instant_ns) -> [ReactorEffect] {
+        stats.callbacksSent += 1
+        guard let effects = callbacks.send(tag.request, to: tag.url, tag: tag) else {
+            stats.callbacksFailed += 1
+            return finishDeferred(tag, now_ns: now_ns)
+        }
+        return effects
+    }
+
+    mutating func callbackOutcome(_ outcome: OutboundPool<CallbackTag>.Outcome, now_ns: Instant_ns) -> [ReactorEffect] {
+        switch outcome {
+        case .response(let tag, _):
+            stats.callbacksAnswered += 1
+            return finishDeferred(tag, now_ns: now_ns)
+        case .failed(let tag, _):
+            // A reused keep-alive connection may have been closed by the receiver just as we
+            // wrote: one retry on a fresh connection.
+            if tag.attempt == 1 {
+                stats.callbackRetries += 1
+                return send(CallbackTag(job: tag.job, deferredStart: tag.deferredStart, attempt: 2, url: tag.url, request: tag.request), now_ns: now_ns)
+            }
+            stats.callbacksFailed += 1
+            return finishDeferred(tag, now_ns: now_ns)
+        }
+    }
+
+    mutating func finishDeferred(_ tag: CallbackTag, now_ns: Instant_ns) -> [ReactorEffect] {
+        guard let (id, body, keepAlive) = tag.deferredStart, connections[id] != nil else { return [] }
+        connections[id]!.busy = false
+        return respond(id, .json(200, body), keepAlive: keepAlive, now_ns: now_ns)
+    }
+}
