@@ -1,3 +1,4 @@
+import RcomCore
 import Foundation
 
 /// Email over SMTP to a relay (`RCOM_SMTP_URL=smtp://host:port`). The message is plain text
@@ -66,24 +67,15 @@ public struct EmailChannel: Channel {
     /// "Tue, 03 Mar 2026 14:05:09 +0000", computed (Howard Hinnant's civil-from-days) rather
     /// than with a DateFormatter, which is costly to make and not Sendable.
     static func rfc5322Date(ms: Int64) -> String {
-        let secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
-        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        let secs = CivilCalendar.floorDiv(ms, 1000)
+        let days = CivilCalendar.floorDiv(secs, 86_400)
         let t = secs - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        let date = CivilCalendar.date(fromDays: days)
+        let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let wd = weekdays[Int(((days % 7) + 7) % 7)]
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(wd), \(two(day)) \(months[Int(month) - 1]) \(year) \(two(t / 3600)):\(two(t % 3600 / 60)):\(two(t % 60)) +0000"
-    }
+        let two = { (v: Int64) in CivilCalendar.pad(v, 2) }
+        return "\(weekdays[CivilCalendar.weekday(days: days)]), \(two(date.day)) \(months[Int(date.month) - 1]) \(date.year) \(two(t / 3600)):\(two(t % 3600 / 60)):\(two(t % 60)) +0000"
+}
 }
 
 /// Email address syntax, checked as far as delivery needs (RFC 5321 §4.1.2, without quoted

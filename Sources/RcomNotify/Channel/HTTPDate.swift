@@ -1,4 +1,5 @@
 import Foundation
+import RcomCore
 
 /// HTTP-date (RFC 9110 §5.6.7): read in its three forms, written as IMF-fixdate. Pure
 /// arithmetic (Howard Hinnant's days-from-civil), no DateFormatter, no clock.
@@ -50,12 +51,7 @@ public enum HTTPDate {
         return next - daysFromCivil(y, Int64(m), 1)
     }
 
-    static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+    static func daysFromCivil(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+        CivilCalendar.days(year: y, month: m, day: d)
     }
 }
