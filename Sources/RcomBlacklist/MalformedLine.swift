@@ -1,3 +1,5 @@
+import RcomStore
+
 /// A line that held no usable address, kept as a sample for the report.
 public struct MalformedLine: Sendable, Equatable, Codable {
     public var line: Int

@@ -26,16 +26,20 @@ public final class SQLiteSuppressionStore: SuppressionStore {
     public init(database: SQLiteDatabase) throws(StoreError) {
         self.database = database
         try StoreSchema.migrate(database)
-        // "AND suppressed = 0" is what makes an import unable to un-suppress or rewrite a reason.
+        // INSERT OR IGNORE is what makes an import unable to un-suppress or rewrite a reason; the
+        // EXISTS keeps addresses with no subscription out (they are counted, not stored). Keys
+        // arrive sorted, so the inserts append to `suppressions` and the EXISTS probes walk
+        // `subscriptions` in order (read-only: its pages are never rewritten).
         suppress = try database.prepare("""
-            UPDATE subscriptions SET suppressed = 1, suppression_reason_id = ?2, suppressed_at = ?3
-            WHERE email = ?1 AND suppressed = 0
+            INSERT OR IGNORE INTO suppressions (email, reason_id, suppressed_at)
+            SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM subscriptions WHERE email = ?1)
             """)
         exists = try database.prepare("SELECT 1 FROM subscriptions WHERE email = ?1")
+        // Schema 4: a subscription is suppressed iff its email is in `suppressions`.
         lookup = try database.prepare("""
-            SELECT r.reason, s.suppressed_at FROM subscriptions s
-            LEFT JOIN suppression_reasons r ON r.id = s.suppression_reason_id
-            WHERE s.email = ?1 AND s.suppressed = 1
+            SELECT r.reason, p.suppressed_at FROM suppressions p
+            LEFT JOIN suppression_reasons r ON r.id = p.reason_id
+            WHERE p.email = ?1
             """)
         findReason = try database.prepare("SELECT id FROM suppression_reasons WHERE reason = ?1")
         insertReason = try database.prepare("INSERT INTO suppression_reasons (reason) VALUES (?1)")

@@ -63,6 +63,7 @@ public enum StoreSchema {
             );
             """),
     ] + notifyMigrations  // rcom send's tables (StoreSchema+Notify.swift), numbered after these
+        + suppressionMigrations  // 4: the suppressions table (StoreSchema+Suppressions.swift)
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 

@@ -13,13 +13,16 @@ public struct Suppression: Sendable, Equatable {
 }
 
 /// The suppression queries, independent of the database behind them (SQLite today; a PostgreSQL
-/// backend implements the same calls). Emails are passed already normalised
-/// (see `AddressNormalizer` in RcomBlacklist); the store compares them byte for byte.
+/// backend implements the same calls). Emails are passed already normalised by
+/// `AddressNormalizer` (here in RcomStore, shared by `rcom blacklist` and `rcom send`); the store
+/// compares them byte for byte.
 ///
 /// Contract every backend keeps:
 /// - `apply` is atomic: the batch's updates and the checkpoint commit together or not at all.
 /// - An import never un-suppresses: an already suppressed subscription keeps its reason and time.
 /// - Addresses with no subscription are counted, not inserted.
+/// - A subscription is suppressed iff its address is on the suppression list (SQLite: a row in
+///   `suppressions`, schema 4); the list is only ever added to by an import.
 public protocol SuppressionStore: AnyObject {
     /// True when `email` has a subscription that is suppressed. Unknown addresses are not suppressed.
     func isSuppressed(email: String) throws(StoreError) -> Bool

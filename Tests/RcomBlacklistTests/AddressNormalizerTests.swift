@@ -1,5 +1,5 @@
 import XCTest
-@testable import RcomBlacklist
+import RcomStore
 
 final class AddressNormalizerTests: XCTestCase {
     func ok(_ s: String) -> String? { try? AddressNormalizer.normalize(s).get() }
@@ -31,5 +31,12 @@ final class AddressNormalizerTests: XCTestCase {
         XCTAssertEqual(problem("a@"), .badDomain)
         XCTAssertEqual(problem(String(repeating: "x", count: 65) + "@example.com"), .localPartTooLong)
         XCTAssertEqual(problem("a@" + String(repeating: "x", count: 250) + ".com"), .tooLong)
+    }
+
+    func testTheSuppressionKeyIsTheImportersNormalFormForBothCommands() {
+        XCTAssertEqual(AddressNormalizer.suppressionKey(" John@Example.COM "), "john@example.com")
+        XCTAssertEqual(AddressNormalizer.suppressionKey("Ünïcode@Example.com"), "Ünïcode@example.com",
+                       "ASCII folding only, as the importer stores it (String.lowercased() would not match)")
+        XCTAssertEqual(AddressNormalizer.suppressionKey(" A@localhost "), "a@localhost", "rejected: folded all the same")
     }
 }

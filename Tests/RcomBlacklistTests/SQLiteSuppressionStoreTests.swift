@@ -29,6 +29,27 @@ final class SQLiteSuppressionStoreTests: XCTestCase {
         }
     }
 
+    func testMigration4MovesExistingSuppressionsIntoTheirOwnTable() throws {
+        let dir = try TestDirectory()
+        let path = dir.path("v3.sqlite")
+        let old = try SQLiteDatabase(path: path)
+        try StoreSchema.migrate(old, migrations: Array(StoreSchema.migrations.prefix(3)))
+        try old.execute("""
+            INSERT INTO suppression_reasons (id, reason) VALUES (7, 'hard bounce: 550 gone');
+            INSERT INTO subscriptions (email, id, subscribed_at, suppressed, suppression_reason_id, suppressed_at)
+              VALUES ('a@x.io', 1, 0, 1, 7, 100), ('b@x.io', 2, 0, 0, NULL, NULL);
+            """)
+        let store = try SQLiteSuppressionStore(database: old)
+        XCTAssertEqual(try old.userVersion(), 4)
+        XCTAssertEqual(try store.suppression(email: "a@x.io"),
+                       Suppression(email: "a@x.io", reason: "hard bounce: 550 gone", suppressedAt_s: 100))
+        XCTAssertFalse(try store.isSuppressed(email: "b@x.io"))
+        // A tool still writing the old column keeps suppressing (mirrored by a trigger).
+        try old.execute("UPDATE subscriptions SET suppressed = 1 WHERE email = 'b@x.io'")
+        XCTAssertTrue(try store.isSuppressed(email: "b@x.io"))
+        XCTAssertEqual(try old.scalarInt("SELECT count(*) FROM subscription_status WHERE suppressed = 1"), 2)
+    }
+
     func testOpeningSomethingThatIsNotADatabaseSaysSo() throws {
         let dir = try TestDirectory()
         let path = try dir.write("junk.sqlite", String(repeating: "not a database\n", count: 100))

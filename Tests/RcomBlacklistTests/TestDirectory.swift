@@ -40,7 +40,8 @@ final class TestDirectory {
     }
 }
 
-/// The end state that must be identical between runs: every subscription's suppression columns.
+/// The end state that must be identical between runs: every subscription's suppression state, as
+/// the `subscription_status` view joins it from `suppressions` (schema 4).
 enum StoreDump {
     static func subscriptions(_ path: String) throws -> [String] {
         let db = try SQLiteDatabase(path: path, options: {
@@ -49,8 +50,8 @@ enum StoreDump {
             return o
         }())
         let s = try db.prepare("""
-            SELECT s.email, s.id, s.suppressed, coalesce(r.reason, ''), coalesce(s.suppressed_at, -1)
-            FROM subscriptions s LEFT JOIN suppression_reasons r ON r.id = s.suppression_reason_id ORDER BY s.email
+            SELECT email, id, suppressed, coalesce(suppression_reason, ''), coalesce(suppressed_at, -1)
+            FROM subscription_status ORDER BY email
             """)
         var rows: [String] = []
         while try s.step() {
@@ -61,7 +62,7 @@ enum StoreDump {
 
     static func suppressedCount(_ path: String) throws -> Int {
         let db = try SQLiteDatabase(path: path)
-        return Int(try db.scalarInt("SELECT count(*) FROM subscriptions WHERE suppressed = 1") ?? -1)
+        return Int(try db.scalarInt("SELECT count(*) FROM subscription_status WHERE suppressed = 1") ?? -1)
     }
 
     /// Batches committed so far by the import of any file, or 0 before the first commit.

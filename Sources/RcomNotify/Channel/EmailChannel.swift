@@ -1,5 +1,6 @@
 import RcomCore
 import Foundation
+import RcomStore
 
 /// Email over SMTP to a relay (`RCOM_SMTP_URL=smtp://host:port`). The message is plain text
 /// with the headers a mail client expects; SMTP's dot-stuffing happens in `SMTPData`.
@@ -103,7 +104,8 @@ public enum EmailAddress {
         return .success("\(local)@\(domain)")
     }
 
-    /// The key the suppression list stores addresses under (rcom blacklist's AddressNormalizer:
-    /// the whole address lower-cased), so "John@Example.com" matches a bounce of "john@example.com".
-    public static func suppressionKey(_ normalised: String) -> String { normalised.lowercased() }
+    /// The key the suppression list stores addresses under: the store's own rule, the one
+    /// `rcom blacklist` writes with (trimmed, ASCII-folded whole address), so "John@Example.com"
+    /// matches a bounce of "john@example.com" and the two commands cannot drift apart.
+    public static func suppressionKey(_ normalised: String) -> String { AddressNormalizer.suppressionKey(normalised) }
 }

@@ -1,4 +1,6 @@
-/// The one rule that turns a bounce line's address into the key subscriptions are stored under.
+/// The one rule that turns an address into the key subscriptions and suppressions are stored
+/// under. It lives in the store so that `rcom blacklist` (which writes keys) and `rcom send`
+/// (which looks them up, via `suppressionKey`) cannot drift apart.
 ///
 /// 1. Trim spaces, tabs and CR around it.
 /// 2. Lower-case ASCII letters in the domain *and in the local part*. RFC 5321 lets a server treat
@@ -35,9 +37,21 @@ public enum AddressNormalizer {
         return .success(String(decoding: out, as: UTF8.self))
     }
 
+    /// The key to look `address` up under in the suppression list: its normalised form, or, for
+    /// an address this rule rejects (never stored by an import, so it matches nothing), the same
+    /// trimming and ASCII folding without the checks. ASCII only, unlike `String.lowercased()`:
+    /// stored keys keep non-ASCII bytes as written.
+    public static func suppressionKey(_ address: String) -> String {
+        if case .success(let key) = normalize(address) { return key }
+        var bytes = Array(address.utf8)
+        while let last = bytes.last, isBlank(last) { bytes.removeLast() }
+        let start = bytes.firstIndex { !isBlank($0) } ?? bytes.endIndex
+        return String(decoding: bytes[start...].map(lower), as: UTF8.self)
+    }
+
     /// Appends the normalised form of `raw` to `out` and returns nil, or returns why it is not an
-    /// address (leaving `out` as it was).
-    static func normalize(_ raw: Slice<UnsafeBufferPointer<UInt8>>, appendingTo out: inout [UInt8]) -> Problem? {
+    /// address (leaving `out` as it was). The importer's hot path, one call per line.
+    public static func normalize(_ raw: Slice<UnsafeBufferPointer<UInt8>>, appendingTo out: inout [UInt8]) -> Problem? {
         var lo = raw.startIndex, hi = raw.endIndex
         let base = raw.base
         while lo < hi, isBlank(base[lo]) { lo += 1 }
@@ -61,9 +75,10 @@ public enum AddressNormalizer {
         return nil
     }
 
-    @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0d }
+    // Inlinable: the importer calls these per byte from another module.
+    @inlinable @inline(__always) public static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0d }
 
-    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+    @inlinable @inline(__always) public static func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
 
     private static func checkLocal(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Problem? {
         guard p[lo] != UInt8(ascii: "."), p[hi - 1] != UInt8(ascii: ".") else { return .badLocalPart }
