@@ -17,7 +17,6 @@ struct BatchPreparer: Sendable {
         var email: Range<Int>
         var reason: Range<Int>
         var at: Int64
-        var ordinal: Int
         var key = SortKey()
     }
 
@@ -53,7 +52,6 @@ struct BatchPreparer: Sendable {
                     }
                 case .success(var candidate):
                     counters.valid += 1
-                    candidate.ordinal = candidates.count
                     candidate.key = batch.bytes.withUnsafeBufferPointer {
                         SortKey(UnsafeBufferPointer(rebasing: $0[candidate.email]))
                     }
@@ -62,25 +60,32 @@ struct BatchPreparer: Sendable {
             }
         }
 
+        // Sorted: 24-byte (key, index) pairs rather than the 64-byte candidates themselves, so the
+        // merge sort moves a third of the bytes; ties in line order (the index), so the first of
+        // equal addresses is the earliest line.
+        struct Ordered { var key: SortKey; var index: Int32 }
+        var order: [Ordered] = []
+        order.reserveCapacity(candidates.count)
+        for (i, c) in candidates.enumerated() { order.append(Ordered(key: c.key, index: Int32(i))) }
         var keys: [SortKey] = []
         batch.bytes.withUnsafeBufferPointer { arena in
-            candidates.sort { a, b in
+            order.sort { a, b in
                 if a.key != b.key { return a.key < b.key }
-                let order = Self.compare(arena, a.email, b.email)
-                return order != 0 ? order < 0 : a.ordinal < b.ordinal
+                let c = Self.compare(arena, candidates[Int(a.index)].email, candidates[Int(b.index)].email)
+                return c != 0 ? c < 0 : a.index < b.index
             }
-            keys.reserveCapacity(candidates.count)
-            batch.entries.reserveCapacity(candidates.count)
-            var previous: Range<Int>? = nil
-            for c in candidates {
-                // Sorted with ties in line order, so the first of equal addresses is the earliest line.
-                if let previous, Self.compare(arena, previous, c.email) == 0 {
+            keys.reserveCapacity(order.count)
+            batch.entries.reserveCapacity(order.count)
+            var previous: Ordered? = nil
+            for o in order {
+                let c = candidates[Int(o.index)]
+                if let p = previous, p.key == o.key, Self.compare(arena, candidates[Int(p.index)].email, c.email) == 0 {
                     counters.duplicates += 1
                     continue
                 }
-                previous = c.email
+                previous = o
                 batch.entries.append(SuppressionBatch.Entry(email: c.email, reason: c.reason, suppressedAt_s: c.at))
-                keys.append(c.key)
+                keys.append(o.key)
             }
         }
         return PreparedBatch(seq: raw.seq, firstLine: raw.firstLine, lineCount: raw.lineCount,
@@ -97,7 +102,7 @@ struct BatchPreparer: Sendable {
         guard case .csv(let emailColumn, let reasonColumn, let atColumn) = format else {
             let start = batch.bytes.count
             if let problem = AddressNormalizer.normalize(line, appendingTo: &batch.bytes) { return .failure(problem) }
-            return .success(Candidate(email: start..<batch.bytes.count, reason: defaultReason, at: defaultAt, ordinal: 0))
+            return .success(Candidate(email: start..<batch.bytes.count, reason: defaultReason, at: defaultAt))
         }
         var email: Range<Int>? = nil
         var reason = defaultReason, at = defaultAt
@@ -127,7 +132,7 @@ struct BatchPreparer: Sendable {
             if let problem { return .failure(problem) }
         }
         guard let email else { return .failure(.empty) }
-        return .success(Candidate(email: email, reason: reason, at: at, ordinal: 0))
+        return .success(Candidate(email: email, reason: reason, at: at))
     }
 
     /// Stores one CSV field of interest, or says why the line is malformed.

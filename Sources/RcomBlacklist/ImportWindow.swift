@@ -21,11 +21,30 @@ struct ImportWindow {
     private var reasonLookup: [[UInt8]: Int32] = [:]
     private(set) var malformedSamples: [MalformedLine] = []
 
-    init(startLine: Int, startOffset: Int64) {
+    /// Lines this window is expected to hold (the window size, or what is left of the file):
+    /// its buffers are sized from the first batch for that many, once.
+    private let expectedLines: Int
+
+    init(startLine: Int, startOffset: Int64, expectedLines: Int = 0) {
         self.startLine = startLine
         self.startOffset = startOffset
+        self.expectedLines = expectedLines
         endLine = startLine
         endOffset = startOffset
+    }
+
+    /// Sizes the window's buffers from the first batch. Why: grown by doubling, the 500k-line
+    /// window copied its ~70 MB of arrays again and again and faulted in every new copy (three
+    /// quarters of the import's page faults). Reserved pages that stay unused are never touched,
+    /// so a generous estimate costs address space, not memory. Bound: `expectedLines`.
+    private mutating func reserve(scaledFrom first: PreparedBatch) {
+        guard expectedLines > first.lineCount, first.lineCount > 0 else { return }
+        let scale = Double(expectedLines) / Double(first.lineCount) * 1.1
+        suppressions.bytes.reserveCapacity(Int(Double(first.suppressions.bytes.count) * scale) + 4_096)
+        let entries = Int(Double(first.suppressions.entries.count) * scale) + 64
+        suppressions.entries.reserveCapacity(entries)
+        sortKeys.reserveCapacity(entries)
+        reasonIndex.reserveCapacity(entries)
     }
 
     var lineCount: Int { endLine - startLine }
@@ -33,6 +52,7 @@ struct ImportWindow {
     /// Appends the next batch in file order. Repeats of earlier lines are dropped by `finish`.
     mutating func add(_ prepared: PreparedBatch, samplesMax: Int) {
         precondition(prepared.firstLine == endLine, "batches must arrive in file order")
+        if endLine == startLine { reserve(scaledFrom: prepared) }
         let shift = suppressions.bytes.count
         suppressions.bytes.append(contentsOf: prepared.suppressions.bytes)
         // A batch stores each repeated reason once, so only its few distinct ranges are hashed.
@@ -71,66 +91,37 @@ struct ImportWindow {
     /// windows (`seen`). Then remembers this window's addresses in `seen` for the windows after
     /// it; the last window has none, so a file that fits in one window never hashes an address.
     /// Each batch arrives sorted, so the standard library's run-detecting sort mostly merges.
+    ///
+    /// The kept entries are written straight into a new arena in sort order, each distinct reason
+    /// once (so the store's reason cache hits on the range alone). Why the copy: after sorting,
+    /// the emails lie at random places of a 50 MB arena, so each insert's first touch of its key
+    /// (inside SQLite's memcmp) was a cache miss; one copying pass takes those misses with the
+    /// memory system's parallelism instead, and the writer then reads its keys in sequence.
     mutating func finish(seen: inout AddressSet) {
         struct Item { var key: SortKey; var index: Int32 }
         reasonLookup = [:]
-        var items = sortKeys.enumerated().map { Item(key: $1, index: Int32($0)) }
+        var items: [Item] = []
+        items.reserveCapacity(sortKeys.count)
+        for (i, key) in sortKeys.enumerated() { items.append(Item(key: key, index: Int32(i))) }
+        sortKeys = []
         let entries = suppressions.entries
-        var kept: [SuppressionBatch.Entry] = []
-        var keptReasons: [Int32] = []
-        keptReasons.reserveCapacity(entries.count)
-        var keptKeys: [SortKey] = []
-        kept.reserveCapacity(entries.count)
-        keptKeys.reserveCapacity(entries.count)
+        let texts = reasonTexts
+        let reasons = reasonIndex
+        var newEntries: [SuppressionBatch.Entry] = []
+        newEntries.reserveCapacity(entries.count)
         var repeats = 0
         let remember = !isLast
-        suppressions.bytes.withUnsafeBufferPointer { arena in
+        // An upper bound (every email kept, plus the reason texts); pages left unused are never touched.
+        let capacity = suppressions.bytes.count + texts.reduce(0) { $0 + $1.count }
+        let bytes = suppressions.bytes.withUnsafeBufferPointer { arena in
             items.sort { a, b in
                 if a.key != b.key { return a.key < b.key }
                 return BatchPreparer.compare(arena, entries[Int(a.index)].email, entries[Int(b.index)].email) < 0
             }
-            var previous: Item? = nil
-            for item in items {
-                let entry = entries[Int(item.index)]
-                if let p = previous, p.key == item.key,
-                   BatchPreparer.compare(arena, entries[Int(p.index)].email, entry.email) == 0 {
-                    repeats += 1
-                    continue
-                }
-                previous = item
-                if remember || seen.count > 0 {
-                    let email = UnsafeBufferPointer(rebasing: arena[entry.email])
-                    let hash = AddressSet.hash(email)
-                    let new = remember ? seen.insert(email, hash: hash) : !seen.contains(email, hash: hash)
-                    guard new else { repeats += 1; continue }
-                }
-                kept.append(entry)
-                keptReasons.append(reasonIndex[Int(item.index)])
-                keptKeys.append(item.key)
-            }
-        }
-        suppressions = Self.compacted(suppressions.bytes, kept, reasons: keptReasons, texts: reasonTexts)
-        reasonIndex = []
-        reasonTexts = []
-        sortKeys = keptKeys
-        lineCounters.duplicates += repeats
-    }
-
-    /// The entries with their emails copied into a new arena in sort order, and each distinct
-    /// reason stored once (so the store's reason cache hits on the range alone). Why: after
-    /// sorting, the emails lie at random places of a 50 MB arena, so each update's first touch of
-    /// its key (inside SQLite's memcmp) was a cache miss; one copying pass takes those misses with
-    /// the memory system's parallelism instead, and the writer then reads its keys in sequence.
-    private static func compacted(_ old: [UInt8], _ entries: [SuppressionBatch.Entry],
-                                  reasons: [Int32], texts: [[UInt8]]) -> SuppressionBatch {
-        var newEntries: [SuppressionBatch.Entry] = []
-        newEntries.reserveCapacity(entries.count)
-        var textRanges: [Range<Int>] = []
-        textRanges.reserveCapacity(texts.count)
-        let capacity = entries.reduce(0) { $0 + $1.email.count } + texts.reduce(0) { $0 + $1.count }
-        let bytes = old.withUnsafeBufferPointer { arena in
-            [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+            return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
                 let base = out.baseAddress!
+                var textRanges: [Range<Int>] = []
+                textRanges.reserveCapacity(texts.count)
                 for text in texts {
                     text.withUnsafeBufferPointer { t in
                         if let p = t.baseAddress { memcpy(base + count, p, t.count) }
@@ -139,16 +130,34 @@ struct ImportWindow {
                     count += text.count
                 }
                 let from = arena.baseAddress!
-                for (i, entry) in entries.enumerated() {
+                var previous: Item? = nil
+                for item in items {
+                    let entry = entries[Int(item.index)]
+                    if let p = previous, p.key == item.key,
+                       BatchPreparer.compare(arena, entries[Int(p.index)].email, entry.email) == 0 {
+                        repeats += 1
+                        continue
+                    }
+                    previous = item
+                    if remember || seen.count > 0 {
+                        let email = UnsafeBufferPointer(rebasing: arena[entry.email])
+                        let hash = AddressSet.hash(email)
+                        let new = remember ? seen.insert(email, hash: hash) : !seen.contains(email, hash: hash)
+                        guard new else { repeats += 1; continue }
+                    }
                     let n = entry.email.count
                     memcpy(base + count, from + entry.email.lowerBound, n)
-                    newEntries.append(SuppressionBatch.Entry(email: count..<(count + n), reason: textRanges[Int(reasons[i])],
+                    newEntries.append(SuppressionBatch.Entry(email: count..<(count + n),
+                                                             reason: textRanges[Int(reasons[Int(item.index)])],
                                                              suppressedAt_s: entry.suppressedAt_s))
                     count += n
                 }
             }
         }
-        return SuppressionBatch(bytes: bytes, entries: newEntries)
+        suppressions = SuppressionBatch(bytes: bytes, entries: newEntries)
+        reasonIndex = []
+        reasonTexts = []
+        lineCounters.duplicates += repeats
     }
 
     /// The index of the first entry after `address` (for resuming mid-window); entries must be sorted.

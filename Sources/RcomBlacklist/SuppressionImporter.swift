@@ -155,15 +155,22 @@ public final class SuppressionImporter {
     /// `skipThrough`: the first window was applied up to this address by an interrupted run.
     private func drive(skipThrough: String?, next: () throws(ImportError) -> PreparedBatch?) throws(ImportError) -> Bool {
         var skip = skipThrough
-        var window = ImportWindow(startLine: checkpoint.nextLine, startOffset: checkpoint.byteOffset)
+        var window = ImportWindow(startLine: checkpoint.nextLine, startOffset: checkpoint.byteOffset,
+                                  expectedLines: expectedLines(from: checkpoint.nextLine))
         while let prepared = try next() {
             window.add(prepared, samplesMax: options.malformedSamplesMax)
             guard prepared.closesWindow else { continue }
             if try apply(&window, skipThrough: skip) { return true }
-            window = ImportWindow(startLine: window.endLine, startOffset: window.endOffset)
+            window = ImportWindow(startLine: window.endLine, startOffset: window.endOffset,
+                                  expectedLines: expectedLines(from: window.endLine))
             skip = nil
         }
         return false
+    }
+
+    /// Lines of the window starting at `line`: a whole window, or what is left of the file.
+    private func expectedLines(from line: Int) -> Int {
+        min(options.windowLines, max(linesTotal - line + 1, 0))
     }
 
     /// Sorts the window and commits it in transactions; true when stopped by an interrupt.

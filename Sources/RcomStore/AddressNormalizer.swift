@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The one rule that turns an address into the key subscriptions and suppressions are stored
 /// under. It lives in the store so that `rcom blacklist` (which writes keys) and `rcom send`
 /// (which looks them up, via `suppressionKey`) cannot drift apart.
@@ -58,20 +64,22 @@ public enum AddressNormalizer {
         while hi > lo, isBlank(base[hi - 1]) { hi -= 1 }
         guard lo < hi else { return .empty }
         guard hi - lo <= addressBytesMax else { return .tooLong }
-        var at = -1
-        for i in lo..<hi where base[i] == UInt8(ascii: "@") {
-            guard at < 0 else { return .severalAt }
-            at = i
-        }
-        guard at >= 0 else { return .missingAt }
+        // memchr twice rather than a byte loop: this runs once per input line.
+        let start = base.baseAddress!
+        guard let first = memchr(start + lo, 0x40, hi - lo) else { return .missingAt }
+        let at = UnsafeRawPointer(start).distance(to: UnsafeRawPointer(first))
+        if at + 1 < hi, memchr(start + at + 1, 0x40, hi - at - 1) != nil { return .severalAt }
         guard at > lo else { return .emptyLocalPart }
         guard at - lo <= localPartBytesMax else { return .localPartTooLong }
         guard at + 1 < hi else { return .badDomain }
         if let problem = checkLocal(base, lo, at) { return problem }
         guard domainIsValid(base, at + 1, hi) else { return .badDomain }
+        // One copy, then lower-case in place: a loop the compiler vectorises, no per-byte append.
         let mark = out.count
-        out.reserveCapacity(mark + hi - lo)
-        for i in lo..<hi { out.append(lower(base[i])) }
+        out.append(contentsOf: base[lo..<hi])
+        out.withUnsafeMutableBufferPointer { p in
+            for i in mark..<p.count { p[i] = lower(p[i]) }
+        }
         return nil
     }
 
