@@ -23,7 +23,8 @@ extension JobServerPipeline {
                 break parsing
             }
         }
-        return effects + pump(id, now_ns: now_ns)
+        makeRunnable(id)
+        return effects
     }
 
     /// Serves queued requests of one connection until one has to wait.
@@ -48,13 +49,13 @@ extension JobServerPipeline {
                     }
                     return effects + pauseReading(id)
                 }
-                connections[id]!.queue.removeFirst()
+                _ = connections[id]!.queue.popFirst()
                 connections[id]!.waitsFor = nil
                 accounts[job.account, default: AccountHandler()].holder = id
                 if !connections[id]!.holds.contains(job.account) { connections[id]!.holds.append(job.account) }
                 effects += start(id, request, job, now_ns: now_ns)
             case .respond(let response):
-                connections[id]!.queue.removeFirst()
+                _ = connections[id]!.queue.popFirst()
                 effects += respond(id, response, keepAlive: request.keepAlive, now_ns: now_ns)
             }
         }

@@ -18,10 +18,11 @@ public struct JobServerPipeline: EventPipeline {
     var nextTimer: UInt64 = 0
     var callbacks: OutboundPool<CallbackTag>
     var jobsInFlight = 0
+    var runnable: [ConnectionID] = []
 
     struct ServerConnection {
         var decoder: HTTPRequestDecoder
-        var queue: [Queued] = []
+        var queue = FIFO<Queued>()
         /// A request is being served (job running, slow start, early callback in flight).
         var busy = false
         /// Accounts whose handler this connection holds (several under --hold connection).
@@ -76,6 +77,29 @@ public struct JobServerPipeline: EventPipeline {
     }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
+        let effects = react(event, now_ns: now_ns)
+        return effects + serveRunnable(now_ns: now_ns)
+    }
+
+    /// Connections that may make progress are served here, one after another, rather than by
+    /// recursion from each response (1,000 pipelined starts nested 1,000 deep and copied their
+    /// effect lists at every level: quadratic, and 6 CPU-seconds for 10,000 jobs).
+    private mutating func serveRunnable(now_ns: Instant_ns) -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        var next = 0
+        while next < runnable.count {
+            let id = runnable[next]
+            next += 1
+            effects += pump(id, now_ns: now_ns)
+        }
+        runnable.removeAll(keepingCapacity: true)
+        return effects
+    }
+
+    /// Marks a connection whose queue may now progress (served before `handle` returns).
+    mutating func makeRunnable(_ id: ConnectionID) { runnable.append(id) }
+
+    private mutating func react(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         switch event {
         case .accepted(let id, _):
             connections[id] = ServerConnection(decoder: HTTPRequestDecoder(limits: config.limits))
@@ -115,7 +139,8 @@ public struct JobServerPipeline: EventPipeline {
             effects.append(.close(id))
             return effects
         }
-        return effects + pump(id, now_ns: now_ns)
+        makeRunnable(id)
+        return effects
     }
 
     mutating func release(from id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
@@ -137,7 +162,8 @@ public struct JobServerPipeline: EventPipeline {
             guard connections[next] != nil else { continue }
             accounts[account] = handler
             connections[next]!.waitsFor = nil
-            return pump(next, now_ns: now_ns)
+            makeRunnable(next)
+            return []
         }
         if handler.holder == nil { accounts[account] = nil } else { accounts[account] = handler }
         return []

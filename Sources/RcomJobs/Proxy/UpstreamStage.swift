@@ -7,10 +7,9 @@ import RcomCore
 struct UpstreamStage {
     private struct Lane {
         var connection: HTTPClientConnection<UpstreamJob.Purpose>?
-        var queue: [UpstreamJob] = []
-        var queueHead = 0
+        var queue = FIFO<UpstreamJob>()
         var lastUsed_ns: Instant_ns = 0
-        var queued: Int { queue.count - queueHead }
+        var queued: Int { queue.count }
         var idle: Bool { queued == 0 && (connection?.inFlight.isEmpty ?? true) }
     }
 
@@ -147,20 +146,11 @@ struct UpstreamStage {
             effects.append(c.connectEffect)
             lane.connection = c
         }
-        while lane.queued > 0, lane.connection!.inFlight.count < config.upstreamPipelineDepthMax {
-            let job = lane.queue[lane.queueHead]
-            lane.queueHead += 1
+        while lane.connection!.inFlight.count < config.upstreamPipelineDepthMax, let job = lane.queue.popFirst() {
             effects += lane.connection!.send(request(job), tag: job.purpose)
         }
         if let c = lane.connection {
             effects += watch(c.id, inFlight: c.inFlight.count, progressed: false, now_ns: now_ns)
-        }
-        if lane.queueHead > 1024 && lane.queueHead * 2 > lane.queue.count {
-            lane.queue.removeFirst(lane.queueHead)
-            lane.queueHead = 0
-        } else if lane.queued == 0 {
-            lane.queue.removeAll(keepingCapacity: true)
-            lane.queueHead = 0
         }
         lanes[account] = lane
         if lane.idle && lane.connection == nil { lanes[account] = nil }

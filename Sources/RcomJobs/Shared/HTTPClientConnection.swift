@@ -11,7 +11,7 @@ public struct HTTPClientConnection<Tag: Sendable>: Sendable {
     public private(set) var phase = Phase.connecting
     private var decoder: HTTPResponseDecoder
     /// Requests written (or to be written once connected) and not yet answered, oldest first.
-    public private(set) var inFlight: [Tag] = []
+    public private(set) var inFlight = FIFO<Tag>()
     private var unsent: [[UInt8]] = []
     /// The server said `Connection: close` (or HTTP/1.0): no more requests on this one.
     public private(set) var closing = false
@@ -56,10 +56,10 @@ public struct HTTPClientConnection<Tag: Sendable>: Sendable {
         while true {
             switch decoder.next() {
             case .message(let r):
-                guard !inFlight.isEmpty else {
+                guard let tag = inFlight.popFirst() else {
                     return out + fail(reason: "unsolicited response from \(url.hostHeader)")
                 }
-                out.append(.response(inFlight.removeFirst(), r))
+                out.append(.response(tag, r))
                 if !r.keepAlive { closing = true }
             case .needData, .expectContinue:
                 return out
@@ -76,7 +76,7 @@ public struct HTTPClientConnection<Tag: Sendable>: Sendable {
         phase = .closed
         closing = true
         unsent.removeAll()
-        defer { inFlight.removeAll() }
-        return inFlight.isEmpty ? [] : [.failed(inFlight, reason: reason)]
+        let tags = inFlight.drain()
+        return tags.isEmpty ? [] : [.failed(tags, reason: reason)]
     }
 }

@@ -16,7 +16,8 @@ public struct OutboundPool<Tag: Sendable>: Sendable {
     private var hostOf: [ConnectionID: String] = [:]
     private var idle: [String: [ConnectionID]] = [:]
     private var open: [String: Int] = [:]
-    private var waiting: [String: [(url: HTTPURL, request: HTTPRequest, tag: Tag)]] = [:]
+    /// Per host, oldest first; popped in place (the queue can hold thousands of callbacks).
+    private var waiting: [String: FIFO<(url: HTTPURL, request: HTTPRequest, tag: Tag)>] = [:]
     private var waitingCount = 0
     private var nextSerial: UInt64
 
@@ -49,7 +50,7 @@ public struct OutboundPool<Tag: Sendable>: Sendable {
             return [c.connectEffect] + effects
         }
         guard waitingCount < queueMax else { return nil }
-        waiting[key, default: []].append((url, request, tag))
+        waiting[key, default: FIFO()].append((url, request, tag))
         waitingCount += 1
         return []
     }
@@ -92,9 +93,7 @@ public struct OutboundPool<Tag: Sendable>: Sendable {
     /// A connection finished a request: give it the next waiting one for its host, or park it.
     private mutating func reuse(_ id: ConnectionID) -> [ReactorEffect] {
         guard let key = hostOf[id] else { return [] }
-        if var q = waiting[key], !q.isEmpty {
-            let next = q.removeFirst()
-            waiting[key] = q.isEmpty ? nil : q
+        if let next = waiting[key]?.popFirst() {
             waitingCount -= 1
             return connections[id]!.send(next.request, tag: next.tag)
         }
@@ -110,9 +109,7 @@ public struct OutboundPool<Tag: Sendable>: Sendable {
         for case .failed(let tags, let why) in c.fail(reason: reason) { outcomes += tags.map { .failed($0, reason: why) } }
         // Work still waiting for this host gets a fresh connection.
         var effects: [ReactorEffect] = []
-        if var q = waiting[key], !q.isEmpty {
-            let next = q.removeFirst()
-            waiting[key] = q.isEmpty ? nil : q
+        if let next = waiting[key]?.popFirst() {
             waitingCount -= 1
             effects += send(next.request, to: next.url, tag: next.tag) ?? []
         }
