@@ -44,9 +44,6 @@ struct HTTPByteStream {
 
     mutating func markEOF() { eof = true }
 
-    /// Bytes not consumed by any message (for a connection handed to another protocol, or tests).
-    var unconsumed: ArraySlice<UInt8> { buffer[start...] }
-
     /// Returns the head's lines (without line endings) once a blank line has arrived.
     /// Leading empty lines are skipped (RFC 9112 §2.2 robustness). Nil: more bytes needed, or
     /// EOF arrived with no bytes left (the caller reports that as a clean close).

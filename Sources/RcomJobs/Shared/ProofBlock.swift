@@ -19,7 +19,7 @@ public struct ProofBlock: Equatable, Sendable {
     public init(jobs: [Job]) { self.jobs = jobs }
 
     public func encoded(lineWidth: Int = 76) -> String {
-        let json = "[" + jobs.map { "[\(JSONTextLite.quote($0.id)),\(JSONTextLite.quote($0.startedAt)),\(JSONTextLite.quote($0.proof))]" }
+        let json = "[" + jobs.map { "[\(JSONText.quote($0.id)),\(JSONText.quote($0.startedAt)),\(JSONText.quote($0.proof))]" }
             .joined(separator: ",") + "]"
         let b64 = Data(Gzip.compress(Array(json.utf8))).base64EncodedString()
         var lines: [Substring] = []
@@ -64,9 +64,4 @@ public struct ProofBlock: Equatable, Sendable {
         }
         return .success(ProofBlock(jobs: jobs))
     }
-}
-
-/// RcomCore's JSONText, re-exported under a local name to keep this file's imports minimal.
-enum JSONTextLite {
-    static func quote(_ s: String) -> String { JSONText.quote(s) }
 }
