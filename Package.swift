@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "RcomStore", dependencies: ["CSQLite"], swiftSettings: strict),
         .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore"], swiftSettings: strict),
         // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
-        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore", "RcomJobs"], swiftSettings: strict),
+        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore"], swiftSettings: strict),
         // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)
 
         .executableTarget(

@@ -1,3 +1,4 @@
+import RcomCore
 import XCTest
 @testable import RcomJobs
 

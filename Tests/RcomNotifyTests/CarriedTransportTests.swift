@@ -1,7 +1,6 @@
 import Foundation
 import XCTest
 import RcomCore
-import RcomJobs
 @testable import RcomNotify
 
 /// Keeps the carried requests; the test answers them as URLSession would, through events.

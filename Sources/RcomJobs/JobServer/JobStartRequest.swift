@@ -1,3 +1,4 @@
+import RcomCore
 import Foundation
 
 /// A parsed `POST /start` body: `{"account": String, "wait": Bool, "callback": URL?}`.

@@ -1,5 +1,4 @@
 import RcomCore
-import RcomJobs
 
 /// One delivery channel (email, SMS, Slack, ...): an adapter between a `Notification` and one
 /// provider's wire format. Adapters are pure: they build requests and read answers; the

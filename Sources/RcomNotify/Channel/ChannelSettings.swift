@@ -1,4 +1,4 @@
-import RcomJobs
+import RcomCore
 
 /// Configuration the adapters read: `RCOM_*` environment variables (or the same keys from a
 /// command line flag), and where the providers simulator listens for channels whose endpoint

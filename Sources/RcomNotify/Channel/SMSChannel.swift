@@ -1,6 +1,5 @@
 import Foundation
 import RcomCore
-import RcomJobs
 
 /// SMS through a Twilio-style Messages API: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`
 /// with HTTP Basic auth and form fields `To`, `From`, `Body`; the answer is `201` with JSON

@@ -1,5 +1,4 @@
 import RcomCore
-import RcomJobs
 
 /// Slack incoming webhooks: `POST` of `{"text": ...}` as JSON; Slack answers `200 ok`, or an
 /// error word (`invalid_payload`, `channel_not_found`, `no_service`) with a 4xx status.

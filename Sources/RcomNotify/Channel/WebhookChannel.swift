@@ -1,6 +1,5 @@
 import Foundation
 import RcomCore
-import RcomJobs
 
 /// A generic webhook: `POST` of a JSON object (id, message, link) to the target URL. Any 2xx
 /// is delivery; the answer's JSON `id`, if present, is the provider's id.

@@ -1,7 +1,6 @@
 import Foundation
 import RcomCLI
 import RcomCore
-import RcomJobs
 import RcomReactor
 
 /// `rcom send -t -m -c`: validate, check suppression, deliver, print one line.

@@ -1,7 +1,6 @@
 import Foundation
 import RcomCLI
 import RcomCore
-import RcomJobs
 import RcomReactor
 import RcomStore
 

@@ -1,5 +1,4 @@
 import RcomCore
-import RcomJobs
 
 /// An HTTP request the reactor cannot carry itself (https: the reactor has no TLS), handed by
 /// the delivery stage to a transport outside the reactor (`URLSessionCarrier`). The answer comes

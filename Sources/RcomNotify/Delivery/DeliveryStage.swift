@@ -1,5 +1,4 @@
 import RcomCore
-import RcomJobs
 
 /// Delivers notifications over the reactor's connections: one connection per attempt, HTTP or
 /// SMTP as the channel's request says, a timeout per attempt, retries of transient failures

@@ -1,5 +1,4 @@
 import RcomCore
-import RcomJobs
 
 /// `rcom providers`: the SMS, Slack, webhook and SMTP providers in one sans-IO pipeline.
 /// Listener 0 serves HTTP (Twilio-style SMS, Slack webhooks, generic webhooks), listener 1

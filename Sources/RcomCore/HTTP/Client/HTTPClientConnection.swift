@@ -1,4 +1,3 @@
-import RcomCore
 
 /// One outbound HTTP/1.1 connection as plain state: requests go out in order (pipelined when
 /// the owner sends several), responses are matched to them first-in first-out, as HTTP/1.1

@@ -1,4 +1,3 @@
-import RcomCore
 
 /// Keep-alive HTTP client connections to many hosts, one request at a time per connection,
 /// at most `connectionsPerHostMax` per host; further requests wait in a per-host FIFO
