@@ -90,13 +90,18 @@ public struct ProvidersPipeline: EventPipeline {
     }
 
     private mutating func receive(_ id: ConnectionID, _ bytes: [UInt8]?) -> [ReactorEffect] {
-        switch connections[id] {
+        // Each connection's state is taken out of the table while it is edited, so its buffers
+        // are uniquely referenced and not copied per chunk; every branch puts it back.
+        switch connections.removeValue(forKey: id) {
         case .http(var c)?:
             if let bytes { c.decoder.receive(bytes) } else { c.decoder.receiveEOF() }
             connections[id] = .http(c)
             return serveHTTP(id)
         case .smtp(var s)?:
-            guard let bytes else { return [.close(id)] }
+            guard let bytes else {
+                connections[id] = .smtp(s)
+                return [.close(id)]
+            }
             let outputs = s.receive(bytes)
             connections[id] = .smtp(s)
             return smtpOutputs(id, outputs)
@@ -122,9 +127,10 @@ public struct ProvidersPipeline: EventPipeline {
 
     private mutating func serveHTTP(_ id: ConnectionID) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
-        while case .http(var c)? = connections[id], !c.hung {
-            let event = c.decoder.next()
+        while case .http(var c)? = connections.removeValue(forKey: id) {
+            let event = c.hung ? nil : c.decoder.next()
             connections[id] = .http(c)
+            guard let event else { break }
             switch event {
             case .message(let request):
                 effects += answer(id, request)

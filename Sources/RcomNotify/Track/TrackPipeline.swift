@@ -63,9 +63,9 @@ public struct TrackPipeline: EventPipeline {
 
     private mutating func serve(_ id: ConnectionID) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
-        while var d = connections[id] {
-            let event = d.next()
-            connections[id] = d
+        // Decoded in place: a local copy would copy the decoder's buffer for every request.
+        while connections[id] != nil {
+            let event = connections[id]!.next()
             switch event {
             case .message(let r):
                 var response = answer(r)
