@@ -15,6 +15,8 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "CShims", path: "Sources/CShims"),
+        // A batch of rows handed to SQLite as one table-valued parameter (the store's bulk insert).
+        .target(name: "CSQLiteRows", dependencies: ["CSQLite"], path: "Sources/CSQLiteRows"),
 
         // Command-line layer shared by every subcommand: argument parser, progress bar.
         .target(name: "RcomCLI", swiftSettings: strict),
@@ -29,7 +31,7 @@ let package = Package(
         // rolling window (rcom max)
         .target(name: "RcomWindow", dependencies: ["RcomCLI"], swiftSettings: strict),
         // bulk suppression store (SQLite behind a protocol) and rcom blacklist
-        .target(name: "RcomStore", dependencies: ["CSQLite"], swiftSettings: strict),
+        .target(name: "RcomStore", dependencies: ["CSQLite", "CSQLiteRows"], swiftSettings: strict),
         .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore"], swiftSettings: strict),
         // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
         .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore"], swiftSettings: strict),

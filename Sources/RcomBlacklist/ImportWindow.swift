@@ -182,9 +182,4 @@ struct ImportWindow {
     }
 
     func email(at index: Int) -> String { suppressions.string(suppressions.entries[index].email) }
-
-    /// Entries `range` as a batch sharing this window's bytes (copy-on-write: no copy is made).
-    func batch(_ range: Range<Int>) -> SuppressionBatch {
-        SuppressionBatch(bytes: suppressions.bytes, entries: Array(suppressions.entries[range]))
-    }
 }

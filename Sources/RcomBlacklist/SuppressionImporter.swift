@@ -199,7 +199,7 @@ public final class SuppressionImporter {
             }
             let tally: SuppressionTally
             do {
-                tally = try store.apply(window.batch(index..<end)) { tally in
+                tally = try store.apply(window.suppressions, entries: index..<end) { tally in
                     var c = next
                     c.counters = base
                     c.counters.add(tally)

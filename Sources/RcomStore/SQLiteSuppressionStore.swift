@@ -1,9 +1,14 @@
+import CSQLite
+import CSQLiteRows
+
 /// `SuppressionStore` on one SQLite connection (see `SQLiteDatabase` for the pragmas).
 /// Use it from the thread that created it.
 public final class SQLiteSuppressionStore: SuppressionStore {
     public let database: SQLiteDatabase
     private let suppress: SQLiteStatement
-    private let exists: SQLiteStatement
+    /// The rows of the transaction being applied, handed to `suppress` as one parameter; kept
+    /// between batches for its capacity. Bound: one batch of entries.
+    private var rows: [rcom_suppression_row] = []
     private let lookup: SQLiteStatement
     private let findReason: SQLiteStatement
     private let insertReason: SQLiteStatement
@@ -26,15 +31,19 @@ public final class SQLiteSuppressionStore: SuppressionStore {
     public init(database: SQLiteDatabase) throws(StoreError) {
         self.database = database
         try StoreSchema.migrate(database)
-        // INSERT OR IGNORE is what makes an import unable to un-suppress or rewrite a reason; the
-        // EXISTS keeps addresses with no subscription out (they are counted, not stored). Keys
-        // arrive sorted, so the inserts append to `suppressions` and the EXISTS probes walk
-        // `subscriptions` in order (read-only: its pages are never rewritten).
+        let rc = rcom_register_suppression_rows(database.handle)
+        guard rc == SQLITE_OK else { throw database.error(rc, "cannot register rcom_suppression_rows") }
+        // One statement per transaction, its rows passed as a table-valued parameter (?1). INSERT
+        // OR IGNORE is what makes an import unable to un-suppress or rewrite a reason; the join
+        // keeps addresses with no subscription out (counted, not stored), and rcom_count_row
+        // counts the rows that have one. The rows arrive sorted, so the inserts append to
+        // `suppressions` and the probes walk `subscriptions` in order (read-only: its pages are
+        // never rewritten). CROSS JOIN keeps the rows the outer loop.
         suppress = try database.prepare("""
             INSERT OR IGNORE INTO suppressions (email, reason_id, suppressed_at)
-            SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM subscriptions WHERE email = ?1)
+            SELECT r.email, r.reason_id, rcom_count_row(?1, r.suppressed_at)
+            FROM rcom_suppression_rows(?1) AS r CROSS JOIN subscriptions AS s ON s.email = r.email
             """)
-        exists = try database.prepare("SELECT 1 FROM subscriptions WHERE email = ?1")
         // Schema 4: a subscription is suppressed iff its email is in `suppressions`.
         lookup = try database.prepare("""
             SELECT r.reason, p.suppressed_at FROM suppressions p
@@ -93,18 +102,15 @@ public final class SQLiteSuppressionStore: SuppressionStore {
         return Suppression(email: email, reason: lookup.text(0) ?? "", suppressedAt_s: lookup.int64(1))
     }
 
-    public func apply(_ batch: SuppressionBatch,
+    public func apply(_ batch: SuppressionBatch, entries range: Range<Int>,
                       checkpoint: (SuppressionTally) -> ImportCheckpoint) throws(StoreError) -> SuppressionTally {
         var newReasons: [String: Int64] = [:]
         let tally = try database.transaction(.immediate) { () throws(StoreError) -> SuppressionTally in
             let tally = try batch.bytes.withUnsafeBufferPointer { (arena) throws(StoreError) -> SuppressionTally in
-                var tally = SuppressionTally()
+                rows.removeAll(keepingCapacity: true)
                 var recent = RecentReasons()
-                defer {
-                    suppress.reset()
-                    exists.reset()
-                }
-                for entry in batch.entries {
+                let base = arena.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+                for entry in batch.entries[range] {
                     // A batch holds a handful of distinct reasons, mostly sharing their bytes: a
                     // short scan of the recent ones avoids a String and a hash per row.
                     let reasonID: Int64
@@ -115,23 +121,25 @@ public final class SQLiteSuppressionStore: SuppressionStore {
                                                      adding: &newReasons)
                         recent.remember(entry.reason, id: reasonID)
                     }
-                    let email = UnsafeBufferPointer(rebasing: arena[entry.email])
-                    // Every parameter is rebound each row, so the bindings need no clearing.
-                    suppress.bind(1, utf8: email)
-                    suppress.bind(2, reasonID)
-                    suppress.bind(3, entry.suppressedAt_s)
-                    defer { suppress.resetKeepingBindings() }
-                    try suppress.step()
-                    if database.changes == 1 {
-                        tally.newlySuppressed += 1
-                        continue
-                    }
-                    // Only the misses pay for this second look-up: suppressed already, or no subscription.
-                    exists.bind(1, utf8: email)
-                    defer { exists.resetKeepingBindings() }
-                    if try exists.step() { tally.alreadySuppressed += 1 } else { tally.notSubscribed += 1 }
+                    rows.append(rcom_suppression_row(email: base.map { $0 + entry.email.lowerBound },
+                                                     email_length: Int32(entry.email.count),
+                                                     reason_id: reasonID, suppressed_at: entry.suppressedAt_s))
                 }
-                return tally
+                return try rows.withUnsafeBufferPointer { (buffer) throws(StoreError) -> SuppressionTally in
+                    var set = rcom_suppression_rows(rows: buffer.baseAddress, count: Int64(buffer.count), counted: 0)
+                    try withUnsafeMutablePointer(to: &set) { (pointer) throws(StoreError) in
+                        rcom_bind_suppression_rows(suppress.handle, 1, pointer)
+                        defer { suppress.reset() }
+                        try suppress.step()
+                    }
+                    // Every row with a subscription was counted; of those, the ones not inserted
+                    // were suppressed already.
+                    var tally = SuppressionTally()
+                    tally.newlySuppressed = database.changes
+                    tally.alreadySuppressed = Int(set.counted) - tally.newlySuppressed
+                    tally.notSubscribed = buffer.count - Int(set.counted)
+                    return tally
+                }
             }
             try write(checkpoint(tally))
             return tally

@@ -33,7 +33,9 @@ public protocol SuppressionStore: AnyObject {
     /// Suppresses the batch's subscribers and records the checkpoint, in one transaction.
     /// `checkpoint` is called inside the transaction with the batch's tally, so the counters it
     /// records include this batch.
-    func apply(_ batch: SuppressionBatch,
+    /// Only the batch's `entries` are applied: a window's transactions share its arena and
+    /// entry list instead of copying their slice of it.
+    func apply(_ batch: SuppressionBatch, entries: Range<Int>,
                checkpoint: (SuppressionTally) -> ImportCheckpoint) throws(StoreError) -> SuppressionTally
 
     /// The checkpoint of the file with this fingerprint, if an import of it ever committed a batch.
@@ -53,6 +55,12 @@ public protocol SuppressionStore: AnyObject {
 }
 
 extension SuppressionStore {
+    /// All of the batch's entries.
+    public func apply(_ batch: SuppressionBatch,
+                      checkpoint: (SuppressionTally) -> ImportCheckpoint) throws(StoreError) -> SuppressionTally {
+        try apply(batch, entries: 0..<batch.count, checkpoint: checkpoint)
+    }
+
     /// Backends without upkeep of their own need nothing here.
     public func beginBulkImport(backgroundMaintenance: Bool) throws(StoreError) {}
     public func endBulkImport() throws(StoreError) {}

@@ -82,6 +82,37 @@ final class SQLiteSuppressionStoreTests: XCTestCase {
         XCTAssertEqual(try store.checkpoint(fingerprint: "f")?.nextLine, 5)
     }
 
+    func testApplyingARangeTouchesOnlyThoseEntriesAndAnEmptyRangeOnlyTheCheckpoint() throws {
+        let dir = try TestDirectory()
+        let store = try makeStore(dir)
+        var batch = SuppressionBatch()
+        for email in ["a@x.io", "b@x.io", "c@x.io", "zz@x.io"] {
+            batch.append(email: email, reason: "hard bounce", suppressedAt_s: 7)
+        }
+        let none = try store.apply(batch, entries: 2..<2) { _ in self.checkpoint(2) }
+        XCTAssertEqual([none.newlySuppressed, none.alreadySuppressed, none.notSubscribed], [0, 0, 0])
+        XCTAssertEqual(try store.checkpoint(fingerprint: "f")?.nextLine, 2)
+        let middle = try store.apply(batch, entries: 1..<4) { _ in self.checkpoint(4) }
+        XCTAssertEqual([middle.newlySuppressed, middle.alreadySuppressed, middle.notSubscribed], [2, 0, 1])
+        XCTAssertFalse(try store.isSuppressed(email: "a@x.io"), "outside the range")
+        XCTAssertEqual(try store.suppression(email: "c@x.io"),
+                       Suppression(email: "c@x.io", reason: "hard bounce", suppressedAt_s: 7))
+        let all = try store.apply(batch) { _ in self.checkpoint(5) }
+        XCTAssertEqual([all.newlySuppressed, all.alreadySuppressed, all.notSubscribed], [1, 2, 1])
+    }
+
+    func testTheBulkRowsFunctionsAreNotReachableFromStoredSQL() throws {
+        let dir = try TestDirectory()
+        let store = try makeStore(dir)
+        // They dereference a pointer bound by the store: a view or trigger must not call them.
+        try store.database.execute("CREATE VIEW v AS SELECT rcom_count_row(NULL, 1) AS x")
+        XCTAssertThrowsError(try store.database.scalarInt("SELECT x FROM v")) { error in
+            XCTAssertTrue("\(error)".contains("unsafe use of rcom_count_row"), "\(error)")
+        }
+        XCTAssertEqual(try store.database.scalarInt("SELECT count(*) FROM rcom_suppression_rows(NULL)"), 0,
+                       "no rows pointer is an empty table")
+    }
+
     func testTheCheckpointCarriesTheTallyOfItsOwnBatch() throws {
         let dir = try TestDirectory()
         let store = try makeStore(dir)
