@@ -1,9 +1,8 @@
 import Foundation
 import RcomStore
 
-/// Turns raw lines into a `PreparedBatch`: parse, normalise, classify the reason, drop repeats
-/// within the batch (the earliest line wins), sort by address. Pure and thread-safe, so any
-/// number of workers can run it at once.
+/// Turns raw lines into a `PreparedBatch`: parse, normalise, classify the reason, compute each
+/// address's sort key. Pure and thread-safe, so any number of workers can run it at once.
 struct BatchPreparer: Sendable {
     let format: BounceFileFormat
     /// Stamps lines whose file gives no valid bounce time (Unix seconds).
@@ -17,7 +16,6 @@ struct BatchPreparer: Sendable {
         var email: Range<Int>
         var reason: Range<Int>
         var at: Int64
-        var key = SortKey()
     }
 
     func prepare(_ raw: RawBatch) -> PreparedBatch {
@@ -26,8 +24,11 @@ struct BatchPreparer: Sendable {
         let defaultReason = batch.store(Self.listReason.utf8)
         let defaultAt = importStartedAt_s
         var recentReasons: [Range<Int>] = []
-        var candidates: [Candidate] = []
-        candidates.reserveCapacity(raw.lineCount)
+        // In line order: the window sorts all its batches' addresses at once (and drops repeats
+        // then), so sorting each batch here would only do part of that work twice.
+        var keys: [SortKey] = []
+        keys.reserveCapacity(raw.lineCount)
+        batch.entries.reserveCapacity(raw.lineCount)
         var counters = ImportCounters()
         var samples: [MalformedLine] = []
         var scratch: [UInt8] = []
@@ -50,44 +51,14 @@ struct BatchPreparer: Sendable {
                     if samples.count < samplesMax {
                         samples.append(MalformedLine(line: lineNumber, problem: problem, bytes: line))
                     }
-                case .success(var candidate):
+                case .success(let c):
                     counters.valid += 1
-                    candidate.key = batch.bytes.withUnsafeBufferPointer {
-                        SortKey(UnsafeBufferPointer(rebasing: $0[candidate.email]))
-                    }
-                    candidates.append(candidate)
+                    keys.append(batch.bytes.withUnsafeBufferPointer { SortKey(UnsafeBufferPointer(rebasing: $0[c.email])) })
+                    batch.entries.append(SuppressionBatch.Entry(email: c.email, reason: c.reason, suppressedAt_s: c.at))
                 }
             }
         }
 
-        // Sorted: 24-byte (key, index) pairs rather than the 64-byte candidates themselves, so the
-        // merge sort moves a third of the bytes; ties in line order (the index), so the first of
-        // equal addresses is the earliest line.
-        struct Ordered { var key: SortKey; var index: Int32 }
-        var order: [Ordered] = []
-        order.reserveCapacity(candidates.count)
-        for (i, c) in candidates.enumerated() { order.append(Ordered(key: c.key, index: Int32(i))) }
-        var keys: [SortKey] = []
-        batch.bytes.withUnsafeBufferPointer { arena in
-            order.sort { a, b in
-                if a.key != b.key { return a.key < b.key }
-                let c = Self.compare(arena, candidates[Int(a.index)].email, candidates[Int(b.index)].email)
-                return c != 0 ? c < 0 : a.index < b.index
-            }
-            keys.reserveCapacity(order.count)
-            batch.entries.reserveCapacity(order.count)
-            var previous: Ordered? = nil
-            for o in order {
-                let c = candidates[Int(o.index)]
-                if let p = previous, p.key == o.key, Self.compare(arena, candidates[Int(p.index)].email, c.email) == 0 {
-                    counters.duplicates += 1
-                    continue
-                }
-                previous = o
-                batch.entries.append(SuppressionBatch.Entry(email: c.email, reason: c.reason, suppressedAt_s: c.at))
-                keys.append(o.key)
-            }
-        }
         return PreparedBatch(seq: raw.seq, firstLine: raw.firstLine, lineCount: raw.lineCount,
                              endOffset: raw.endOffset, isLast: raw.isLast, closesWindow: raw.closesWindow,
                              suppressions: batch,

@@ -15,8 +15,6 @@ struct ImportWindow {
     private(set) var lineCounters = ImportCounters()
     private(set) var suppressions = SuppressionBatch()
     private var sortKeys: [SortKey] = []
-    /// Where each batch's entries end: the sorted runs `finish` merges.
-    private var runEnds: [Int] = []
     /// `reasonIndex[i]` is entry i's reason in `reasonTexts`: each distinct text once per window.
     private var reasonIndex: [Int32] = []
     private var reasonTexts: [[UInt8]] = []
@@ -51,7 +49,7 @@ struct ImportWindow {
 
     var lineCount: Int { endLine - startLine }
 
-    /// Appends the next batch in file order. Repeats of earlier lines are dropped by `finish`.
+    /// Appends the next batch in file order. Repeats are dropped by `finish`.
     mutating func add(_ prepared: PreparedBatch, samplesMax: Int) {
         precondition(prepared.firstLine == endLine, "batches must arrive in file order")
         if endLine == startLine { reserve(scaledFrom: prepared) }
@@ -79,7 +77,6 @@ struct ImportWindow {
             suppressions.entries.append(moved)
         }
         sortKeys.append(contentsOf: prepared.sortKeys)
-        runEnds.append(suppressions.entries.count)
         lineCounters = lineCounters + prepared.counters
         endLine += prepared.lineCount
         endOffset = prepared.endOffset
@@ -89,23 +86,18 @@ struct ImportWindow {
     }
 
     /// Sorts the window's addresses in byte order (SQLite's BINARY collation, the key's order) and
-    /// drops repeats: of an earlier line in this window (equal neighbours once merged; the merge
-    /// puts equal addresses in line order, so the earliest line is kept) and of earlier windows
+    /// drops repeats: of an earlier line in this window (equal neighbours once sorted; equal
+    /// addresses sort in line order, so the earliest line is kept) and of earlier windows
     /// (`seen`). Then remembers this window's addresses in `seen` for the windows after it; the
     /// last window has none, so a file that fits in one window never hashes an address.
-    /// Each batch arrives sorted, so sorting the window is a k-way merge of its batches.
     ///
     /// The kept entries are written straight into a new arena in sort order, each distinct reason
-    /// once (so the store's reason cache hits on the range alone). Why the copy: in merge order,
-    /// the emails lie at scattered places of a 50 MB arena, so each insert's first touch of its
-    /// key (inside SQLite's memcmp) was a cache miss; one copying pass takes those misses with the
-    /// memory system's parallelism instead, and the writer then reads its keys in sequence.
+    /// once (so the store's reason cache hits on the range alone). Why the copy: in sort order,
+    /// the emails lie at scattered places of the arena, so each insert's first touch of its key
+    /// (inside SQLite's memcmp) was a cache miss; this loop's iterations are independent, so the
+    /// memory system overlaps those misses, and the writer then reads its keys in sequence.
     mutating func finish(seen: inout AddressSet) {
         reasonLookup = [:]
-        let keys = sortKeys
-        sortKeys = []
-        let runs = runEnds
-        runEnds = []
         let entries = suppressions.entries
         let texts = reasonTexts
         let reasons = reasonIndex
@@ -116,7 +108,11 @@ struct ImportWindow {
         // An upper bound (every email kept, plus the reason texts); pages left unused are never touched.
         let capacity = suppressions.bytes.count + texts.reduce(0) { $0 + $1.count }
         let bytes = suppressions.bytes.withUnsafeBufferPointer { arena in
-            [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+            let order = WindowSort.order(sortKeys) { a, b in
+                BatchPreparer.compare(arena, entries[a].email, entries[b].email)
+            }
+            sortKeys = []
+            return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
                 let base = out.baseAddress!
                 var textRanges: [Range<Int>] = []
                 textRanges.reserveCapacity(texts.count)
@@ -128,31 +124,27 @@ struct ImportWindow {
                     count += text.count
                 }
                 let from = arena.baseAddress!
-                var previous = -1
-                keys.withUnsafeBufferPointer { keys in
-                    SortedRunsMerge.merge(keys: keys, runEnds: runs, tieBreak: { a, b in
-                        BatchPreparer.compare(arena, entries[a].email, entries[b].email)
-                    }) { index in
-                        let entry = entries[index]
-                        if previous >= 0, keys[previous] == keys[index],
-                           BatchPreparer.compare(arena, entries[previous].email, entry.email) == 0 {
-                            repeats += 1
-                            return
-                        }
-                        previous = index
-                        if remember || seen.count > 0 {
-                            let email = UnsafeBufferPointer(rebasing: arena[entry.email])
-                            let hash = AddressSet.hash(email)
-                            let new = remember ? seen.insert(email, hash: hash) : !seen.contains(email, hash: hash)
-                            guard new else { repeats += 1; return }
-                        }
-                        let n = entry.email.count
-                        memcpy(base + count, from + entry.email.lowerBound, n)
-                        newEntries.append(SuppressionBatch.Entry(email: count..<(count + n),
-                                                                 reason: textRanges[Int(reasons[index])],
-                                                                 suppressedAt_s: entry.suppressedAt_s))
-                        count += n
+                var previous: WindowSort.Item? = nil
+                for item in order {
+                    let entry = entries[Int(item.index)]
+                    if let p = previous, p.key == item.key,
+                       BatchPreparer.compare(arena, entries[Int(p.index)].email, entry.email) == 0 {
+                        repeats += 1
+                        continue
                     }
+                    previous = item
+                    if remember || seen.count > 0 {
+                        let email = UnsafeBufferPointer(rebasing: arena[entry.email])
+                        let hash = AddressSet.hash(email)
+                        let new = remember ? seen.insert(email, hash: hash) : !seen.contains(email, hash: hash)
+                        guard new else { repeats += 1; continue }
+                    }
+                    let n = entry.email.count
+                    memcpy(base + count, from + entry.email.lowerBound, n)
+                    newEntries.append(SuppressionBatch.Entry(email: count..<(count + n),
+                                                             reason: textRanges[Int(reasons[Int(item.index)])],
+                                                             suppressedAt_s: entry.suppressedAt_s))
+                    count += n
                 }
             }
         }

@@ -1,8 +1,8 @@
 import RcomStore
 
 /// A batch after parsing: what the writer needs and nothing else.
-/// `suppressions` is sorted by email (B-tree order) and holds each address once.
-/// Repeats of earlier batches are dropped later, when the window is sorted.
+/// `suppressions` holds the valid lines' addresses in line order, repeats included: the window
+/// sorts them and drops the repeats.
 struct PreparedBatch: Sendable {
     var seq: Int
     var firstLine: Int
@@ -13,7 +13,7 @@ struct PreparedBatch: Sendable {
     var suppressions: SuppressionBatch
     /// `sortKeys[i]` is the `SortKey` of the same address.
     var sortKeys: [SortKey]
-    /// linesRead, valid, malformed, blank and the duplicates found inside this batch.
+    /// linesRead, valid, malformed, blank (duplicates are counted by the window).
     var counters: ImportCounters
     /// The first malformed lines of this batch, at most `samplesMax` of them.
     var malformedSamples: [MalformedLine]
