@@ -6,7 +6,7 @@ import Foundation
 /// Bound: at `addressesMax` distinct addresses it stops remembering new ones. Past that point a
 /// repeat is no longer counted as a duplicate; it reaches the store and counts as
 /// "already suppressed" (or "not subscribed") instead. The store's state is the same either way.
-struct AddressSet {
+struct AddressSet: Sendable {
     static let defaultAddressesMax = 20_000_000
 
     let addressesMax: Int

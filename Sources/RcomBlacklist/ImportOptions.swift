@@ -15,6 +15,10 @@ public struct ImportOptions: Sendable {
     /// so each transaction rewrites tens of pages instead of one per address. Bound: the window's
     /// parsed lines stay in memory (about 100 bytes each).
     public var windowLines = 500_000
+    /// Addresses gathered at a time from a sorted window (see `SortedWindow`); a part ends in a
+    /// commit, so its last transaction may hold fewer than `batchLines`. Bound: the writer holds
+    /// one part, and concurrent mode's gathering thread at most two more.
+    public var partAddresses = SuppressionImporter.partItems
     public var workers = 10
     public var resume = false
     /// Sleep after each commit, leaving the write lock to the live service (a throttle).

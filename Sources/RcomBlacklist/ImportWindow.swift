@@ -1,8 +1,8 @@
 import Foundation
 import RcomStore
 
-/// A window of consecutive lines gathered from prepared batches, sorted as a whole, then applied
-/// in transactions of `batchLines` addresses. Sorting the window rather than each batch is what
+/// A window of consecutive lines gathered from prepared batches, sorted as a whole (see
+/// `SortedWindow`), then applied in transactions of `batchLines` addresses. Sorting the window rather than each batch is what
 /// gives the writes B-tree locality: 2,000 addresses spread over 250,000 sorted ones are
 /// neighbours in the table, while 2,000 sorted on their own are one per page.
 struct ImportWindow {
@@ -11,9 +11,10 @@ struct ImportWindow {
     private(set) var endLine: Int
     private(set) var endOffset: Int64
     private(set) var isLast = false
-    /// Lines, valid, malformed, blank, duplicates of the whole window (added at its last commit).
+    /// Lines, valid, malformed, blank of the whole window (duplicates are found when its sorted
+    /// parts are gathered).
     private(set) var lineCounters = ImportCounters()
-    private(set) var suppressions = SuppressionBatch()
+    private var suppressions = SuppressionBatch()
     private var sortKeys: [SortKey] = []
     /// `reasonIndex[i]` is entry i's reason in `reasonTexts`: each distinct text once per window.
     private var reasonIndex: [Int32] = []
@@ -85,95 +86,21 @@ struct ImportWindow {
         if room > 0 { malformedSamples.append(contentsOf: prepared.malformedSamples.prefix(room)) }
     }
 
-    /// Sorts the window's addresses in byte order (SQLite's BINARY collation, the key's order) and
-    /// drops repeats: of an earlier line in this window (equal neighbours once sorted; equal
-    /// addresses sort in line order, so the earliest line is kept) and of earlier windows
-    /// (`seen`). Then remembers this window's addresses in `seen` for the windows after it; the
-    /// last window has none, so a file that fits in one window never hashes an address.
-    ///
-    /// The kept entries are written straight into a new arena in sort order, each distinct reason
-    /// once (so the store's reason cache hits on the range alone). Why the copy: in sort order,
-    /// the emails lie at scattered places of the arena, so each insert's first touch of its key
-    /// (inside SQLite's memcmp) was a cache miss; this loop's iterations are independent, so the
-    /// memory system overlaps those misses, and the writer then reads its keys in sequence.
-    mutating func finish(seen: inout AddressSet) {
-        reasonLookup = [:]
-        let entries = suppressions.entries
-        let texts = reasonTexts
-        let reasons = reasonIndex
-        var newEntries: [SuppressionBatch.Entry] = []
-        newEntries.reserveCapacity(entries.count)
-        var repeats = 0
-        let remember = !isLast
-        // An upper bound (every email kept, plus the reason texts); pages left unused are never touched.
-        let capacity = suppressions.bytes.count + texts.reduce(0) { $0 + $1.count }
-        let bytes = suppressions.bytes.withUnsafeBufferPointer { arena in
-            let order = WindowSort.order(sortKeys) { a, b in
-                BatchPreparer.compare(arena, entries[a].email, entries[b].email)
-            }
-            sortKeys = []
-            return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
-                let base = out.baseAddress!
-                var textRanges: [Range<Int>] = []
-                textRanges.reserveCapacity(texts.count)
-                for text in texts {
-                    text.withUnsafeBufferPointer { t in
-                        if let p = t.baseAddress { memcpy(base + count, p, t.count) }
-                    }
-                    textRanges.append(count..<(count + text.count))
-                    count += text.count
-                }
-                let from = arena.baseAddress!
-                var previous: WindowSort.Item? = nil
-                for item in order {
-                    let entry = entries[Int(item.index)]
-                    if let p = previous, p.key == item.key,
-                       BatchPreparer.compare(arena, entries[Int(p.index)].email, entry.email) == 0 {
-                        repeats += 1
-                        continue
-                    }
-                    previous = item
-                    if remember || seen.count > 0 {
-                        let email = UnsafeBufferPointer(rebasing: arena[entry.email])
-                        let hash = AddressSet.hash(email)
-                        let new = remember ? seen.insert(email, hash: hash) : !seen.contains(email, hash: hash)
-                        guard new else { repeats += 1; continue }
-                    }
-                    let n = entry.email.count
-                    memcpy(base + count, from + entry.email.lowerBound, n)
-                    newEntries.append(SuppressionBatch.Entry(email: count..<(count + n),
-                                                             reason: textRanges[Int(reasons[Int(item.index)])],
-                                                             suppressedAt_s: entry.suppressedAt_s))
-                    count += n
-                }
-            }
+    /// Ends the window: sorts its addresses in byte order (SQLite's BINARY collation, the
+    /// key's order), equal addresses in line order. The window gives its buffers to the result.
+    /// `parallel`: sort the buckets on two threads.
+    mutating func sorted(parallel: Bool) -> SortedWindow {
+        let bytes = suppressions.bytes, entries = suppressions.entries
+        let order = WindowSort.order(sortKeys, parallel: parallel) { a, b in
+            bytes.withUnsafeBufferPointer { BatchPreparer.compare($0, entries[a].email, entries[b].email) }
         }
-        suppressions = SuppressionBatch(bytes: bytes, entries: newEntries)
+        let sorted = SortedWindow(suppressions: suppressions, reasonIndex: reasonIndex, reasonTexts: reasonTexts,
+                                  order: order, isLast: isLast)
+        sortKeys = []
+        suppressions = SuppressionBatch()
         reasonIndex = []
         reasonTexts = []
-        lineCounters.duplicates += repeats
+        reasonLookup = [:]
+        return sorted
     }
-
-    /// The index of the first entry after `address` (for resuming mid-window); entries must be sorted.
-    func firstIndex(after address: String) -> Int {
-        let key = Array(address.utf8)
-        return suppressions.bytes.withUnsafeBufferPointer { arena in
-            key.withUnsafeBufferPointer { k in
-                var lo = 0, hi = suppressions.entries.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    let e = suppressions.entries[mid].email
-                    if Self.compare(arena[e], k) <= 0 { lo = mid + 1 } else { hi = mid }
-                }
-                return lo
-            }
-        }
-    }
-
-    private static func compare(_ a: Slice<UnsafeBufferPointer<UInt8>>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
-        for (x, y) in zip(a, b) where x != y { return x < y ? -1 : 1 }
-        return a.count - b.count
-    }
-
-    func email(at index: Int) -> String { suppressions.string(suppressions.entries[index].email) }
 }

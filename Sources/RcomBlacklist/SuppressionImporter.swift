@@ -19,7 +19,9 @@ public final class SuppressionImporter {
     let interrupt: InterruptFlag?
     let progress: ((ImportProgress) -> Void)?
 
-    private var seen = AddressSet()
+    /// Addresses of earlier windows, for counting repeats across windows. Nil while a window's
+    /// gatherer owns it (see `apply`).
+    private var seen: AddressSet? = AddressSet()
     private var totals = ImportCounters()
     private var samples: [MalformedLine] = []
     private var checkpoint: ImportCheckpoint!
@@ -29,7 +31,7 @@ public final class SuppressionImporter {
 
     public init(store: any SuppressionStore, options: ImportOptions,
                 interrupt: InterruptFlag? = nil, progress: ((ImportProgress) -> Void)? = nil) {
-        precondition(options.batchLines > 0 && options.workers > 0 && options.windowLines > 0)
+        precondition(options.batchLines > 0 && options.workers > 0 && options.windowLines > 0 && options.partAddresses > 0)
         self.store = store
         self.options = options
         self.interrupt = interrupt
@@ -140,7 +142,7 @@ public final class SuppressionImporter {
             prepared.suppressions.bytes.withUnsafeBufferPointer { arena in
                 for entry in prepared.suppressions.entries {
                     let email = UnsafeBufferPointer(rebasing: arena[entry.email])
-                    _ = seen.insert(email, hash: AddressSet.hash(email))
+                    _ = seen!.insert(email, hash: AddressSet.hash(email))
                 }
             }
         }
@@ -173,55 +175,83 @@ public final class SuppressionImporter {
         min(options.windowLines, max(linesTotal - line + 1, 0))
     }
 
-    /// Sorts the window and commits it in transactions; true when stopped by an interrupt.
+    /// Addresses per part of a sorted window, by default (`ImportOptions.partAddresses`): 16
+    /// transactions of the default size, about 2 MB gathered.
+    static let partItems = 32_768
+
+    /// Sorts the window and commits it, part by part, in transactions; true when stopped by an
+    /// interrupt. Concurrent mode gathers the parts on a thread of its own, ahead of this one.
     private func apply(_ window: inout ImportWindow, skipThrough: String?) throws(ImportError) -> Bool {
-        window.finish(seen: &seen)
         remember(window.malformedSamples)
-        let count = window.suppressions.entries.count
-        var index = skipThrough.map { window.firstIndex(after: $0) } ?? 0
-        repeat {
-            let end = min(index + options.batchLines, count)
-            let final = end == count
-            var next = checkpoint!
-            next.batchesCommitted += 1
-            var base = totals
-            if final {
-                next.nextLine = window.endLine
-                next.byteOffset = window.endOffset
-                next.window = nil
-                next.completed = window.isLast
-                base = base + window.lineCounters
-            } else {
-                next.nextLine = window.startLine
-                next.byteOffset = window.startOffset
-                next.window = WindowProgress(endLine: window.endLine, endOffset: window.endOffset,
-                                             appliedThrough: window.email(at: end - 1))
+        let concurrent = options.mode == .concurrent
+        let sorted = window.sorted(parallel: concurrent)
+        let ranges = sorted.parts(ofAbout: options.partAddresses)
+        let source = PartSource(WindowGatherer(window: sorted, seen: seen!), ranges: ranges, background: concurrent)
+        seen = nil
+        // The gatherer hands `seen`, with this window's addresses, back when it is done.
+        defer { seen = source.finish() }
+
+        var repeats = 0
+        var skip = skipThrough
+        var partsDone = 0
+        while let part = source.next() {
+            partsDone += 1
+            repeats += part.repeats
+            let lastPart = partsDone == ranges.count
+            let count = part.batch.count
+            var index = 0
+            if let address = skip {
+                index = part.batch.firstIndex(after: address)
+                if index < count { skip = nil }
             }
-            let tally: SuppressionTally
-            do {
-                tally = try store.apply(window.suppressions, entries: index..<end) { tally in
-                    var c = next
-                    c.counters = base
-                    c.counters.add(tally)
-                    return c
+            if index == count && !lastPart { continue }
+            repeat {
+                let end = min(index + options.batchLines, count)
+                let final = lastPart && end == count
+                var next = checkpoint!
+                next.batchesCommitted += 1
+                var base = totals
+                if final {
+                    next.nextLine = window.endLine
+                    next.byteOffset = window.endOffset
+                    next.window = nil
+                    next.completed = window.isLast
+                    var lines = window.lineCounters
+                    lines.duplicates += repeats
+                    base = base + lines
+                } else {
+                    next.nextLine = window.startLine
+                    next.byteOffset = window.startOffset
+                    next.window = WindowProgress(endLine: window.endLine, endOffset: window.endOffset,
+                                                 appliedThrough: part.batch.string(part.batch.entries[end - 1].email))
                 }
-            } catch {
-                throw .store(error, resumeLine: checkpoint.nextLine)
-            }
-            base.add(tally)
-            next.counters = base
-            totals = base
-            checkpoint = next
-            if final { linesThisRun += window.lineCount }
-            reportProgress(line: window.startLine - 1
-                           + (count == 0 ? window.lineCount : window.lineCount * end / count))
-            index = end
-            if final && window.isLast { return false }
-            if options.pauseBetweenBatches_ms > 0 {
-                Thread.sleep(forTimeInterval: Double(options.pauseBetweenBatches_ms) / 1000)
-            }
-            if interrupt?.isRaised ?? false { return true }
-        } while index < count
+                let tally: SuppressionTally
+                do {
+                    tally = try store.apply(part.batch, entries: index..<end) { tally in
+                        var c = next
+                        c.counters = base
+                        c.counters.add(tally)
+                        return c
+                    }
+                } catch {
+                    throw .store(error, resumeLine: checkpoint.nextLine)
+                }
+                base.add(tally)
+                next.counters = base
+                totals = base
+                checkpoint = next
+                if final { linesThisRun += window.lineCount }
+                let sortedDone = part.range.lowerBound + (count == 0 ? part.range.count : part.range.count * end / count)
+                reportProgress(line: window.startLine - 1
+                               + (sorted.order.isEmpty ? window.lineCount : window.lineCount * sortedDone / sorted.order.count))
+                index = end
+                if final && window.isLast { return false }
+                if options.pauseBetweenBatches_ms > 0 {
+                    Thread.sleep(forTimeInterval: Double(options.pauseBetweenBatches_ms) / 1000)
+                }
+                if interrupt?.isRaised ?? false { return true }
+            } while index < count
+        }
         return false
     }
 
@@ -289,6 +319,50 @@ extension ImportCounters {
         newlySuppressed += tally.newlySuppressed
         alreadySuppressed += tally.alreadySuppressed
         notSubscribed += tally.notSubscribed
+    }
+}
+
+/// Where the writer takes a sorted window's parts from, in order: gathered on demand on the
+/// writer's own thread, or (`background`) by a thread of its own that stays at most two parts
+/// ahead (a bounded channel; it blocks when the writer falls behind).
+private final class PartSource: @unchecked Sendable {
+    // @unchecked: `gatherer` belongs to the gathering thread until `finished` is waited for; the
+    // writer only touches it before starting that thread and after waiting.
+    private var gatherer: WindowGatherer
+    private var ranges: ArraySlice<Range<Int>>
+    private let channel: BoundedChannel<WindowPart>?
+    private let finished = DispatchGroup()
+
+    init(_ gatherer: WindowGatherer, ranges: [Range<Int>], background: Bool) {
+        self.gatherer = gatherer
+        self.ranges = ranges[...]
+        guard background else { channel = nil; return }
+        let channel = BoundedChannel<WindowPart>(capacity: 2)
+        self.channel = channel
+        finished.enter()
+        let thread = Thread { [self] in
+            while let range = self.ranges.popFirst() {
+                guard channel.send(self.gatherer.gather(range)) else { break }
+            }
+            channel.close()
+            finished.leave()
+        }
+        thread.name = "rcom-blacklist-gather"
+        thread.start()
+    }
+
+    func next() -> WindowPart? {
+        if let channel { return channel.receive() }
+        return ranges.popFirst().map { gatherer.gather($0) }
+    }
+
+    /// Stops the gathering thread if it still runs, and returns the gatherer's `seen`.
+    func finish() -> AddressSet {
+        if let channel {
+            channel.cancel()
+            finished.wait()
+        }
+        return gatherer.seen
     }
 }
 

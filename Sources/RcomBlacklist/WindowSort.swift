@@ -1,3 +1,5 @@
+import Foundation
+
 /// Orders a window's addresses: one counting pass that buckets them by their first two bytes,
 /// then a comparison sort of each bucket on its own.
 ///
@@ -19,12 +21,15 @@ enum WindowSort {
     /// The indices of `keys` in ascending order of address, each with its key. `tieBreak(a, b)`
     /// compares the full addresses at two indices whose keys are equal (memcmp order: < 0, 0,
     /// > 0). Equal addresses come out in index order: the earliest line first.
-    static func order(_ keys: [SortKey], tieBreak: (Int, Int) -> Int) -> [Item] {
+    /// `parallel`: the buckets are sorted by two threads, each taking about half the items.
+    static func order(_ keys: [SortKey], parallel: Bool = false,
+                      tieBreak: @escaping @Sendable (Int, Int) -> Int) -> [Item] {
         precondition(keys.count < Int(Int32.max), "indices are Int32")
         let shift = UInt64(64 - bucketBits)
-        var starts = [Int](repeating: 0, count: (1 << bucketBits) + 1)
+        let buckets = 1 << bucketBits
+        var starts = [Int](repeating: 0, count: buckets + 1)
         for key in keys { starts[Int(key.high >> shift) + 1] += 1 }
-        for b in 0..<(1 << bucketBits) { starts[b + 1] += starts[b] }
+        for b in 0..<buckets { starts[b + 1] += starts[b] }
         var next = starts
         // Scattered in index order, so each bucket starts out in line order.
         var items = [Item](unsafeUninitializedCapacity: keys.count) { out, count in
@@ -35,16 +40,30 @@ enum WindowSort {
             }
             count = keys.count
         }
+        // The bucket where the second half of the items begins.
+        let middle = parallel ? (starts.firstIndex { $0 >= keys.count / 2 } ?? buckets) : buckets
+        let halves = [0..<middle, middle..<buckets]
+        let bounds = starts
         items.withUnsafeMutableBufferPointer { all in
-            for b in 0..<(1 << bucketBits) where starts[b + 1] - starts[b] > 1 {
-                var bucket = UnsafeMutableBufferPointer(rebasing: all[starts[b]..<starts[b + 1]])
-                bucket.sort { a, c in
-                    if a.key != c.key { return a.key < c.key }
-                    let order = tieBreak(Int(a.index), Int(c.index))
-                    return order != 0 ? order < 0 : a.index < c.index
+            let shared = SharedItems(all)
+            DispatchQueue.concurrentPerform(iterations: parallel ? 2 : 1) { half in
+                for b in halves[half] where bounds[b + 1] - bounds[b] > 1 {
+                    var bucket = UnsafeMutableBufferPointer(rebasing: shared.items[bounds[b]..<bounds[b + 1]])
+                    bucket.sort { a, c in
+                        if a.key != c.key { return a.key < c.key }
+                        let order = tieBreak(Int(a.index), Int(c.index))
+                        return order != 0 ? order < 0 : a.index < c.index
+                    }
                 }
             }
         }
         return items
     }
+}
+
+/// The items buffer, shared by the two sorting threads. @unchecked: they sort disjoint buckets,
+/// and `order` waits for both before it returns.
+private struct SharedItems: @unchecked Sendable {
+    let items: UnsafeMutableBufferPointer<WindowSort.Item>
+    init(_ items: UnsafeMutableBufferPointer<WindowSort.Item>) { self.items = items }
 }

@@ -80,6 +80,9 @@ func smallOptions(_ mode: ImportOptions.Mode, batch: Int = 50, window: Int = 300
     options.batchLines = batch
     options.windowLines = window
     options.workers = 4
+    // Several parts per window, so that parts and resuming inside a window's later parts are
+    // exercised (the window's last transaction of each part is a short one).
+    options.partAddresses = 120
     return options
 }
 
