@@ -65,7 +65,7 @@ final class KillAndResumeTests: XCTestCase {
         let cleanRun = try runToEnd(importArguments(dir, db: clean))
         XCTAssertEqual(cleanRun.status, 0, cleanRun.stderr)
         XCTAssertNotNil(cleanRun.counters)
-        let expected = try StoreDump.subscriptions(clean)
+        let expected = try StoreDump.tables(clean)
 
         // Paused runs are killed mid-file for certain; unpaused ones wherever they happen to be.
         let points: [(batches: Int, mode: String, pause: String)] = [
@@ -84,7 +84,7 @@ final class KillAndResumeTests: XCTestCase {
             }
             let resumed = try runToEnd(importArguments(dir, db: db, extra: ["--resume", "-m", point.mode]))
             XCTAssertEqual(resumed.status, 0, "\(point): \(resumed.stderr)")
-            XCTAssertEqual(try StoreDump.subscriptions(db), expected, "\(point)")
+            XCTAssertEqual(try StoreDump.tables(db), expected, "\(point)")
             XCTAssertEqual(resumed.counters, cleanRun.counters, "resumed totals differ: \(point)")
         }
     }

@@ -22,7 +22,7 @@ final class SuppressionImporterTests: XCTestCase {
             XCTAssertEqual(c.valid, c.duplicates + c.newlySuppressed + c.alreadySuppressed + c.notSubscribed)
             XCTAssertEqual(c.linesRead, c.valid + c.malformed + c.blank)
             XCTAssertEqual(try StoreDump.suppressedCount(db), expected.subscribersBounced)
-            if file == "bounces.csv" { dumps.append(try StoreDump.subscriptions(db)) }
+            if file == "bounces.csv" { dumps.append(try StoreDump.tables(db)) }
         }
         XCTAssertEqual(dumps[0], dumps[1], "sequential and concurrent end states differ")
         XCTAssertGreaterThan(expected.malformed + expected.duplicates + expected.notSubscribed, 0, "the sample has every kind")
@@ -111,7 +111,7 @@ final class SuppressionImporterTests: XCTestCase {
             let resumed = try runImport(dir.path("bounces.csv"), db: db, resume)
             XCTAssertTrue(resumed.completed)
             XCTAssertEqual(resumed.counters, cleanReport.counters, "\(mode) \(stopAfter)")
-            XCTAssertEqual(try StoreDump.subscriptions(db), try StoreDump.subscriptions(clean), "\(mode) \(stopAfter)")
+            XCTAssertEqual(try StoreDump.tables(db), try StoreDump.tables(clean), "\(mode) \(stopAfter)")
         }
     }
 

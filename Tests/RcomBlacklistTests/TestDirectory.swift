@@ -60,6 +60,24 @@ enum StoreDump {
         return rows
     }
 
+    /// `subscriptions`, then the rows of `suppressions` and `suppression_reasons` themselves, ids
+    /// included: for runs that must be identical row for row (same file, same sizes: only the
+    /// mode or an interruption differs). Reason ids follow the order reasons are first applied,
+    /// so other batch or window sizes may number them differently.
+    static func tables(_ path: String) throws -> [String] {
+        var rows = try subscriptions(path)
+        let db = try SQLiteDatabase(path: path, options: {
+            var o = SQLiteDatabase.Options()
+            o.readOnly = true
+            return o
+        }())
+        let raw = try db.prepare("SELECT email, reason_id, suppressed_at FROM suppressions ORDER BY email")
+        while try raw.step() { rows.append("suppression \(raw.text(0) ?? "")|\(raw.int64(1))|\(raw.int64(2))") }
+        let reasons = try db.prepare("SELECT id, reason FROM suppression_reasons ORDER BY id")
+        while try reasons.step() { rows.append("reason \(reasons.int64(0))|\(reasons.text(1) ?? "")") }
+        return rows
+    }
+
     static func suppressedCount(_ path: String) throws -> Int {
         let db = try SQLiteDatabase(path: path)
         return Int(try db.scalarInt("SELECT count(*) FROM subscription_status WHERE suppressed = 1") ?? -1)
