@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "RcomWindow", dependencies: ["RcomCLI"], swiftSettings: strict),
         // bulk suppression store (SQLite behind a protocol) and rcom blacklist
         .target(name: "RcomStore", dependencies: ["CSQLite", "CSQLiteRows"], swiftSettings: strict),
-        .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore"], swiftSettings: strict),
+        .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore", "CShims"], swiftSettings: strict),
         // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
         .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore"], swiftSettings: strict),
         // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)

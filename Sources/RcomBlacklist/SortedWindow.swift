@@ -1,3 +1,4 @@
+import CShims
 import Foundation
 import RcomStore
 
@@ -75,6 +76,10 @@ struct WindowGatherer: Sendable {
         reasonRange = Array(repeating: 0..<0, count: window.reasonTexts.count)
     }
 
+    /// How many addresses ahead `gather` asks for memory: enough to cover a miss to DRAM at the
+    /// loop's pace; the email's own prefetch waits for half that, when its entry has arrived.
+    static let prefetchDistance = 16
+
     mutating func gather(_ range: Range<Int>) -> WindowPart {
         parts += 1
         let remember = !window.isLast
@@ -83,9 +88,21 @@ struct WindowGatherer: Sendable {
         out.entries.reserveCapacity(range.count)
         out.bytes.reserveCapacity(range.count * 32)
         var repeats = 0
+        let order = window.order
         window.suppressions.bytes.withUnsafeBufferPointer { arena in
             var previous: WindowSort.Item? = nil
-            for item in window.order[range] {
+            for position in range {
+                // The entries and their emails are read in sort order, which is random order in
+                // memory: ask for them a few addresses ahead, so the misses overlap.
+                let ahead = position + Self.prefetchDistance
+                if ahead < range.upperBound {
+                    entries.withUnsafeBufferPointer { rcom_prefetch($0.baseAddress! + Int(order[ahead].index)) }
+                }
+                let near = position + Self.prefetchDistance / 2
+                if near < range.upperBound {
+                    rcom_prefetch(arena.baseAddress! + entries[Int(order[near].index)].email.lowerBound)
+                }
+                let item = order[position]
                 let entry = entries[Int(item.index)]
                 if let p = previous, p.key == item.key,
                    BatchPreparer.compare(arena, entries[Int(p.index)].email, entry.email) == 0 {

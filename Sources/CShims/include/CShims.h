@@ -19,6 +19,10 @@ void rcom_install_termination_handler(int wake_fd);
 /// 1 if a termination signal arrived since the last call (and clears it), else 0.
 int rcom_take_termination(void);
 
+/// A hint to start loading `address` into the cache (no fault if it is invalid). For loops
+/// that read memory at random places they know in advance: Swift has no prefetch of its own.
+static inline void rcom_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
 enum {
     RCOM_EPOLLIN = 0x001, RCOM_EPOLLOUT = 0x004, RCOM_EPOLLERR = 0x008, RCOM_EPOLLHUP = 0x010,
     RCOM_EPOLL_CTL_ADD = 1, RCOM_EPOLL_CTL_DEL = 2, RCOM_EPOLL_CTL_MOD = 3
