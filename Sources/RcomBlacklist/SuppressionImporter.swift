@@ -28,6 +28,8 @@ public final class SuppressionImporter {
     private var linesTotal = 0
     private var started = ContinuousClock.now
     private var linesThisRun = 0
+    /// Concurrent mode: the gathering thread flags each part's subscribed addresses with it.
+    private var subscriptionLookup: (any SubscriptionLookup)?
 
     public init(store: any SuppressionStore, options: ImportOptions,
                 interrupt: InterruptFlag? = nil, progress: ((ImportProgress) -> Void)? = nil) {
@@ -108,6 +110,10 @@ public final class SuppressionImporter {
                 try reader.next().map(preparer.prepare)
             }
         case .concurrent:
+            // Without one (a backend that has none, or a failure to open it) the writer looks
+            // subscriptions up itself, as in sequential mode.
+            subscriptionLookup = try? store.makeSubscriptionLookup()
+            defer { subscriptionLookup = nil }
             interrupted = try runConcurrent(reader: reader, preparer: preparer, skipThrough: skip)
         }
         ended = true
@@ -186,7 +192,8 @@ public final class SuppressionImporter {
         let concurrent = options.mode == .concurrent
         let sorted = window.sorted(parallel: concurrent)
         let ranges = sorted.parts(ofAbout: options.partAddresses)
-        let source = PartSource(WindowGatherer(window: sorted, seen: seen!), ranges: ranges, background: concurrent)
+        let source = PartSource(WindowGatherer(window: sorted, seen: seen!), ranges: ranges,
+                                background: concurrent, lookup: subscriptionLookup)
         seen = nil
         // The gatherer hands `seen`, with this window's addresses, back when it is done.
         defer { seen = source.finish() }
@@ -324,7 +331,9 @@ extension ImportCounters {
 
 /// Where the writer takes a sorted window's parts from, in order: gathered on demand on the
 /// writer's own thread, or (`background`) by a thread of its own that stays at most two parts
-/// ahead (a bounded channel; it blocks when the writer falls behind).
+/// ahead (a bounded channel; it blocks when the writer falls behind) and flags each part's
+/// subscribed addresses with `lookup`, if given. A failed look-up leaves the part unflagged:
+/// the writer then looks up itself.
 private final class PartSource: @unchecked Sendable {
     // @unchecked: `gatherer` belongs to the gathering thread until `finished` is waited for; the
     // writer only touches it before starting that thread and after waiting.
@@ -333,7 +342,10 @@ private final class PartSource: @unchecked Sendable {
     private let channel: BoundedChannel<WindowPart>?
     private let finished = DispatchGroup()
 
-    init(_ gatherer: WindowGatherer, ranges: [Range<Int>], background: Bool) {
+    private let lookup: (any SubscriptionLookup)?
+
+    init(_ gatherer: WindowGatherer, ranges: [Range<Int>], background: Bool, lookup: (any SubscriptionLookup)?) {
+        self.lookup = background ? lookup : nil
         self.gatherer = gatherer
         self.ranges = ranges[...]
         guard background else { channel = nil; return }
@@ -342,7 +354,11 @@ private final class PartSource: @unchecked Sendable {
         finished.enter()
         let thread = Thread { [self] in
             while let range = self.ranges.popFirst() {
-                guard channel.send(self.gatherer.gather(range)) else { break }
+                var part = self.gatherer.gather(range)
+                if let lookup = self.lookup {
+                    do { try lookup.markSubscribed(&part.batch) } catch { part.batch.subscribed = nil }
+                }
+                guard channel.send(part) else { break }
             }
             channel.close()
             finished.leave()

@@ -6,6 +6,8 @@ import CSQLiteRows
 public final class SQLiteSuppressionStore: SuppressionStore {
     public let database: SQLiteDatabase
     private let suppress: SQLiteStatement
+    /// For batches whose subscriptions were looked up already (`SuppressionBatch.subscribed`).
+    private let suppressKnown: SQLiteStatement
     /// The rows of the transaction being applied, handed to `suppress` as one parameter; kept
     /// between batches for its capacity. Bound: one batch of entries.
     private var rows: [rcom_suppression_row] = []
@@ -43,6 +45,10 @@ public final class SQLiteSuppressionStore: SuppressionStore {
             INSERT OR IGNORE INTO suppressions (email, reason_id, suppressed_at)
             SELECT r.email, r.reason_id, rcom_count_row(?1, r.suppressed_at)
             FROM rcom_suppression_rows(?1) AS r CROSS JOIN subscriptions AS s ON s.email = r.email
+            """)
+        suppressKnown = try database.prepare("""
+            INSERT OR IGNORE INTO suppressions (email, reason_id, suppressed_at)
+            SELECT r.email, r.reason_id, r.suppressed_at FROM rcom_suppression_rows(?1) AS r
             """)
         // Schema 4: a subscription is suppressed iff its email is in `suppressions`.
         lookup = try database.prepare("""
@@ -91,6 +97,11 @@ public final class SQLiteSuppressionStore: SuppressionStore {
         try database.execute("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
+    public func makeSubscriptionLookup() throws(StoreError) -> (any SubscriptionLookup)? {
+        guard let file = database.fileName else { return nil }
+        return try SQLiteSubscriptionLookup(path: file)
+    }
+
     public func isSuppressed(email: String) throws(StoreError) -> Bool {
         try suppression(email: email) != nil
     }
@@ -110,7 +121,11 @@ public final class SQLiteSuppressionStore: SuppressionStore {
                 rows.removeAll(keepingCapacity: true)
                 var recent = RecentReasons()
                 let base = arena.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
-                for entry in batch.entries[range] {
+                let flags = batch.subscribed
+                precondition(flags == nil || flags!.count == batch.count, "one subscribed flag per entry")
+                for (i, entry) in zip(range, batch.entries[range]) {
+                    // Every row's reason gets its id, flagged or not, so that ids are handed out
+                    // in the same order whoever looked subscriptions up.
                     // A batch holds a handful of distinct reasons, mostly sharing their bytes: a
                     // short scan of the recent ones avoids a String and a hash per row.
                     let reasonID: Int64
@@ -121,23 +136,26 @@ public final class SQLiteSuppressionStore: SuppressionStore {
                                                      adding: &newReasons)
                         recent.remember(entry.reason, id: reasonID)
                     }
+                    guard flags?[i] ?? true else { continue }
                     rows.append(rcom_suppression_row(email: base.map { $0 + entry.email.lowerBound },
                                                      email_length: Int32(entry.email.count),
                                                      reason_id: reasonID, suppressed_at: entry.suppressedAt_s))
                 }
                 return try rows.withUnsafeBufferPointer { (buffer) throws(StoreError) -> SuppressionTally in
                     var set = rcom_suppression_rows(rows: buffer.baseAddress, count: Int64(buffer.count), counted: 0)
+                    let statement = flags == nil ? suppress : suppressKnown
                     try withUnsafeMutablePointer(to: &set) { (pointer) throws(StoreError) in
-                        rcom_bind_suppression_rows(suppress.handle, 1, pointer)
-                        defer { suppress.reset() }
-                        try suppress.step()
+                        rcom_bind_suppression_rows(statement.handle, 1, pointer)
+                        defer { statement.reset() }
+                        try statement.step()
                     }
-                    // Every row with a subscription was counted; of those, the ones not inserted
-                    // were suppressed already.
+                    // Every row with a subscription was counted (or is one of the flagged rows);
+                    // of those, the ones not inserted were suppressed already.
+                    let subscribed = flags == nil ? Int(set.counted) : buffer.count
                     var tally = SuppressionTally()
                     tally.newlySuppressed = database.changes
-                    tally.alreadySuppressed = Int(set.counted) - tally.newlySuppressed
-                    tally.notSubscribed = buffer.count - Int(set.counted)
+                    tally.alreadySuppressed = subscribed - tally.newlySuppressed
+                    tally.notSubscribed = range.count - subscribed
                     return tally
                 }
             }

@@ -17,6 +17,10 @@ public struct SuppressionBatch: Sendable {
 
     public var bytes: [UInt8] = []
     public var entries: [Entry] = []
+    /// One flag per entry when set: whether the address had a subscription when a
+    /// `SubscriptionLookup` checked it. The store then trusts the flags rather than look each
+    /// address up while it writes. Nil: the store looks up.
+    public var subscribed: [Bool]? = nil
 
     public init() {}
 

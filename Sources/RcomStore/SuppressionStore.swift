@@ -20,7 +20,8 @@ public struct Suppression: Sendable, Equatable {
 /// Contract every backend keeps:
 /// - `apply` is atomic: the batch's updates and the checkpoint commit together or not at all.
 /// - An import never un-suppresses: an already suppressed subscription keeps its reason and time.
-/// - Addresses with no subscription are counted, not inserted.
+/// - Addresses with no subscription are counted, not inserted (when the batch carries
+///   `subscribed` flags, as they were when looked up).
 /// - A subscription is suppressed iff its address is on the suppression list (SQLite: a row in
 ///   `suppressions`, schema 4); the list is only ever added to by an import.
 public protocol SuppressionStore: AnyObject {
@@ -47,6 +48,10 @@ public protocol SuppressionStore: AnyObject {
     /// Records a checkpoint on its own (a file with nothing to apply, or the final "completed" mark).
     func save(_ checkpoint: ImportCheckpoint) throws(StoreError)
 
+    /// A look-up of subscriptions on a connection of its own, for another thread to flag
+    /// batches before they reach `apply`; nil when the backend has none.
+    func makeSubscriptionLookup() throws(StoreError) -> (any SubscriptionLookup)?
+
     /// Brackets a run of `apply` calls. With `backgroundMaintenance` the store may move its own
     /// upkeep (SQLite: WAL checkpoints) to a thread of its own while the caller writes.
     /// `endBulkImport` must follow, also after a failure; it finishes that upkeep.
@@ -60,6 +65,8 @@ extension SuppressionStore {
                       checkpoint: (SuppressionTally) -> ImportCheckpoint) throws(StoreError) -> SuppressionTally {
         try apply(batch, entries: 0..<batch.count, checkpoint: checkpoint)
     }
+
+    public func makeSubscriptionLookup() throws(StoreError) -> (any SubscriptionLookup)? { nil }
 
     /// Backends without upkeep of their own need nothing here.
     public func beginBulkImport(backgroundMaintenance: Bool) throws(StoreError) {}

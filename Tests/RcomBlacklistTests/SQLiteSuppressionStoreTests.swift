@@ -101,6 +101,37 @@ final class SQLiteSuppressionStoreTests: XCTestCase {
         XCTAssertEqual([all.newlySuppressed, all.alreadySuppressed, all.notSubscribed], [1, 2, 1])
     }
 
+    func testALookupFlagsSubscribedAddressesAndFlaggedBatchesApplyLikeUnflaggedOnes() throws {
+        let dir = try TestDirectory()
+        let looked = try makeStore(dir)
+        var batch = SuppressionBatch()
+        // The first reason is only used by an address with no subscription: reason ids must
+        // still be handed out in the same order with and without flags.
+        batch.append(email: "nobody@x.io", reason: "bounce: first", suppressedAt_s: 1)
+        batch.append(email: "a@x.io", reason: "hard bounce", suppressedAt_s: 2)
+        batch.append(email: "c@x.io", reason: "soft bounce", suppressedAt_s: 3)
+        let lookup = try XCTUnwrap(try looked.makeSubscriptionLookup())
+        try lookup.markSubscribed(&batch)
+        XCTAssertEqual(batch.subscribed, [false, true, true])
+        let flagged = try looked.apply(batch) { _ in self.checkpoint(3) }
+        XCTAssertEqual([flagged.newlySuppressed, flagged.alreadySuppressed, flagged.notSubscribed], [2, 0, 1])
+
+        let other = try TestDirectory()
+        let plain = try makeStore(other)
+        batch.subscribed = nil
+        let unflagged = try plain.apply(batch) { _ in self.checkpoint(3) }
+        XCTAssertEqual(unflagged, flagged)
+        XCTAssertEqual(try StoreDump.tables(looked.database.path), try StoreDump.tables(plain.database.path))
+
+        // The flags are trusted: an address flagged as not subscribed is not inserted.
+        var more = batch
+        more.append(email: "b@x.io", reason: "hard bounce", suppressedAt_s: 4)
+        more.subscribed = [false, false, false, false]
+        let trusted = try looked.apply(more) { _ in self.checkpoint(4) }
+        XCTAssertEqual([trusted.newlySuppressed, trusted.alreadySuppressed, trusted.notSubscribed], [0, 0, 4])
+        XCTAssertFalse(try looked.isSuppressed(email: "b@x.io"))
+    }
+
     func testTheBulkRowsFunctionsAreNotReachableFromStoredSQL() throws {
         let dir = try TestDirectory()
         let store = try makeStore(dir)
