@@ -25,7 +25,7 @@ final class CarriedTransportTests: XCTestCase {
         let slack = SlackChannel(settings: ChannelSettings(values: ["RCOM_SLACK_WEBHOOK_URL": Self.hook]))
         let stage = DeliveryStage(policy: policy, entropy: SeededEntropy(seed: 1))
         let feed = ListFeed([(Deliver.notification("slack", "c3245/databases"), slack)])
-        var h = EmbeddedHarness(SendPipeline(stage: stage, feed: feed, sink: sink, carrier: carrier))
+        var h = EmbeddedHarness(SendPipeline(stage: stage, source: feed, sink: sink, carrier: carrier))
         h.feed(SendPipeline.startEvent(wall_ms: wall_ms))
         return h
     }

@@ -86,12 +86,16 @@ struct SendSetup {
         }
     }
 
-    /// Runs the send pipeline on a reactor on this thread until it stops.
+    /// Runs the send pipeline on a reactor on this thread until it stops. The feed and the sink
+    /// (both SQLite) run on a `StoreWorker` thread; `feed` and `sink` may be read again once this
+    /// returns.
     func deliver(feed: NotificationFeed, sink: DeliverySink, signals: Bool) -> SendPipeline {
         let stage = DeliveryStage(policy: policy, entropy: entropy(2))
         let carrier = URLSessionCarrier()
-        let reactor = Reactor(pipeline: SendPipeline(stage: stage, feed: feed, sink: sink, carrier: carrier))
+        let worker = StoreWorker(feed: feed, sink: sink)
+        let reactor = Reactor(pipeline: SendPipeline(stage: stage, source: worker, sink: worker, carrier: carrier))
         carrier.attach(reactor.wakeup)
+        worker.start(door: reactor.wakeup)
         if signals { reactor.handleTerminationSignals() }
         reactor.wakeup.post(SendPipeline.startEvent(wall_ms: MonotonicClock.wall_ms()))
         _ = reactor.run()

@@ -1,26 +1,53 @@
 import RcomCore
 
-/// Where `SendPipeline` gets notifications: pulled one at a time, only while the delivery stage
-/// has room, so a 10,000-line batch is never all in memory. A feed accounts for the lines it
-/// does not deliver (invalid, suppressed) itself.
-public protocol NotificationFeed: AnyObject {
+/// What a source hands the pipeline when asked for the next notification.
+public enum FeedPull {
+    case item(Notification, any Channel)
+    /// None ready yet: the source wakes the reactor (`StoreWorker.wakeTag`) when there is.
+    case later
+    case done
+}
+
+/// Where `SendPipeline` gets notifications, pulled one at a time while the delivery stage has
+/// room. Called on the reactor thread: a source must not block (`StoreWorker` is the one that
+/// touches the database, on its own thread).
+public protocol NotificationSource: AnyObject {
+    func pull() -> FeedPull
+}
+
+/// Notifications one at a time, so a 10,000-line batch is never all in memory. A feed accounts
+/// for the lines it does not deliver (invalid, suppressed) itself. As a source it is pulled
+/// directly: fine for feeds that do not block (tests, lists); `StoreWorker` runs the others.
+public protocol NotificationFeed: NotificationSource {
     func next() -> (Notification, any Channel)?
 }
 
-/// Receives the delivery stage's reports (the store, a progress bar). Called on the reactor
-/// thread; `tick` lets it commit on time as well as on count.
+extension NotificationFeed {
+    public func pull() -> FeedPull {
+        guard let (n, channel) = next() else { return .done }
+        return .item(n, channel)
+    }
+}
+
+/// Receives the delivery stage's reports (the store, a progress bar), on the reactor thread.
+/// `hasRoom` false holds back new notifications until the sink has caught up.
 public protocol DeliverySink: AnyObject {
     func report(_ report: DeliveryReport, now_ns: Instant_ns)
     func finish()
+    var hasRoom: Bool { get }
 }
 
-/// The driver of one `rcom send` run on the reactor: feed → delivery stage → sink, until the
-/// feed is empty and the stage idle, then `.stop`. Started by `startEvent(wall_ms:)`, which
+extension DeliverySink {
+    public var hasRoom: Bool { true }
+}
+
+/// The driver of one `rcom send` run on the reactor: source → delivery stage → sink, until the
+/// source is done and the stage idle, then `.stop`. Started by `startEvent(wall_ms:)`, which
 /// carries the wall clock in (the stage dates answers with it; see `DeliveryStage.setWallClock`).
 /// Requests the stage carries outside the reactor (https) go to `carrier`.
 public struct SendPipeline: EventPipeline {
     public private(set) var stage: DeliveryStage
-    private let feed: NotificationFeed
+    private let source: NotificationSource
     private let sink: DeliverySink
     private let carrier: RequestCarrier
     private var feedDone = false
@@ -32,9 +59,9 @@ public struct SendPipeline: EventPipeline {
 
     public static let startTag = "start"
 
-    public init(stage: DeliveryStage, feed: NotificationFeed, sink: DeliverySink, carrier: RequestCarrier) {
+    public init(stage: DeliveryStage, source: NotificationSource, sink: DeliverySink, carrier: RequestCarrier) {
         self.stage = stage
-        self.feed = feed
+        self.source = source
         self.sink = sink
         self.carrier = carrier
     }
@@ -58,6 +85,8 @@ public struct SendPipeline: EventPipeline {
                 stage.setWallClock(Int64(bitPattern: payload.reduce(0) { $0 << 8 | UInt64($1) }), at: now_ns)
             }
             return fill(now_ns: now_ns) + stopIfDone()
+        case .wakeup(let tag, _) where tag == StoreWorker.wakeTag:
+            return started ? fill(now_ns: now_ns) + stopIfDone() : []
         case .shutdown:
             interrupted = true
             sink.finish()
@@ -79,12 +108,12 @@ public struct SendPipeline: EventPipeline {
         var effects: [ReactorEffect] = []
         // Keep the ready queue about one round of connections deep: enough to refill slots at
         // once, little enough that the feed (and its store writes) stays just ahead of delivery.
-        while !feedDone, stage.hasRoom, stage.heldCount < stage.policy.connectionsMax * 2 {
-            guard let (n, channel) = feed.next() else {
-                feedDone = true
-                break
+        pulling: while !feedDone, stage.hasRoom, sink.hasRoom, stage.heldCount < stage.policy.connectionsMax * 2 {
+            switch source.pull() {
+            case .item(let n, let channel): effects += stage.submit(n, channel: channel, now_ns: now_ns) ?? []
+            case .later: break pulling
+            case .done: feedDone = true
             }
-            effects += stage.submit(n, channel: channel, now_ns: now_ns) ?? []
         }
         return effects
     }

@@ -63,7 +63,7 @@ enum Deliver {
         let sink = RecordingSink()
         let stage = DeliveryStage(policy: policy, entropy: SeededEntropy(seed: seed))
         let carrier = URLSessionCarrier()
-        let reactor = Reactor(pipeline: SendPipeline(stage: stage, feed: ListFeed(items), sink: sink, carrier: carrier))
+        let reactor = Reactor(pipeline: SendPipeline(stage: stage, source: ListFeed(items), sink: sink, carrier: carrier))
         carrier.attach(reactor.wakeup)
         reactor.wakeup.post(SendPipeline.startEvent(wall_ms: 1_700_000_000_000))
         _ = reactor.run()
