@@ -25,21 +25,7 @@ public struct DeliveryStage {
         var attempts = 0
     }
 
-    private enum Transport {
-        case http(HTTPClientConnection<Int>)
-        case smtp(SMTPClientSession)
-        /// Carried outside the reactor (`CarriedRequest`); no connection of ours.
-        case carried
-    }
-
-    private struct Exchange {
-        let jobID: String
-        let started_ns: Instant_ns
-        let timer: TimerID
-        var transport: Transport
-        /// The attempt's result is known; the connection is only waiting to close.
-        var settled = false
-    }
+    private typealias Exchange = DeliveryExchange
 
     private enum TimerPurpose {
         case attemptTimeout(ConnectionID)
@@ -47,8 +33,7 @@ public struct DeliveryStage {
     }
 
     private var jobs: [String: Job] = [:]
-    private var ready: [String] = []
-    private var readyHead = 0
+    private var ready = FIFO<String>()
     private var exchanges: [ConnectionID: Exchange] = [:]
     private var timers: [TimerID: TimerPurpose] = [:]
     private var outbox: [CarriedRequest] = []
@@ -140,15 +125,8 @@ public struct DeliveryStage {
 
     private mutating func startReady(now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
-        while readyHead < ready.count, exchanges.count < policy.connectionsMax {
-            let jobID = ready[readyHead]
-            readyHead += 1
+        while exchanges.count < policy.connectionsMax, let jobID = ready.popFirst() {
             effects += start(jobID, now_ns: now_ns)
-        }
-        // Compact the FIFO once its consumed prefix dominates, so it does not grow for ever.
-        if readyHead > 1024 && readyHead * 2 > ready.count {
-            ready.removeFirst(readyHead)
-            readyHead = 0
         }
         return effects
     }
@@ -184,34 +162,9 @@ public struct DeliveryStage {
     private mutating func receive(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> (effects: [ReactorEffect], reports: [DeliveryReport]) {
         guard var x = exchanges[id] else { return ([], []) }
         guard !x.settled else { return bytes == nil ? ([.close(id)], []) : ([], []) }
+        if case .carried = x.transport { return ([], []) }
         let channel = jobs[x.jobID]!.channel
-        var effects: [ReactorEffect] = []
-        var result: DeliveryResult?
-        switch x.transport {
-        case .http(var c):
-            for outcome in c.receive(bytes) {
-                switch outcome {
-                case .response(_, let r): result = channel.result(of: .http(dated(r, now_ns: now_ns)))
-                case .failed(_, let reason): result = .transient(reason, retryAfter_ms: nil)
-                }
-            }
-            x.transport = .http(c)
-        case .smtp(var s):
-            if let bytes {
-                for step in s.receive(bytes) {
-                    switch step {
-                    case .write(let out): effects.append(.write(id, out))
-                    case .done(.accepted(let reply)), .done(.refused(let reply, _)): result = channel.result(of: .smtp(reply))
-                    case .done(.protocolError(let why)): result = .transient("SMTP: \(why)", retryAfter_ms: nil)
-                    }
-                }
-            } else {
-                result = .transient("the relay closed the connection during \(s.phase)", retryAfter_ms: nil)
-            }
-            x.transport = .smtp(s)
-        case .carried:
-            return ([], [])
-        }
+        var (effects, result) = x.receive(id, bytes, channel: channel) { dated($0, now_ns: now_ns) }
         guard let result else {
             exchanges[id] = x
             return (effects, [])
