@@ -131,17 +131,13 @@ public struct ProvidersPipeline: EventPipeline {
             let event = c.hung ? nil : c.decoder.next()
             connections[id] = .http(c)
             guard let event else { break }
-            switch event {
-            case .message(let request):
+            switch HTTPServerReaction(event, connection: id) {
+            case .request(let request):
                 effects += answer(id, request)
-            case .expectContinue:
-                effects.append(.write(id, HTTPSerializer.continueResponse))
-            case .needData:
-                return effects
-            case .closed:
-                return effects + [.close(id)]
-            case .error(let e):
-                return effects + [.write(id, HTTPSerializer.bytes(HTTPResponse.error(e.status, e.message, keepAlive: false))), .close(id)]
+            case .proceed(let more):
+                effects += more
+            case .stop(let last):
+                return effects + last
             }
         }
         return effects

@@ -65,21 +65,16 @@ public struct TrackPipeline: EventPipeline {
         var effects: [ReactorEffect] = []
         // Decoded in place: a local copy would copy the decoder's buffer for every request.
         while connections[id] != nil {
-            let event = connections[id]!.next()
-            switch event {
-            case .message(let r):
+            switch HTTPServerReaction(connections[id]!.next(), connection: id) {
+            case .request(let r):
                 var response = answer(r)
                 if !r.keepAlive { response.headers.set("Connection", "close") }
                 effects.append(.write(id, HTTPSerializer.bytes(response)))
                 if !r.keepAlive { return effects + [.close(id)] }
-            case .expectContinue:
-                effects.append(.write(id, HTTPSerializer.continueResponse))
-            case .needData:
-                return effects
-            case .closed:
-                return effects + [.close(id)]
-            case .error(let e):
-                return effects + [.write(id, HTTPSerializer.bytes(HTTPResponse.error(e.status, e.message, keepAlive: false))), .close(id)]
+            case .proceed(let more):
+                effects += more
+            case .stop(let last):
+                return effects + last
             }
         }
         return effects
