@@ -39,9 +39,14 @@ public struct ImportOptions: Sendable {
     var readAheadBatches: Int { readAheadBatchesMax ?? max(2 * workers, 2) }
 }
 
-/// Reported to the progress callback after each committed batch.
+/// Reported to the progress callback after each committed transaction and each batch read.
 public struct ImportProgress: Sendable {
+    /// Lines whose addresses are committed.
     public var linesDone: Int
+    /// Lines read and parsed (the window being gathered runs ahead of the commits).
+    public var linesRead: Int
     public var linesTotal: Int
     public var elapsed_s: Double
+    /// Transactions committed by this import so far (a resumed one counts the earlier run's).
+    public var batchesCommitted = 0
 }

@@ -10,11 +10,26 @@ final class ProgressReporter {
     func update(_ p: ImportProgress) {
         guard p.linesDone >= p.linesTotal || p.elapsed_s - lastDraw_s >= Self.redrawInterval_s else { return }
         lastDraw_s = p.elapsed_s
-        let rate = p.elapsed_s > 0 ? Double(p.linesDone) / p.elapsed_s : 0
-        let eta = rate > 0 ? Double(max(p.linesTotal - p.linesDone, 0)) / rate : 0
-        let extra = "\(ImportReport.grouped(Int(rate))) lines/s ETA \(Int(eta.rounded(.up)))s"
-        Terminal.stderr("\r" + ProgressBar(total: p.linesTotal, width: 30).render(done: p.linesDone, elapsed_s: p.elapsed_s, extra: extra) + "\u{1b}[K")
+        let extra = "\(ImportReport.grouped(Int(Self.rate(p)))) lines/s ETA \(Self.eta(p).map { "\(Int($0.rounded(.up)))s" } ?? "?")"
+        Terminal.stderr("\r" + ProgressBar(total: p.linesTotal, width: 30)
+            .render(done: p.linesDone, elapsed_s: p.elapsed_s, extra: extra, ahead: p.linesRead) + "\u{1b}[K")
         drawn = true
+    }
+
+    /// Lines read (the first pass, always ahead of the commits) per second.
+    static func rate(_ p: ImportProgress) -> Double {
+        guard p.elapsed_s > 0 else { return 0 }
+        return Double(p.linesRead) / p.elapsed_s
+    }
+
+    /// Counts reading and writing a line as one half of its work each (they cost about the same
+    /// here), so the estimate holds while a window is still being read. Nil (shown as "?") until
+    /// 5 % of the work is done: before that, start-up and the fingerprint pass dominate.
+    static func eta(_ p: ImportProgress) -> Double? {
+        guard p.linesTotal > 0 else { return 0 }
+        let work = (Double(p.linesRead) + Double(p.linesDone)) / (2 * Double(p.linesTotal))
+        guard work >= 0.05, p.elapsed_s > 0 else { return nil }
+        return p.elapsed_s * (1 - min(work, 1)) / work
     }
 
     func finish() {

@@ -28,6 +28,8 @@ public final class SuppressionImporter {
     private var linesTotal = 0
     private var started = ContinuousClock.now
     private var linesThisRun = 0
+    /// For progress: the last line read so far.
+    private var linesReadThrough = 0
     /// Concurrent mode: the gathering thread flags each part's subscribed addresses with it.
     private var subscriptionLookup: (any SubscriptionLookup)?
 
@@ -167,6 +169,7 @@ public final class SuppressionImporter {
                                   expectedLines: expectedLines(from: checkpoint.nextLine))
         while let prepared = try next() {
             window.add(prepared, samplesMax: options.malformedSamplesMax)
+            reportProgress(line: window.startLine - 1, read: window.endLine - 1)
             guard prepared.closesWindow else { continue }
             if try apply(&window, skipThrough: skip) { return true }
             window = ImportWindow(startLine: window.endLine, startOffset: window.endOffset,
@@ -262,11 +265,14 @@ public final class SuppressionImporter {
         return false
     }
 
-    private func reportProgress(line: Int) {
+    /// `line`: the last line whose addresses are committed; `read`: the last line read.
+    private func reportProgress(line: Int, read: Int? = nil) {
         guard let progress else { return }
+        if let read { linesReadThrough = max(linesReadThrough, read) }
         let elapsed = ContinuousClock.now - started
-        progress(ImportProgress(linesDone: line, linesTotal: linesTotal,
-                                elapsed_s: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        progress(ImportProgress(linesDone: line, linesRead: max(linesReadThrough, line), linesTotal: linesTotal,
+                                elapsed_s: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                                batchesCommitted: checkpoint.batchesCommitted))
     }
 
     private func runConcurrent(reader: BounceFileReader, preparer: BatchPreparer,

@@ -98,10 +98,8 @@ final class SuppressionImporterTests: XCTestCase {
         for (mode, stopAfter) in [(ImportOptions.Mode.sequential, 1), (.concurrent, 5), (.sequential, 17), (.concurrent, 30)] {
             let db = try dir.copyDatabase(to: "int-\(mode)-\(stopAfter).sqlite")
             let flag = InterruptFlag()
-            var commits = 0
-            let stopped = try runImport(dir.path("bounces.csv"), db: db, smallOptions(mode), interrupt: flag) { _ in
-                commits += 1
-                if commits == stopAfter { flag.raise() }
+            let stopped = try runImport(dir.path("bounces.csv"), db: db, smallOptions(mode), interrupt: flag) { p in
+                if p.batchesCommitted == stopAfter { flag.raise() }
             }
             XCTAssertTrue(stopped.interrupted, "\(mode) \(stopAfter)")
             XCTAssertFalse(stopped.completed)

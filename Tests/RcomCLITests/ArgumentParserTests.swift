@@ -75,4 +75,12 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertEqual(bar.render(done: 50, elapsed_s: 1.2), "50 / 50 [==========] 100.00 % 1s")
         XCTAssertEqual(bar.render(done: 25, elapsed_s: 0), "25 / 50 [=====>    ] 50.00 % 0s")
     }
+
+    func testProgressBarDrawsAFirstPassAheadOfTheWrites() {
+        let bar = ProgressBar(total: 50, width: 10)
+        XCTAssertEqual(bar.render(done: 10, elapsed_s: 0, ahead: 40), "10 / 50 [==>-----  ] 20.00 % 0s")
+        XCTAssertEqual(bar.render(done: 0, elapsed_s: 0, ahead: 50), "0 / 50 [>---------] 0.00 % 0s")
+        XCTAssertEqual(bar.render(done: 25, elapsed_s: 0, ahead: 5), "25 / 50 [=====>    ] 50.00 % 0s", "behind the writes: ignored")
+        XCTAssertEqual(bar.render(done: 50, elapsed_s: 0, ahead: 50), "50 / 50 [==========] 100.00 % 0s")
+    }
 }
