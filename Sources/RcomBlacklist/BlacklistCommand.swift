@@ -14,7 +14,7 @@ public enum BlacklistCommand: Command {
         usage: "blacklist [FILE] [--db PATH] [-m sequential|concurrent] [--batch N] [--workers N] [--resume] [--json]",
         options: [
             OptionSpec("mode", short: "m", value: "MODE",
-                       help: "sequential: one thread; concurrent: parse on worker threads, one writer", default: "sequential"),
+                       help: "sequential: one thread; concurrent: parse on worker threads, sort on two, look subscriptions up on another, one writer", default: "sequential"),
             OptionSpec("db", value: "PATH", help: "Subscription database (SQLite)", default: defaultDatabase, env: "RCOM_DB"),
             OptionSpec("batch", short: "b", value: "N", help: "Addresses per transaction and checkpoint", default: "2000"),
             OptionSpec("window", value: "LINES",

@@ -65,7 +65,8 @@ public struct CommandSpec: Sendable {
             }
             let width = min(34, rows.map { $0.0.count }.max() ?? 0)
             for (left, right) in rows {
-                let pad = left.count < width ? String(repeating: " ", count: width - left.count) : " "
+                // The widest row gets no padding: the two spaces below separate the columns.
+                let pad = String(repeating: " ", count: max(0, width - left.count))
                 out += "  \(left)\(pad)  \(right)\n"
             }
             out += "  -h, --help\(String(repeating: " ", count: max(1, width - 10)))  Show this help\n"
