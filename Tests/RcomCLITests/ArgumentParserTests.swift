@@ -84,3 +84,22 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertEqual(bar.render(done: 50, elapsed_s: 0, ahead: 50), "50 / 50 [==========] 100.00 % 0s")
     }
 }
+
+final class HelpLayoutTests: XCTestCase {
+    /// Every option's help starts in the same column, the widest row's included.
+    func testOptionHelpIsOneAlignedColumn() {
+        let spec = CommandSpec(name: "x", summary: "s", usage: "x", options: [
+            OptionSpec("a", short: "a", value: "N", help: "first"),
+            OptionSpec("window", value: "LINES", help: "widest"),
+            OptionSpec("json", help: "flag"),
+        ])
+        let rows = spec.helpText.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.contains("--") }
+        XCTAssertEqual(rows.count, 4)
+        let columns = Set(rows.map { row -> Int in
+            let text = String(row)
+            let help = ["first", "widest", "flag", "Show this help"].first { text.contains($0) }!
+            return text.distance(from: text.startIndex, to: text.range(of: help)!.lowerBound)
+        })
+        XCTAssertEqual(columns.count, 1, spec.helpText)
+    }
+}
