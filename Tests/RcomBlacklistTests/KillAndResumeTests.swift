@@ -7,15 +7,7 @@ import RcomStore
 final class KillAndResumeTests: XCTestCase {
     static let deadline_s = 60.0
 
-    func rcomBinary() throws -> URL {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          Bundle(for: Self.self).bundleURL.deletingLastPathComponent()]
-        for dir in candidates {
-            let url = dir.appendingPathComponent("rcom")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw XCTSkip("no rcom binary next to the test bundle (\(candidates.map(\.path))); run swift build first")
-    }
+    func rcomBinary() throws -> URL { try rcomBinaryURL() }
 
     func start(_ arguments: [String], output: FileHandle = .nullDevice) throws -> (Process, Pipe) {
         let process = Process()

@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 import RcomStore
 @testable import RcomBlacklist
 
@@ -109,4 +110,15 @@ func runImport(_ file: String, db: String, _ options: ImportOptions,
     let store = try SQLiteSuppressionStore(path: db)
     return try SuppressionImporter(store: store, options: options, interrupt: interrupt, progress: progress)
         .run(path: file, displayDatabase: db)
+}
+
+/// The `rcom` executable SwiftPM built next to the test bundle, for tests that run it as a child.
+func rcomBinaryURL() throws -> URL {
+    let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+                      Bundle(for: TestDirectory.self).bundleURL.deletingLastPathComponent()]
+    for dir in candidates {
+        let url = dir.appendingPathComponent("rcom")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    throw XCTSkip("no rcom binary next to the test bundle (\(candidates.map(\.path))); run swift build first")
 }
