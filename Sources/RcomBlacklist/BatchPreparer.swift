@@ -1,4 +1,5 @@
 import Foundation
+import RcomCore
 import RcomStore
 
 /// Turns raw lines into a `PreparedBatch`: parse, normalise, classify the reason, compute each
@@ -181,10 +182,14 @@ struct BatchPreparer: Sendable {
         return stored
     }
 
-    /// Unix seconds of exactly `YYYY-MM-DDTHH:MM:SSZ`; nil for any other form, which then takes
-    /// the import time rather than a guess.
+    /// Unix seconds of exactly `YYYY-MM-DDTHH:MM:SSZ` naming a real day; nil for any other form,
+    /// which then takes the import time rather than a guess. Blanks around it are dropped as
+    /// around every field: the CR of a CRLF line end lands here when bounced_at is last.
     static func utcSeconds(_ field: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
-        let t = UnsafeBufferPointer(rebasing: field)
+        var lo = field.startIndex, hi = field.endIndex
+        while lo < hi, AddressNormalizer.isBlank(field[lo]) { lo += 1 }
+        while hi > lo, AddressNormalizer.isBlank(field[hi - 1]) { hi -= 1 }
+        let t = UnsafeBufferPointer(rebasing: field.base[lo..<hi])
         guard t.count == 20, t[4] == UInt8(ascii: "-"), t[7] == UInt8(ascii: "-"), t[10] == UInt8(ascii: "T"),
               t[13] == UInt8(ascii: ":"), t[16] == UInt8(ascii: ":"), t[19] == UInt8(ascii: "Z") else { return nil }
         func number(_ from: Int, _ count: Int) -> Int? {
@@ -199,7 +204,11 @@ struct BatchPreparer: Sendable {
         guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2),
               let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2),
               (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
-        return Int64(UTCTime.days(year: y, month: mo, day: d) * 86_400 + h * 3_600 + mi * 60 + s)
+        let days = UTCTime.days(year: y, month: mo, day: d)
+        // days(...) rolls 31 February over into March; a day that does not exist is no time.
+        let date = CivilCalendar.Date(year: Int64(y), month: Int64(mo), day: Int64(d))
+        guard CivilCalendar.date(fromDays: Int64(days)) == date else { return nil }
+        return Int64(days * 86_400 + h * 3_600 + mi * 60 + s)
     }
 
     /// memcmp order, which is SQLite's BINARY collation and so the index's order.
