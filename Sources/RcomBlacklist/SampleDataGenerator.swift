@@ -82,8 +82,12 @@ public struct SampleDataGenerator: Sendable {
             var rng = SplitMix64(seed: seed ^ 0x5eed)
             let signupStart_s = 1_546_300_800  // 2019-01-01
             let signupSpan_s = 7 * 365 * 86_400
+            // Staged in an index-free temporary table, then copied in email order: inserted in
+            // random order straight into the email B-tree, every row landed on a cold page and
+            // rebalanced it (half of the generation's time). SQLite's own sorter does the rest.
+            try db.execute("CREATE TEMP TABLE staged (email TEXT, id INTEGER, subscribed_at INTEGER)")
             try db.transaction { () throws(StoreError) in
-                let insert = try db.prepare("INSERT INTO subscriptions (email, id, subscribed_at) VALUES (?1, ?2, ?3)")
+                let insert = try db.prepare("INSERT INTO staged (email, id, subscribed_at) VALUES (?1, ?2, ?3)")
                 for i in 0..<subscribers {
                     let at = signupStart_s + i * (signupSpan_s / max(subscribers, 1)) + rng.below(3_600)
                     insert.bind(1, subscriberAddress(i))
@@ -92,7 +96,12 @@ public struct SampleDataGenerator: Sendable {
                     try insert.step()
                     insert.reset()
                 }
+                try db.execute("""
+                    INSERT INTO subscriptions (email, id, subscribed_at)
+                    SELECT email, id, subscribed_at FROM staged ORDER BY email
+                    """)
             }
+            try db.execute("DROP TABLE staged")
         } catch let error as StoreError {
             throw .store(error, resumeLine: nil)
         } catch {
@@ -181,7 +190,9 @@ public struct SampleDataGenerator: Sendable {
     }
 
     static func csvField(_ s: String) -> String {
-        guard s.contains(",") || s.contains("\"") else { return s }
+        // Bytes, not `String.contains(String)`: that is Foundation's search, and it was a tenth
+        // of generating the sample (two fields a line, 500,000 lines).
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
