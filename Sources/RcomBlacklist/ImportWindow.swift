@@ -50,7 +50,7 @@ struct ImportWindow {
 
     var lineCount: Int { endLine - startLine }
 
-    /// Appends the next batch in file order. Repeats are dropped by `finish`.
+    /// Appends the next batch in file order. Repeats are dropped when the sorted window is gathered.
     mutating func add(_ prepared: PreparedBatch, samplesMax: Int) {
         precondition(prepared.firstLine == endLine, "batches must arrive in file order")
         if endLine == startLine { reserve(scaledFrom: prepared) }

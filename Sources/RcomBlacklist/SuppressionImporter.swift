@@ -4,12 +4,13 @@ import RcomStore
 /// Applies a bounce file to a `SuppressionStore`. The stages are the same in both modes; only
 /// who runs them differs:
 ///
-///     read batches → prepare (parse, normalise, de-duplicate, sort)
-///         → gather a window (drop file-wide repeats) → sort the window → apply in transactions
+///     read batches → prepare (parse, normalise, sort keys) → gather a window → sort it
+///         → in parts: gather (drop repeats) → apply in transactions
 ///
-/// Sequential runs everything on the calling thread. Concurrent runs the reader on a thread and
-/// the preparing on `workers` threads; the calling thread gathers their batches in file order
-/// and is the one writer, because SQLite has one writer at a time.
+/// Sequential runs everything on the calling thread. Concurrent runs the reader on a thread,
+/// the preparing on `workers` threads, the window's sort on two, and the parts' gathering
+/// (with their subscription look-ups) on one more; the calling thread gathers the batches in
+/// file order and is the one writer, because SQLite has one writer at a time.
 ///
 /// Each transaction carries up to `batchLines` addresses and the checkpoint that says how far
 /// the import is, so a crash loses nothing that was committed and repeats nothing.
