@@ -22,10 +22,10 @@ public final class LineReader {
             if let nl = buffer[start...].firstIndex(of: 10) {
                 let line = buffer[start..<nl]
                 start = nl + 1
-                lineNumber += 1
-                return (String(decoding: line.last == 13 ? line.dropLast() : line, as: UTF8.self), false)
+                return emit(line.last == 13 ? line.dropLast() : line)
             }
-            if buffer.count - start > Self.lineBytesMax {
+            // One byte more is allowed: it may be the CR of a CRLF whose LF is not read yet.
+            if buffer.count - start > Self.lineBytesMax + 1 {
                 let line = buffer[start..<(start + Self.lineBytesMax)]
                 // Skip the rest of the overlong line.
                 buffer.removeAll()
@@ -38,11 +38,17 @@ public final class LineReader {
                 guard start < buffer.count else { return nil }
                 let line = buffer[start...]
                 start = buffer.count
-                lineNumber += 1
-                return (String(decoding: line, as: UTF8.self), false)
+                return emit(line)
             }
             fill()
         }
+    }
+
+    /// A line's newline can arrive in the same read as up to two chunks of it; the bound must
+    /// not depend on where the chunks fall.
+    private func emit(_ line: ArraySlice<UInt8>) -> (line: String, truncated: Bool) {
+        lineNumber += 1
+        return (String(decoding: line.prefix(Self.lineBytesMax), as: UTF8.self), line.count > Self.lineBytesMax)
     }
 
     private func fill() {
