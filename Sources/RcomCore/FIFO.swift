@@ -29,6 +29,14 @@ public struct FIFO<Element>: Sequence {
         return element
     }
 
+    /// Puts `elements` back in front, in their order (work taken out and returned undone).
+    /// O(count): for rare paths.
+    public mutating func prepend(contentsOf elements: [Element]) {
+        guard !elements.isEmpty else { return }
+        items = elements + items[head...]
+        head = 0
+    }
+
     /// Empties the queue, returning what was in it, oldest first.
     public mutating func drain() -> [Element] {
         defer { removeAll() }

@@ -17,6 +17,11 @@ public struct ProxyConfig: Sendable {
     /// Accounts with an open upstream connection; beyond it an idle account's connection is
     /// closed to make room, or the new account's requests queue until one goes idle.
     public var upstreamConnectionsMax = 1_000
+    /// Connection attempts to the job server that may fail in a row before the starts waiting on
+    /// them fail (502). Those starts were never sent, so trying again cannot start a job twice.
+    /// The waits between attempts double from `upstreamConnectBackoff_ms`.
+    public var upstreamConnectAttemptsMax = 4
+    public var upstreamConnectBackoff_ms: Int64 = 100
     /// Requests pipelined on one upstream connection before the rest wait in the account's queue.
     public var upstreamPipelineDepthMax = 1_024
     /// Requests queued per account (not yet written upstream); beyond it: 503.

@@ -3,14 +3,21 @@ import RcomCore
 /// Stage 3 (dispatch upstream): one keep-alive connection per account, at most. Starts for an
 /// account go out on it in order, pipelined up to `upstreamPipelineDepthMax`; responses are
 /// matched first-in first-out. A broken connection fails what it carried (→ 502) and the next
-/// queued start reconnects. Accounts beyond `upstreamConnectionsMax` wait for a slot.
+/// queued start reconnects. A connection that never opened carried nothing: its starts go back
+/// to the front of the queue and the account reconnects after a backoff, up to
+/// `upstreamConnectAttemptsMax` attempts in a row (then they fail). Accounts beyond
+/// `upstreamConnectionsMax` wait for a slot.
 struct UpstreamStage {
     private struct Lane {
-        var connection: HTTPClientConnection<UpstreamJob.Purpose>?
+        var connection: HTTPClientConnection<UpstreamJob>?
         var queue = FIFO<UpstreamJob>()
         var lastUsed_ns: Instant_ns = 0
+        /// Connection attempts that failed in a row (reset when one opens).
+        var connectFailures = 0
+        /// Waiting out a backoff before the next connection attempt.
+        var retryTimer: TimerID?
         var queued: Int { queue.count }
-        var idle: Bool { queued == 0 && (connection?.inFlight.isEmpty ?? true) }
+        var idle: Bool { queued == 0 && (connection?.inFlight.isEmpty ?? true) && retryTimer == nil }
     }
 
     let config: ProxyConfig
@@ -22,18 +29,25 @@ struct UpstreamStage {
     /// Its ids have bit 62 set so they never collide with the correlate stage's timers.
     private var silenceTimers: [TimerID: ConnectionID] = [:]
     private var timerOf: [ConnectionID: TimerID] = [:]
+    /// Backoff timers before an account's next connection attempt (same id space).
+    private var retryTimers: [TimerID: String] = [:]
 
     init(config: ProxyConfig) { self.config = config }
 
     var connectionCount: Int { laneOf.count }
     var queuedCount: Int { lanes.values.reduce(0) { $0 + $1.queued } }
     func owns(_ id: ConnectionID) -> Bool { laneOf[id] != nil }
-    func owns(_ timer: TimerID) -> Bool { silenceTimers[timer] != nil }
-    var armedTimers: Int { silenceTimers.count }
+    func owns(_ timer: TimerID) -> Bool { silenceTimers[timer] != nil || retryTimers[timer] != nil }
+    var armedTimers: Int { silenceTimers.count + retryTimers.count }
 
-    /// The silence timer fired: the job server holds the connection but answers nothing.
+    /// A silence timer fired: the job server holds the connection but answers nothing.
     /// Reset it and fail what it carried with 504; queued work gets a fresh connection.
+    /// A retry timer fired: the account's backoff is over, it connects again.
     mutating func timer(_ t: TimerID, now_ns: Instant_ns) -> (effects: [ReactorEffect], outcomes: [UpstreamOutcome]) {
+        if let account = retryTimers.removeValue(forKey: t) {
+            lanes[account]?.retryTimer = nil
+            return (pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), [])
+        }
         guard let id = silenceTimers.removeValue(forKey: t) else { return ([], []) }
         timerOf[id] = nil
         guard let account = laneOf.removeValue(forKey: id) else { return ([], []) }
@@ -79,6 +93,7 @@ struct UpstreamStage {
         switch event {
         case .connected(let id):
             guard let account = laneOf[id] else { return nil }
+            lanes[account]!.connectFailures = 0
             return (lanes[account]!.connection!.connected(), [])
         case .received(let id, let bytes):
             guard let account = laneOf[id] else { return nil }
@@ -89,8 +104,13 @@ struct UpstreamStage {
         case .closed(let id, let reason), .connectFailed(let id, let reason):
             guard let account = laneOf.removeValue(forKey: id) else { return id.isOutbound ? ([], []) : nil }
             let cancel = watch(id, inFlight: 0, progressed: false, now_ns: now_ns)
+            let neverOpened = lanes[account]?.connection?.phase == .connecting
             let failed = lanes[account]?.connection?.fail(reason: reason) ?? []
             lanes[account]?.connection = nil
+            if neverOpened, let retry = retryLater(account, failed, now_ns: now_ns) {
+                return (cancel + retry + grantSlots(now_ns: now_ns), [])
+            }
+            lanes[account]?.connectFailures = 0
             return (cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), outcomes(failed))
         default:
             return nil
@@ -114,13 +134,30 @@ struct UpstreamStage {
         return (effects, outcomes(results))
     }
 
-    private func outcomes(_ list: [HTTPClientConnection<UpstreamJob.Purpose>.Outcome]) -> [UpstreamOutcome] {
+    /// A connection attempt failed before it opened: nothing it carried was sent. Puts those
+    /// starts back in front of the queue and arms the backoff; nil once the attempts are spent.
+    private mutating func retryLater(_ account: String, _ failed: [HTTPClientConnection<UpstreamJob>.Outcome],
+                                     now_ns: Instant_ns) -> [ReactorEffect]? {
+        guard var lane = lanes.removeValue(forKey: account) else { return nil }
+        defer { lanes[account] = lane }
+        lane.connectFailures += 1
+        guard lane.connectFailures < config.upstreamConnectAttemptsMax else { return nil }
+        for case .failed(let jobs, _) in failed { lane.queue.prepend(contentsOf: jobs) }
+        nextSerial += 1
+        let t = TimerID(raw: ConnectionID.outboundBit | nextSerial)
+        lane.retryTimer = t
+        retryTimers[t] = account
+        let wait_ms = config.upstreamConnectBackoff_ms << min(lane.connectFailures - 1, 16)
+        return [.setTimer(t, deadline_ns: now_ns + UInt64(wait_ms) * 1_000_000)]
+    }
+
+    private func outcomes(_ list: [HTTPClientConnection<UpstreamJob>.Outcome]) -> [UpstreamOutcome] {
         list.flatMap { o -> [UpstreamOutcome] in
             switch o {
-            case .response(let purpose, let r):
-                return [(200...299).contains(r.status) ? .accepted(purpose, r) : .rejected(purpose, r)]
-            case .failed(let purposes, let reason):
-                return purposes.map { .failed($0, reason: reason) }
+            case .response(let job, let r):
+                return [(200...299).contains(r.status) ? .accepted(job.purpose, r) : .rejected(job.purpose, r)]
+            case .failed(let jobs, let reason):
+                return jobs.map { .failed($0.purpose, reason: reason) }
             }
         }
     }
@@ -131,7 +168,7 @@ struct UpstreamStage {
         guard var lane = lanes.removeValue(forKey: account) else { return [] }
         var effects: [ReactorEffect] = []
         if lane.connection == nil || lane.connection?.canSend == false {
-            guard lane.queued > 0, lane.connection == nil else {
+            guard lane.queued > 0, lane.connection == nil, lane.retryTimer == nil else {
                 lanes[account] = lane
                 return []
             }
@@ -141,13 +178,13 @@ struct UpstreamStage {
                 return effects
             }
             nextSerial += 1
-            let c = HTTPClientConnection<UpstreamJob.Purpose>(id: .outbound(nextSerial), url: config.upstream, limits: config.limits)
+            let c = HTTPClientConnection<UpstreamJob>(id: .outbound(nextSerial), url: config.upstream, limits: config.limits)
             laneOf[c.id] = account
             effects.append(c.connectEffect)
             lane.connection = c
         }
         while lane.connection!.inFlight.count < config.upstreamPipelineDepthMax, let job = lane.queue.popFirst() {
-            effects += lane.connection!.send(request(job), tag: job.purpose)
+            effects += lane.connection!.send(request(job), tag: job)
         }
         if let c = lane.connection {
             effects += watch(c.id, inFlight: c.inFlight.count, progressed: false, now_ns: now_ns)

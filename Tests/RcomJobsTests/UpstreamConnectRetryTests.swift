@@ -1,0 +1,84 @@
+import XCTest
+import RcomCore
+@testable import RcomJobs
+
+/// Starts waiting on an upstream connection that never opened were never sent: they wait out a
+/// backoff and go on the next connection, and fail only when the attempts are spent.
+final class UpstreamConnectRetryTests: XCTestCase {
+    func stage(attempts: Int = 3) -> UpstreamStage {
+        var config = ProxyConfig(upstream: HTTPURL(host: "127.0.0.1", port: 9), publicURL: HTTPURL(host: "127.0.0.1", port: 8080))
+        config.upstreamConnectAttemptsMax = attempts
+        config.upstreamConnectBackoff_ms = 100
+        return UpstreamStage(config: config)
+    }
+
+    func job(_ token: String) -> UpstreamJob {
+        UpstreamJob(account: "acme", body: Array("{\"token\":\"\(token)\"}".utf8), purpose: .waitForCallback(token: token))
+    }
+
+    func connects(_ effects: [ReactorEffect]) -> [ConnectionID] {
+        effects.compactMap { if case .connect(let id, _, _) = $0 { return id } else { return nil } }
+    }
+
+    func timers(_ effects: [ReactorEffect]) -> [(TimerID, Instant_ns)] {
+        effects.compactMap { if case .setTimer(let t, let d) = $0 { return (t, d) } else { return nil } }
+    }
+
+    func testARefusedConnectionIsRetriedAfterABackoffAndCarriesTheSameStartsInOrder() throws {
+        var s = stage()
+        let t0: Instant_ns = 1_000_000_000
+        let first = s.dispatch(job("a"), now_ns: t0).effects + s.dispatch(job("b"), now_ns: t0).effects
+        let id1 = try XCTUnwrap(connects(first).first)
+        XCTAssertEqual(connects(first).count, 1, "one connection per account")
+
+        let refused = try XCTUnwrap(s.handle(.connectFailed(id1, reason: "connection refused"), now_ns: t0))
+        XCTAssertTrue(refused.outcomes.isEmpty, "nothing was sent: nothing fails yet")
+        XCTAssertTrue(connects(refused.effects).isEmpty, "no reconnection before the backoff")
+        let (retry, deadline) = try XCTUnwrap(timers(refused.effects).first { s.owns($0.0) })
+        XCTAssertEqual(deadline, t0 + 100_000_000)
+        // A start arriving during the backoff waits too.
+        XCTAssertTrue(connects(s.dispatch(job("c"), now_ns: t0 + 1).effects).isEmpty)
+
+        let again = s.timer(retry, now_ns: deadline)
+        let id2 = try XCTUnwrap(connects(again.effects).first)
+        XCTAssertNotEqual(id2, id1)
+        let opened = try XCTUnwrap(s.handle(.connected(id2), now_ns: deadline))
+        let written = opened.effects.compactMap { e -> String? in
+            if case .write(_, let bytes) = e { return String(decoding: bytes, as: UTF8.self) } else { return nil }
+        }
+        let order = written.joined().components(separatedBy: "\"token\":\"").dropFirst().map { $0.prefix(1) }
+        XCTAssertEqual(order, ["a", "b", "c"], "the returned starts go first, in their order")
+    }
+
+    func testTheStartsFailWhenTheAttemptsAreSpentWithTheBackoffDoubling() throws {
+        var s = stage(attempts: 3)
+        var now: Instant_ns = 5_000_000_000
+        var id = try XCTUnwrap(connects(s.dispatch(job("a"), now_ns: now).effects).first)
+        var waits: [UInt64] = []
+        for _ in 0..<2 {
+            let refused = try XCTUnwrap(s.handle(.connectFailed(id, reason: "connection refused"), now_ns: now))
+            XCTAssertTrue(refused.outcomes.isEmpty)
+            let (t, deadline) = try XCTUnwrap(timers(refused.effects).first { s.owns($0.0) })
+            waits.append((deadline - now) / 1_000_000)
+            now = deadline
+            id = try XCTUnwrap(connects(s.timer(t, now_ns: now).effects).first)
+        }
+        XCTAssertEqual(waits, [100, 200])
+        let last = try XCTUnwrap(s.handle(.connectFailed(id, reason: "connection refused"), now_ns: now))
+        XCTAssertEqual(last.outcomes.count, 1, "the third refusal fails the start")
+        guard case .failed(.waitForCallback(let token), let reason) = last.outcomes.first else { return XCTFail("\(last.outcomes)") }
+        XCTAssertEqual(token, "a")
+        XCTAssertTrue(reason.contains("refused"), reason)
+        XCTAssertEqual(s.armedTimers, 0)
+    }
+
+    func testAConnectionThatOpenedAndBrokeStillFailsWhatItCarried() throws {
+        var s = stage()
+        let now: Instant_ns = 1
+        let id = try XCTUnwrap(connects(s.dispatch(job("a"), now_ns: now).effects).first)
+        _ = s.handle(.connected(id), now_ns: now)
+        let broken = try XCTUnwrap(s.handle(.closed(id, reason: "connection reset"), now_ns: now))
+        XCTAssertEqual(broken.outcomes.count, 1, "sent, perhaps started: not retried")
+        XCTAssertTrue(timers(broken.effects).filter { s.owns($0.0) }.isEmpty)
+    }
+}
