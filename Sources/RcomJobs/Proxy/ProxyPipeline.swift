@@ -127,7 +127,7 @@ public struct ProxyPipeline: EventPipeline {
             ("callbacks_matched", "\(s.callbacksMatched)"), ("callbacks_early", "\(s.callbacksEarly)"),
             ("callbacks_unknown", "\(s.callbacksUnknown)"), ("callbacks_duplicate", "\(s.callbacksDuplicate)"),
             ("callbacks_late", "\(s.callbacksLate)"), ("timeouts", "\(s.timeouts)"), ("clients_gone", "\(s.clientsGone)"),
-            ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_timeouts", "\(s.upstreamTimeouts)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
+            ("upstream_connect_retries", "\(upstream.connectRetries)"), ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_timeouts", "\(s.upstreamTimeouts)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
             ("bad_requests", "\(s.badRequests)"), ("refused_overload", "\(s.refusedOverload)"),
         ])
     }

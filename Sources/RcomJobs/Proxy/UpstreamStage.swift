@@ -31,6 +31,8 @@ struct UpstreamStage {
     private var timerOf: [ConnectionID: TimerID] = [:]
     /// Backoff timers before an account's next connection attempt (same id space).
     private var retryTimers: [TimerID: String] = [:]
+    /// Connection attempts made again after one that never opened (for /stats).
+    private(set) var connectRetries = 0
 
     init(config: ProxyConfig) { self.config = config }
 
@@ -143,6 +145,7 @@ struct UpstreamStage {
         lane.connectFailures += 1
         guard lane.connectFailures < config.upstreamConnectAttemptsMax else { return nil }
         for case .failed(let jobs, _) in failed { lane.queue.prepend(contentsOf: jobs) }
+        connectRetries += 1
         nextSerial += 1
         let t = TimerID(raw: ConnectionID.outboundBit | nextSerial)
         lane.retryTimer = t
