@@ -120,7 +120,6 @@ public final class SQLiteSuppressionStore: SuppressionStore {
             let tally = try batch.bytes.withUnsafeBufferPointer { (arena) throws(StoreError) -> SuppressionTally in
                 rows.removeAll(keepingCapacity: true)
                 var recent = RecentReasons()
-                let base = arena.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
                 let flags = batch.subscribed
                 precondition(flags == nil || flags!.count == batch.count, "one subscribed flag per entry")
                 for (i, entry) in zip(range, batch.entries[range]) {
@@ -137,27 +136,17 @@ public final class SQLiteSuppressionStore: SuppressionStore {
                         recent.remember(entry.reason, id: reasonID)
                     }
                     guard flags?[i] ?? true else { continue }
-                    rows.append(rcom_suppression_row(email: base.map { $0 + entry.email.lowerBound },
-                                                     email_length: Int32(entry.email.count),
-                                                     reason_id: reasonID, suppressed_at: entry.suppressedAt_s))
+                    rows.append(rcom_suppression_row(entry, in: arena, reasonID: reasonID))
                 }
-                return try rows.withUnsafeBufferPointer { (buffer) throws(StoreError) -> SuppressionTally in
-                    var set = rcom_suppression_rows(rows: buffer.baseAddress, count: Int64(buffer.count), counted: 0)
-                    let statement = flags == nil ? suppress : suppressKnown
-                    try withUnsafeMutablePointer(to: &set) { (pointer) throws(StoreError) in
-                        rcom_bind_suppression_rows(statement.handle, 1, pointer)
-                        defer { statement.reset() }
-                        try statement.step()
-                    }
-                    // Every row with a subscription was counted (or is one of the flagged rows);
-                    // of those, the ones not inserted were suppressed already.
-                    let subscribed = flags == nil ? Int(set.counted) : buffer.count
-                    var tally = SuppressionTally()
-                    tally.newlySuppressed = database.changes
-                    tally.alreadySuppressed = subscribed - tally.newlySuppressed
-                    tally.notSubscribed = range.count - subscribed
-                    return tally
-                }
+                let counted = try (flags == nil ? suppress : suppressKnown).run(rows: rows)
+                // Every row with a subscription was counted (or is one of the flagged rows); of
+                // those, the ones not inserted were suppressed already.
+                let subscribed = flags == nil ? counted : rows.count
+                var tally = SuppressionTally()
+                tally.newlySuppressed = database.changes
+                tally.alreadySuppressed = subscribed - tally.newlySuppressed
+                tally.notSubscribed = range.count - subscribed
+                return tally
             }
             try write(checkpoint(tally))
             return tally

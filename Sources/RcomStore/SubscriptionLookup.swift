@@ -38,24 +38,12 @@ public final class SQLiteSubscriptionLookup: SubscriptionLookup, @unchecked Send
 
     public func markSubscribed(_ batch: inout SuppressionBatch) throws(StoreError) {
         var flags = [Bool](repeating: false, count: batch.count)
+        rows.removeAll(keepingCapacity: true)
         try batch.bytes.withUnsafeBufferPointer { (arena) throws(StoreError) in
-            rows.removeAll(keepingCapacity: true)
-            let base = arena.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
-            for entry in batch.entries {
-                rows.append(rcom_suppression_row(email: base.map { $0 + entry.email.lowerBound },
-                                                 email_length: Int32(entry.email.count),
-                                                 reason_id: 0, suppressed_at: 0))
-            }
-            try rows.withUnsafeBufferPointer { (buffer) throws(StoreError) in
-                var set = rcom_suppression_rows(rows: buffer.baseAddress, count: Int64(buffer.count), counted: 0)
-                try withUnsafeMutablePointer(to: &set) { (pointer) throws(StoreError) in
-                    rcom_bind_suppression_rows(select.handle, 1, pointer)
-                    defer { select.reset() }
-                    while try select.step() {
-                        let index = Int(select.int64(0))
-                        if flags.indices.contains(index) { flags[index] = true }
-                    }
-                }
+            for entry in batch.entries { rows.append(rcom_suppression_row(entry, in: arena)) }
+            _ = try select.run(rows: rows) { row in
+                let index = Int(row.int64(0))
+                if flags.indices.contains(index) { flags[index] = true }
             }
         }
         batch.subscribed = flags
