@@ -26,17 +26,12 @@ enum SendBatch {
             case .success(let s): store = s
             }
         }
-        var simulator: BackgroundReactor<ProvidersPipeline>?
-        var settings = ChannelSettings(values: setup.values)
-        if !setup.dryRun && setup.needsSimulator([EmailChannel.name, SMSChannel.name, SlackChannel.name]) {
-            switch setup.startSimulator() {
-            case .failure(let why):
-                Terminal.error(why.message)
-                return ExitCode.failure
-            case .success(let (sim, s)):
-                simulator = sim
-                settings = s
-            }
+        let simulator: BackgroundReactor<ProvidersPipeline>?, settings: ChannelSettings
+        switch setup.endpoints(for: setup.dryRun ? [] : [EmailChannel.name, SMSChannel.name, SlackChannel.name]) {
+        case .failure(let why):
+            Terminal.error(why.message)
+            return ExitCode.failure
+        case .success(let e): (simulator, settings) = e
         }
         let service = NotificationService(registry: ChannelRegistry(settings: settings), store: store, entropy: setup.entropy(1),
                                           publicURL: setup.publicURL, wall_ms: { MonotonicClock.wall_ms() })

@@ -47,17 +47,12 @@ enum SendOne {
             }
             notification = n
         }
-        var simulator: BackgroundReactor<ProvidersPipeline>?
-        var settings = ChannelSettings(values: setup.values)
-        if setup.needsSimulator([channelName]) {
-            switch setup.startSimulator() {
-            case .failure(let why):
-                Terminal.error(why.message)
-                return ExitCode.failure
-            case .success(let (sim, s)):
-                simulator = sim
-                settings = s
-            }
+        let simulator: BackgroundReactor<ProvidersPipeline>?, settings: ChannelSettings
+        switch setup.endpoints(for: [channelName]) {
+        case .failure(let why):
+            Terminal.error(why.message)
+            return ExitCode.failure
+        case .success(let e): (simulator, settings) = e
         }
         let channel = ChannelRegistry(settings: settings).channel(channelName)!
         if verbose { Terminal.stderr("request:\n\(RequestRendering.render(channel.request(for: notification)))\n") }

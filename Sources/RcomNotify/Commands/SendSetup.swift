@@ -71,8 +71,15 @@ struct SendSetup {
         do { return .success(try SQLiteNotificationStore(path: path)) } catch { return .failure(TargetError(error.description)) }
     }
 
+    /// The channel settings for a run over `channels`: the configured endpoints, and the
+    /// in-process simulator (started here; the caller stops it) for any channel without one.
+    func endpoints(for channels: [String]) -> Result<(simulator: BackgroundReactor<ProvidersPipeline>?, settings: ChannelSettings), TargetError> {
+        guard needsSimulator(channels) else { return .success((nil, ChannelSettings(values: values))) }
+        return startSimulator().map { ($0.0, $0.1) }
+    }
+
     /// Starts the in-process simulator: HTTP and SMTP on kernel-chosen loopback ports.
-    func startSimulator() -> Result<(BackgroundReactor<ProvidersPipeline>, ChannelSettings), TargetError> {
+    private func startSimulator() -> Result<(BackgroundReactor<ProvidersPipeline>, ChannelSettings), TargetError> {
         var config = ProvidersConfig()
         config.faults = simulatorFaults
         config.seed = seed ?? SystemEntropy().next64()
