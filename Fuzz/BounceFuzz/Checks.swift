@@ -15,8 +15,8 @@ func checkStructure(_ p: PreparedBatch, raw: RawBatch, samplesMax: Int, importSt
     check(s.subscribed == nil, "subscription flags set before any look-up")
     let reasonBytesMax = BatchPreparer.reasonBytesMax + "hard bounce: ".utf8.count
     // Years 0000...9999 (and a leap second on the last day) are all the bounced_at form can say.
-    let earliest = Int64(UTCTime.days(year: 0, month: 1, day: 1)) * 86_400
-    let latest = Int64(UTCTime.days(year: 9_999, month: 12, day: 31)) * 86_400 + 86_400
+    let earliest = CivilCalendar.days(year: 0, month: 1, day: 1) * 86_400
+    let latest = CivilCalendar.days(year: 9_999, month: 12, day: 31) * 86_400 + 86_400
     for (i, e) in s.entries.enumerated() {
         check(e.email.lowerBound >= 0 && e.email.upperBound <= s.bytes.count, "email range \(e.email) outside the arena")
         check(e.reason.lowerBound >= 0 && e.reason.upperBound <= s.bytes.count, "reason range \(e.reason) outside the arena")

@@ -204,11 +204,9 @@ struct BatchPreparer: Sendable {
         guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2),
               let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2),
               (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
-        let days = UTCTime.days(year: y, month: mo, day: d)
-        // days(...) rolls 31 February over into March; a day that does not exist is no time.
-        let date = CivilCalendar.Date(year: Int64(y), month: Int64(mo), day: Int64(d))
-        guard CivilCalendar.date(fromDays: Int64(days)) == date else { return nil }
-        return Int64(days * 86_400 + h * 3_600 + mi * 60 + s)
+        // A day that does not exist (31 February) is no time.
+        guard let days = CivilCalendar.validatedDays(year: Int64(y), month: Int64(mo), day: Int64(d)) else { return nil }
+        return days * 86_400 + Int64(h * 3_600 + mi * 60 + s)
     }
 
     /// memcmp order, which is SQLite's BINARY collation and so the index's order.

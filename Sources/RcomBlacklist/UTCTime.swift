@@ -10,9 +10,4 @@ enum UTCTime {
         let two = { (v: Int64) in CivilCalendar.pad(v, 2) }
         return "\(date.year)-\(two(date.month))-\(two(date.day))T\(two(secondOfDay / 3_600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
     }
-
-    /// Days since 1970-01-01 of a civil date.
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        Int(CivilCalendar.days(year: Int64(year), month: Int64(month), day: Int64(day)))
-    }
 }

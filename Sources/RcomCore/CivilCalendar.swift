@@ -30,8 +30,8 @@ public enum CivilCalendar {
         return Date(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
     }
 
-    /// Days since 1970-01-01. Out-of-range days roll over (31 February is 3 March), so callers
-    /// that parse text check `date(fromDays:)` round-trips.
+    /// Days since 1970-01-01. Out-of-range days roll over (31 February is 3 March): parsers of
+    /// text use `validatedDays`.
     public static func days(year y0: Int64, month m: Int64, day d: Int64) -> Int64 {
         let y = m <= 2 ? y0 - 1 : y0
         let era = floorDiv(y, 400)
@@ -39,6 +39,14 @@ public enum CivilCalendar {
         let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
+    }
+
+    /// Days since 1970-01-01 of a date that exists; nil for a month outside 1...12 or a day
+    /// past the month's end (31 February), which `days` would roll over. For parsers of text.
+    public static func validatedDays(year: Int64, month: Int64, day: Int64) -> Int64? {
+        guard (1...12).contains(month), day >= 1 else { return nil }
+        let d = days(year: year, month: month, day: day)
+        return date(fromDays: d) == Date(year: year, month: month, day: day) ? d : nil
     }
 
     /// 0 = Monday ... 6 = Sunday (1970-01-01 was a Thursday).

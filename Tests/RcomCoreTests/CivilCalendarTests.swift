@@ -11,6 +11,16 @@ final class CivilCalendarTests: XCTestCase {
         XCTAssertEqual(CivilCalendar.floorDiv(-1, 86_400), -1)
     }
 
+    func testValidatedDaysRefusesDatesThatDoNotExist() {
+        XCTAssertEqual(CivilCalendar.validatedDays(year: 2024, month: 2, day: 29), CivilCalendar.days(year: 2024, month: 2, day: 29))
+        XCTAssertNil(CivilCalendar.validatedDays(year: 2023, month: 2, day: 29))
+        XCTAssertNil(CivilCalendar.validatedDays(year: 2024, month: 2, day: 31))
+        XCTAssertNil(CivilCalendar.validatedDays(year: 2024, month: 4, day: 31))
+        XCTAssertNil(CivilCalendar.validatedDays(year: 2024, month: 13, day: 1))
+        XCTAssertNil(CivilCalendar.validatedDays(year: 2024, month: 1, day: 0))
+        XCTAssertEqual(CivilCalendar.validatedDays(year: 1970, month: 1, day: 1), 0)
+    }
+
     func testEveryDayRoundTripsForFourHundredYears() {
         var previous = CivilCalendar.date(fromDays: -146_097 / 2 - 1)
         for days in Int64(-146_097 / 2)..<Int64(146_097 / 2) {

@@ -23,8 +23,7 @@ public enum ISO8601 {
         guard let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13),
               let mi = num(14..<16), let sec = num(17..<19), let ms = num(20..<23),
               (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61 else { return nil }
-        let days = CivilCalendar.days(year: y, month: mo, day: d)
-        guard CivilCalendar.date(fromDays: days) == CivilCalendar.Date(year: y, month: mo, day: d) else { return nil }
+        guard let days = CivilCalendar.validatedDays(year: y, month: mo, day: d) else { return nil }
         return days * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms
     }
 }

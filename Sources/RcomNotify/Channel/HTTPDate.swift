@@ -41,17 +41,7 @@ public enum HTTPDate {
         guard let y = year, let m = month, let d = day, hms.count == 3, time.count == 8,
               let h = hms[0], let mi = hms[1], let sec = hms[2],
               (1...31).contains(d), (0...23).contains(h), (0...59).contains(mi), (0...60).contains(sec) else { return nil }
-        let days = daysFromCivil(y, Int64(m + 1), d)
-        guard daysFromCivil(y, Int64(m + 1), 1) + d - 1 == days, d <= daysIn(y, m + 1) else { return nil }
+        guard let days = CivilCalendar.validatedDays(year: y, month: Int64(m + 1), day: d) else { return nil }
         return ((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000
-    }
-
-    private static func daysIn(_ y: Int64, _ m: Int) -> Int64 {
-        let next = m == 12 ? daysFromCivil(y + 1, 1, 1) : daysFromCivil(y, Int64(m + 1), 1)
-        return next - daysFromCivil(y, Int64(m), 1)
-    }
-
-    static func daysFromCivil(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        CivilCalendar.days(year: y, month: m, day: d)
     }
 }
