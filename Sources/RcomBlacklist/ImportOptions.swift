@@ -17,8 +17,9 @@ public struct ImportOptions: Sendable {
     public var windowLines = 500_000
     /// Addresses gathered at a time from a sorted window (see `SortedWindow`); a part ends in a
     /// commit, so its last transaction may hold fewer than `batchLines`. Bound: the writer holds
-    /// one part, and concurrent mode's gathering thread at most two more.
-    public var partAddresses = SuppressionImporter.partItems
+    /// one part, and concurrent mode's gathering thread at most two more. The default is 16
+    /// transactions of the default size, about 2 MB gathered.
+    public var partAddresses = 32_768
     public var workers = 10
     public var resume = false
     /// Sleep after each commit, leaving the write lock to the live service (a throttle).

@@ -5,7 +5,7 @@ import RcomStore
 /// A window after sorting: its addresses in line order plus the order that sorts them.
 /// Read-only, so any thread may gather its parts.
 ///
-/// Parts: consecutive slices of the sorted order (about `partItems` addresses each) that the
+/// Parts: consecutive slices of the sorted order (about `partAddresses` addresses each) that the
 /// writer applies one after another. Gathering a part copies its kept addresses, in order, into
 /// a batch of its own. Why parts rather than one sorted copy of the whole window: a part is
 /// small enough to still be in cache when SQLite reads it, its memory is reused by the next

@@ -185,10 +185,6 @@ public final class SuppressionImporter {
         min(options.windowLines, max(linesTotal - line + 1, 0))
     }
 
-    /// Addresses per part of a sorted window, by default (`ImportOptions.partAddresses`): 16
-    /// transactions of the default size, about 2 MB gathered.
-    static let partItems = 32_768
-
     /// Sorts the window and commits it, part by part, in transactions; true when stopped by an
     /// interrupt. Concurrent mode gathers the parts on a thread of its own, ahead of this one.
     private func apply(_ window: inout ImportWindow, skipThrough: String?) throws(ImportError) -> Bool {
