@@ -31,7 +31,7 @@ struct SortedWindow: Sendable {
         a.key == b.key && compare(Int(a.index), Int(b.index)) == 0
     }
 
-    /// Slices of `order` of about `partItems` each, never splitting equal addresses (so every
+    /// Slices of `order` of about `partItems` addresses each, never splitting equal addresses (so every
     /// repeat is dropped inside one part). At least one, empty for an empty window, so that
     /// every window ends with a commit.
     func parts(ofAbout partItems: Int) -> [Range<Int>] {
@@ -90,39 +90,38 @@ struct WindowGatherer: Sendable {
         var repeats = 0
         let order = window.order
         window.suppressions.bytes.withUnsafeBufferPointer { arena in
-            var previous: WindowSort.Item? = nil
-            for position in range {
-                // The entries and their emails are read in sort order, which is random order in
-                // memory: ask for them a few addresses ahead, so the misses overlap.
-                let ahead = position + Self.prefetchDistance
-                if ahead < range.upperBound {
-                    entries.withUnsafeBufferPointer { rcom_prefetch($0.baseAddress! + Int(order[ahead].index)) }
+            entries.withUnsafeBufferPointer { entries in
+                var previous: WindowSort.Item? = nil
+                for position in range {
+                    // The entries and their emails are read in sort order, which is random order
+                    // in memory: ask for them a few addresses ahead, so the misses overlap.
+                    let ahead = position + Self.prefetchDistance
+                    if ahead < range.upperBound { rcom_prefetch(entries.baseAddress! + Int(order[ahead].index)) }
+                    let near = position + Self.prefetchDistance / 2
+                    if near < range.upperBound {
+                        rcom_prefetch(arena.baseAddress! + entries[Int(order[near].index)].email.lowerBound)
+                    }
+                    let item = order[position]
+                    if let p = previous, window.sameAddress(p, item) {
+                        repeats += 1
+                        continue
+                    }
+                    previous = item
+                    let entry = entries[Int(item.index)]
+                    let email = UnsafeBufferPointer(rebasing: arena[entry.email])
+                    if remember || seen.count > 0 {
+                        let hash = AddressSet.hash(email)
+                        let new = remember ? seen.insert(email, hash: hash) : !seen.contains(email, hash: hash)
+                        guard new else { repeats += 1; continue }
+                    }
+                    let r = Int(window.reasonIndex[Int(item.index)])
+                    if reasonPart[r] != parts {
+                        reasonPart[r] = parts
+                        reasonRange[r] = out.store(window.reasonTexts[r])
+                    }
+                    out.entries.append(SuppressionBatch.Entry(email: out.store(email), reason: reasonRange[r],
+                                                              suppressedAt_s: entry.suppressedAt_s))
                 }
-                let near = position + Self.prefetchDistance / 2
-                if near < range.upperBound {
-                    rcom_prefetch(arena.baseAddress! + entries[Int(order[near].index)].email.lowerBound)
-                }
-                let item = order[position]
-                let entry = entries[Int(item.index)]
-                if let p = previous, p.key == item.key,
-                   BatchPreparer.compare(arena, entries[Int(p.index)].email, entry.email) == 0 {
-                    repeats += 1
-                    continue
-                }
-                previous = item
-                let email = UnsafeBufferPointer(rebasing: arena[entry.email])
-                if remember || seen.count > 0 {
-                    let hash = AddressSet.hash(email)
-                    let new = remember ? seen.insert(email, hash: hash) : !seen.contains(email, hash: hash)
-                    guard new else { repeats += 1; continue }
-                }
-                let r = Int(window.reasonIndex[Int(item.index)])
-                if reasonPart[r] != parts {
-                    reasonPart[r] = parts
-                    reasonRange[r] = out.store(window.reasonTexts[r])
-                }
-                out.entries.append(SuppressionBatch.Entry(email: out.store(email), reason: reasonRange[r],
-                                                          suppressedAt_s: entry.suppressedAt_s))
             }
         }
         return WindowPart(batch: out, range: range, repeats: repeats)
