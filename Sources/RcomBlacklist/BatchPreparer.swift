@@ -128,9 +128,8 @@ struct BatchPreparer: Sendable {
     /// already says hard/soft is kept as it is; anything else is the provider's word, kept verbatim.
     static func storeReason(_ text: Slice<UnsafeBufferPointer<UInt8>>, in batch: inout SuppressionBatch,
                             fallback: Range<Int>) -> Range<Int> {
-        var lo = text.startIndex, hi = text.endIndex
-        while lo < hi, AddressNormalizer.isBlank(text[lo]) { lo += 1 }
-        while hi > lo, AddressNormalizer.isBlank(text[hi - 1]) { hi -= 1 }
+        let trimmed = AddressNormalizer.trimmingBlanks(text)
+        let lo = trimmed.startIndex, hi = trimmed.endIndex
         guard lo < hi else { return fallback }
         var cut = min(hi, lo + reasonBytesMax)
         // Never cut a UTF-8 sequence in half.
@@ -186,10 +185,7 @@ struct BatchPreparer: Sendable {
     /// which then takes the import time rather than a guess. Blanks around it are dropped as
     /// around every field: the CR of a CRLF line end lands here when bounced_at is last.
     static func utcSeconds(_ field: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
-        var lo = field.startIndex, hi = field.endIndex
-        while lo < hi, AddressNormalizer.isBlank(field[lo]) { lo += 1 }
-        while hi > lo, AddressNormalizer.isBlank(field[hi - 1]) { hi -= 1 }
-        let t = UnsafeBufferPointer(rebasing: field.base[lo..<hi])
+        let t = UnsafeBufferPointer(rebasing: AddressNormalizer.trimmingBlanks(field))
         guard t.count == 20, t[4] == UInt8(ascii: "-"), t[7] == UInt8(ascii: "-"), t[10] == UInt8(ascii: "T"),
               t[13] == UInt8(ascii: ":"), t[16] == UInt8(ascii: ":"), t[19] == UInt8(ascii: "Z") else { return nil }
         func number(_ from: Int, _ count: Int) -> Int? {

@@ -58,10 +58,9 @@ public enum AddressNormalizer {
     /// Appends the normalised form of `raw` to `out` and returns nil, or returns why it is not an
     /// address (leaving `out` as it was). The importer's hot path, one call per line.
     public static func normalize(_ raw: Slice<UnsafeBufferPointer<UInt8>>, appendingTo out: inout [UInt8]) -> Problem? {
-        var lo = raw.startIndex, hi = raw.endIndex
+        let trimmed = trimmingBlanks(raw)
         let base = raw.base
-        while lo < hi, isBlank(base[lo]) { lo += 1 }
-        while hi > lo, isBlank(base[hi - 1]) { hi -= 1 }
+        let lo = trimmed.startIndex, hi = trimmed.endIndex
         guard lo < hi else { return .empty }
         guard hi - lo <= addressBytesMax else { return .tooLong }
         // memchr twice rather than a byte loop: this runs once per input line.
@@ -81,6 +80,15 @@ public enum AddressNormalizer {
             for i in mark..<p.count { p[i] = lower(p[i]) }
         }
         return nil
+    }
+
+    /// `text` without the blanks (space, tab, CR) around it: every field of an import is read so.
+    @inlinable
+    public static func trimmingBlanks(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        var lo = text.startIndex, hi = text.endIndex
+        while lo < hi, isBlank(text[lo]) { lo += 1 }
+        while hi > lo, isBlank(text[hi - 1]) { hi -= 1 }
+        return text.base[lo..<hi]
     }
 
     // Inlinable: the importer calls these per byte from another module.
