@@ -1,10 +1,13 @@
+import RcomCLI
 import RcomStore
 
 /// A line that held no usable address, kept as a sample for the report.
 public struct MalformedLine: Sendable, Equatable, Codable {
     public var line: Int
     public var problem: String
-    /// The line as read, cut to `textBytesMax` so a binary file cannot flood the terminal.
+    /// The line as read, cut to `textBytesMax` so a binary file cannot flood the terminal, with
+    /// control and invalid bytes escaped (`TerminalText`): a crafted bounce file must not reach
+    /// the terminal of the person reading the report, nor a JSON consumer's.
     public var text: String
 
     static let textBytesMax = 80
@@ -13,6 +16,6 @@ public struct MalformedLine: Sendable, Equatable, Codable {
         self.line = line
         self.problem = problem.rawValue
         let cut = bytes.prefix(Self.textBytesMax)
-        text = String(decoding: cut, as: UTF8.self) + (bytes.count > Self.textBytesMax ? "…" : "")
+        text = TerminalText.escaped(cut) + (bytes.count > Self.textBytesMax ? "…" : "")
     }
 }

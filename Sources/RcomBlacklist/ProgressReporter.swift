@@ -11,8 +11,8 @@ final class ProgressReporter {
         guard p.linesDone >= p.linesTotal || p.elapsed_s - lastDraw_s >= Self.redrawInterval_s else { return }
         lastDraw_s = p.elapsed_s
         let extra = "\(ImportReport.grouped(Int(Self.rate(p)))) lines/s ETA \(Self.eta(p).map { "\(Int($0.rounded(.up)))s" } ?? "?")"
-        Terminal.stderr("\r" + ProgressBar(total: p.linesTotal, width: 30)
-            .render(done: p.linesDone, elapsed_s: p.elapsed_s, extra: extra, ahead: p.linesRead) + "\u{1b}[K")
+        Terminal.redraw(ProgressBar(total: p.linesTotal, width: 30)
+            .render(done: p.linesDone, elapsed_s: p.elapsed_s, extra: extra, ahead: p.linesRead))
         drawn = true
     }
 

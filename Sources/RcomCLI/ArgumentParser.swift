@@ -26,7 +26,7 @@ public enum ArgumentParser {
             if opt.isFlag {
                 if let inline {
                     guard let b = parseBool(inline) else {
-                        throw UsageError("\(display) is a flag and takes no value (got '\(inline)')")
+                        throw UsageError("\(display) is a flag and takes no value (got \(TerminalText.quoted(inline)))")
                     }
                     if b { flags.insert(opt.name) } else { flags.remove(opt.name) }
                 } else {
@@ -77,7 +77,7 @@ public enum ArgumentParser {
                 }
                 let rest = String(letters.dropFirst())
                 if opt.isFlag && !rest.isEmpty {
-                    throw UsageError("-\(first) is a flag and takes no value (got '\(arg)')")
+                    throw UsageError("-\(first) is a flag and takes no value (got \(TerminalText.quoted(arg)))")
                 }
                 try take(opt, inline: rest.isEmpty ? nil : rest, display: "-\(first)")
             }
@@ -85,7 +85,7 @@ public enum ArgumentParser {
         }
         if positionals.count > spec.positionalsMax {
             let extra = positionals[spec.positionalsMax]
-            throw UsageError("unexpected argument '\(extra)' for 'rcom \(spec.name)' (see rcom \(spec.name) --help)")
+            throw UsageError("unexpected argument \(TerminalText.quoted(extra)) for 'rcom \(spec.name)' (see rcom \(spec.name) --help)")
         }
         for opt in spec.options where values[opt.name] == nil && !flags.contains(opt.name) {
             guard let env = opt.environment, let fromEnv = environment[env], !fromEnv.isEmpty else { continue }

@@ -68,7 +68,7 @@ public struct CommandRegistry {
             }
         }
         let names = commands.map(\.spec.name).filter { !$0.contains(" ") }.joined(separator: ", ")
-        Terminal.error("unknown command '\(first)'; commands: \(names) (rcom --help)")
+        Terminal.error("unknown command \(TerminalText.quoted(first)); commands: \(names) (rcom --help)")
         return ExitCode.usage
     }
 }

@@ -27,7 +27,7 @@ public struct ParsedArguments: Equatable {
     public func int(_ name: String, range: ClosedRange<Int> = Int.min...Int.max) throws(UsageError) -> Int? {
         guard let raw = string(name) else { return nil }
         guard let v = Int(raw.replacingOccurrences(of: "_", with: "")) else {
-            throw UsageError("--\(name) expects a whole number, got '\(raw)'")
+            throw UsageError("--\(name) expects a whole number, got \(TerminalText.quoted(raw))")
         }
         guard range.contains(v) else {
             throw UsageError("--\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(v)")
@@ -37,7 +37,7 @@ public struct ParsedArguments: Equatable {
 
     public func double(_ name: String, range: ClosedRange<Double> = -Double.infinity...Double.infinity) throws(UsageError) -> Double? {
         guard let raw = string(name) else { return nil }
-        guard let v = Double(raw), v.isFinite else { throw UsageError("--\(name) expects a number, got '\(raw)'") }
+        guard let v = Double(raw), v.isFinite else { throw UsageError("--\(name) expects a number, got \(TerminalText.quoted(raw))") }
         guard range.contains(v) else {
             throw UsageError("--\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(raw)")
         }
@@ -48,7 +48,7 @@ public struct ParsedArguments: Equatable {
     public func duration_ms(_ name: String, bareUnit: DurationUnit = .seconds) throws(UsageError) -> Int64? {
         guard let raw = string(name) else { return nil }
         guard let ms = DurationText.milliseconds(raw, bareUnit: bareUnit), ms >= 0 else {
-            throw UsageError("--\(name) expects a duration such as 500ms, 5s or 2m, got '\(raw)'")
+            throw UsageError("--\(name) expects a duration such as 500ms, 5s or 2m, got \(TerminalText.quoted(raw))")
         }
         return ms
     }
@@ -56,7 +56,7 @@ public struct ParsedArguments: Equatable {
     public func choice(_ name: String, among allowed: [String]) throws(UsageError) -> String? {
         guard let raw = string(name) else { return nil }
         guard allowed.contains(raw) else {
-            throw UsageError("--\(name) must be one of \(allowed.joined(separator: ", ")), got '\(raw)'")
+            throw UsageError("--\(name) must be one of \(allowed.joined(separator: ", ")), got \(TerminalText.quoted(raw))")
         }
         return raw
     }

@@ -86,7 +86,7 @@ struct MaxInvocation {
         showMean = args.flag("average")
         if let raw = args.string("alarm") {
             do { alarmThreshold = try ScaledDecimal(parsing: raw) } catch {
-                throw UsageError("--alarm expects a number such as 250 or 99.95: '\(raw)' \(error.explanation)")
+                throw UsageError("--alarm expects a number such as 250 or 99.95: \(TerminalText.quoted(raw)) \(error.explanation)")
             }
         } else {
             alarmThreshold = nil
@@ -94,7 +94,7 @@ struct MaxInvocation {
         let positionals = args.positionals
         if let path = args.string("file") {
             guard positionals.isEmpty else {
-                throw UsageError("give numbers either as arguments or with --file, not both (got '\(positionals[0])')")
+                throw UsageError("give numbers either as arguments or with --file, not both (got \(TerminalText.quoted(positionals[0])))")
             }
             source = path == "-" ? .fileDescriptor(STDIN_FILENO, name: "standard input") : .path(path)
         } else if positionals == ["-"] {
@@ -149,14 +149,14 @@ struct MaxInvocation {
     private func stream(path: String, into scan: inout MaxWindowScan, output: inout StandardOutput) -> Int32? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            Terminal.error("cannot open --file '\(path)': \(String(cString: strerror(errno)))")
+            Terminal.error("cannot open --file \(TerminalText.quoted(path)): \(String(cString: strerror(errno)))")
             return ExitCode.usage
         }
         defer { close(fd) }
         #if os(Linux)
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif
-        return stream(fd: fd, name: "'\(path)'", into: &scan, output: &output)
+        return stream(fd: fd, name: "\(TerminalText.quoted(path))", into: &scan, output: &output)
     }
 
     private func stream(fd: Int32, name: String, into scan: inout MaxWindowScan, output: inout StandardOutput) -> Int32? {

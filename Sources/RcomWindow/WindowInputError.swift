@@ -1,3 +1,5 @@
+import RcomCLI
+
 /// Why `rcom max` cannot answer. Each case carries what a message needs to point at the
 /// problem; the command prints `message` and exits 2.
 public enum WindowInputError: Error, Equatable, Sendable {
@@ -20,21 +22,7 @@ public enum WindowInputError: Error, Equatable, Sendable {
         case .windowLargerThanInput(let k, let count):
             return "k = \(k) is larger than the \(count) number\(count == 1 ? "" : "s") in the input; use -k \(count) or less"
         case .badToken(let index, let line, let text, let problem):
-            return "token \(index) on line \(line), '\(Self.printable(text))', \(problem.explanation)"
+            return "token \(index) on line \(line), '\(TerminalText.escaped(text))', \(problem.explanation)"
         }
-    }
-
-    /// Shows bytes that are not printable ASCII as \xNN so a binary file cannot garble the terminal.
-    static func printable(_ bytes: [UInt8]) -> String {
-        var out = ""
-        for byte in bytes {
-            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return out
     }
 }

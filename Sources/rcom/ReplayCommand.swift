@@ -36,7 +36,8 @@ enum ReplayCommand: Command {
             Terminal.error(failure.message)
             return ExitCode.usage
         case .success(let o):
-            print(o.description)
+            // A diverged outcome quotes bytes from the trace file.
+            print(TerminalText.neutralized(o.description))
             if case .identical = o { return ExitCode.success }
             return ExitCode.failure
         }

@@ -26,7 +26,7 @@ public enum JobClientCommand: Command {
         do throws(UsageError) {
             let urlText = args.string("url") ?? ""
             guard let url = HTTPURL(urlText), url.scheme == "http" else {
-                throw UsageError("--url must be an absolute http:// URL, got '\(urlText)'")
+                throw UsageError("--url must be an absolute http:// URL, got \(TerminalText.quoted(urlText))")
             }
             let jobs = try args.int("jobs", range: 1...100_000) ?? 50
             deadline = try args.duration_ms("deadline") ?? 5000

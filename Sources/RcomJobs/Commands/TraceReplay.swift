@@ -1,5 +1,6 @@
 import Foundation
 import RcomCore
+import RcomCLI
 
 /// Rebuilds a recorded component from its trace header and replays the trace on a virtual clock.
 public enum TraceReplay {
@@ -11,7 +12,7 @@ public enum TraceReplay {
         public var description: String {
             switch self {
             case .unreadable(let p): return "cannot read trace \(p)"
-            case .unknownComponent(let c): return "trace component '\(c)' cannot be replayed (known: proxy, jobserver)"
+            case .unknownComponent(let c): return "trace component \(TerminalText.quoted(c)) cannot be replayed (known: proxy, jobserver)"
             case .badConfig(let c): return "trace header config for \(c) is incomplete"
             case .malformed(let e): return e.description
             }

@@ -1,4 +1,5 @@
 import Foundation
+import RcomCLI
 
 /// Judges a jobclient run the way the work sample does and prints the seed's report.
 public struct JobClientReport: Sendable {
@@ -27,8 +28,8 @@ public struct JobClientReport: Sendable {
                 failures.append("job \(n): response is not a completed job JSON object")
                 continue
             }
-            guard state == "completed" else { failures.append("job \(n): state is '\(state)', not completed"); continue }
-            guard JobProof.isWellFormedID(id) else { failures.append("job \(n): malformed id '\(id.prefix(20))'"); continue }
+            guard state == "completed" else { failures.append("job \(n): state is \(TerminalText.quoted(state)), not completed"); continue }
+            guard JobProof.isWellFormedID(id) else { failures.append("job \(n): malformed id \(TerminalText.quoted(id.prefix(20)))"); continue }
             guard JobProof.isWellFormed(proof) else { failures.append("job \(n): malformed proof"); continue }
             guard ISO8601.parse(startedAt) != nil else { failures.append("job \(n): malformed startedAt"); continue }
             guard seen.insert(id).inserted else { failures.append("job \(n): id \(id) was already returned for another job"); continue }

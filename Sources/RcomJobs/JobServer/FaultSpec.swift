@@ -1,4 +1,5 @@
 import Foundation
+import RcomCLI
 
 /// Which faults the job server injects and how often: `--faults drop-callback=0.1,
 /// duplicate-callback=0.05,early-callback=0.2,delay-callback=2s@0.1,error-500=0.05,reset=0.02,
@@ -31,7 +32,7 @@ public struct FaultSpec: Equatable, Sendable, CustomStringConvertible {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let kind = Kind(rawValue: parts[0]) else {
                 let known = Kind.allCases.map(\.rawValue).joined(separator: ", ")
-                return .failure(FaultSpecError("unknown fault '\(item)'; known: \(known)"))
+                return .failure(FaultSpecError("unknown fault \(TerminalText.quoted(item)); known: \(known)"))
             }
             var probabilityText = parts[1]
             var delay_ms: Int64 = 0
@@ -44,7 +45,7 @@ public struct FaultSpec: Equatable, Sendable, CustomStringConvertible {
                 probabilityText = dp[1]
             }
             guard let p = Double(probabilityText), p >= 0, p <= 1 else {
-                return .failure(FaultSpecError("\(kind.rawValue): probability must be between 0 and 1, got '\(probabilityText)'"))
+                return .failure(FaultSpecError("\(kind.rawValue): probability must be between 0 and 1, got \(TerminalText.quoted(probabilityText))"))
             }
             spec.rules[kind] = Rule(probability: p, delay_ms: delay_ms)
         }

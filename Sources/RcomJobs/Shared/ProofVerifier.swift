@@ -1,3 +1,5 @@
+import RcomCLI
+
 /// Checks a decoded proof block against the server's secret: every job proof genuine, no id
 /// repeated, the expected number of jobs, and start times close enough to have run together.
 public struct ProofVerifier: Sendable {
@@ -21,10 +23,10 @@ public struct ProofVerifier: Sendable {
         var starts: [Int64] = []
         for (i, job) in block.jobs.enumerated() {
             let n = i + 1
-            if !JobProof.isWellFormedID(job.id) { out.append("job \(n): id '\(job.id.prefix(20))' is not 1-16 lower-case hex digits") }
+            if !JobProof.isWellFormedID(job.id) { out.append("job \(n): id \(TerminalText.quoted(job.id.prefix(20))) is not 1-16 lower-case hex digits") }
             if !seen.insert(job.id).inserted { out.append("job \(n): id \(job.id) repeats an earlier job") }
             if let t = ISO8601.parse(job.startedAt) { starts.append(t) } else {
-                out.append("job \(n): startedAt '\(job.startedAt.prefix(30))' is not an ISO-8601 UTC time with milliseconds")
+                out.append("job \(n): startedAt \(TerminalText.quoted(job.startedAt.prefix(30))) is not an ISO-8601 UTC time with milliseconds")
             }
             if !JobProof.isWellFormed(job.proof) {
                 out.append("job \(n): proof is not 40 upper-case hex digits")

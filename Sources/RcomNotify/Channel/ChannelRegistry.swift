@@ -1,3 +1,5 @@
+import RcomCLI
+
 /// A channel type captured generically (existential metatypes crash the Swift 6.3 compiler
 /// in some positions, so the registry stores closures, like `CommandEntry`).
 public struct ChannelEntry: Sendable {
@@ -45,6 +47,6 @@ public struct ChannelRegistry: Sendable {
 
     /// The "unknown channel" message, listing the valid ones.
     public func unknown(_ name: String) -> String {
-        "unknown channel '\(name)'; channels: \(names.joined(separator: ", "))"
+        "unknown channel \(TerminalText.quoted(name)); channels: \(names.joined(separator: ", "))"
     }
 }

@@ -1,6 +1,7 @@
 import RcomCore
 import Foundation
 import RcomStore
+import RcomCLI
 
 /// Email over SMTP to a relay (`RCOM_SMTP_URL=smtp://host:port`). The message is plain text
 /// with the headers a mail client expects; SMTP's dot-stuffing happens in `SMTPData`.
@@ -22,7 +23,7 @@ public struct EmailChannel: Channel {
     }
 
     public func normalise(target: String) -> Result<String, TargetError> {
-        EmailAddress.normalise(target).mapError { TargetError("\(Self.name) target '\(target)': \($0.message); expected \(Self.targetForm)") }
+        EmailAddress.normalise(target).mapError { TargetError("\(Self.name) target \(TerminalText.quoted(target)): \($0.message); expected \(Self.targetForm)") }
     }
 
     public func request(for n: Notification) -> ProviderRequest {
@@ -100,7 +101,7 @@ public enum EmailAddress {
             !l.isEmpty && l.utf8.count <= 63 && !l.hasPrefix("-") && !l.hasSuffix("-")
                 && l.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "-") }
         }
-        guard labels.count >= 2, labels.allSatisfy(labelOK) else { return .failure(TargetError("invalid domain '\(domain)'")) }
+        guard labels.count >= 2, labels.allSatisfy(labelOK) else { return .failure(TargetError("invalid domain \(TerminalText.quoted(domain))")) }
         return .success("\(local)@\(domain)")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import RcomCore
+import RcomCLI
 
 /// SMS through a Twilio-style Messages API: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`
 /// with HTTP Basic auth and form fields `To`, `From`, `Body`; the answer is `201` with JSON
@@ -26,7 +27,7 @@ public struct SMSChannel: Channel {
 
     public func normalise(target: String) -> Result<String, TargetError> {
         PhoneNumber.e164(target, countryCode: countryCode)
-            .mapError { TargetError("\(Self.name) target '\(target)': \($0.message); expected \(Self.targetForm)") }
+            .mapError { TargetError("\(Self.name) target \(TerminalText.quoted(target)): \($0.message); expected \(Self.targetForm)") }
     }
 
     public func request(for n: Notification) -> ProviderRequest {
@@ -75,11 +76,11 @@ public enum PhoneNumber {
         var digits = ""
         for u in body.unicodeScalars {
             if separators.contains(u) { continue }
-            guard u.value >= 48 && u.value <= 57 else { return .failure(TargetError("'\(u)' is not a digit")) }
+            guard u.value >= 48 && u.value <= 57 else { return .failure(TargetError("\(TerminalText.quoted(String(u))) is not a digit")) }
             digits.unicodeScalars.append(u)
         }
         let cc = countryCode.hasPrefix("+") ? String(countryCode.dropFirst()) : countryCode
-        guard !cc.isEmpty, cc.count <= 3, cc.allSatisfy(\.isNumber) else { return .failure(TargetError("country code '\(countryCode)' is not +1 to +999")) }
+        guard !cc.isEmpty, cc.count <= 3, cc.allSatisfy(\.isNumber) else { return .failure(TargetError("country code \(TerminalText.quoted(countryCode)) is not +1 to +999")) }
         if !international {
             // NANP (+1): ten digits, or eleven starting with the trunk "1".
             if cc == "1" && digits.count == 11 && digits.hasPrefix("1") { digits.removeFirst() }

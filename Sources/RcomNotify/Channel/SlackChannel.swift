@@ -1,4 +1,5 @@
 import RcomCore
+import RcomCLI
 
 /// Slack incoming webhooks: `POST` of `{"text": ...}` as JSON; Slack answers `200 ok`, or an
 /// error word (`invalid_payload`, `channel_not_found`, `no_service`) with a 4xx status.
@@ -25,7 +26,7 @@ public struct SlackChannel: Channel {
                 && p.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 || $0 == 46 }
         }
         guard (1...2).contains(parts.count), parts.allSatisfy(ok) else {
-            return .failure(TargetError("\(Self.name) target '\(target)': expected \(Self.targetForm) (letters, digits, '-', '_', '.')"))
+            return .failure(TargetError("\(Self.name) target \(TerminalText.quoted(target)): expected \(Self.targetForm) (letters, digits, '-', '_', '.')"))
         }
         return .success(parts.joined(separator: "/"))
     }
@@ -47,7 +48,7 @@ public struct SlackChannel: Channel {
         guard case .http(let r) = answer else { return .permanent("not an HTTP answer") }
         let text = HTTPAnswer.text(r.body)
         if (200...299).contains(r.status) && text != "ok" {
-            return .permanent("\(r.status) unexpected answer '\(text)'")
+            return .permanent("\(r.status) unexpected answer \(TerminalText.quoted(text))")
         }
         return HTTPAnswer.classify(r, delivered: "ok", problem: text)
     }

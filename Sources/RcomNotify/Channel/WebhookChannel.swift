@@ -1,5 +1,6 @@
 import Foundation
 import RcomCore
+import RcomCLI
 
 /// A generic webhook: `POST` of a JSON object (id, message, link) to the target URL. Any 2xx
 /// is delivery; the answer's JSON `id`, if present, is the provider's id.
@@ -22,7 +23,7 @@ public struct WebhookChannel: Channel {
         if !t.isEmpty, t.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) {
             return .success(base.with(target: base.target.trimmingSuffix("/") + "/" + t).description)
         }
-        return .failure(TargetError("\(Self.name) target '\(target)': expected \(Self.targetForm) or a name under \(base)"))
+        return .failure(TargetError("\(Self.name) target \(TerminalText.quoted(target)): expected \(Self.targetForm) or a name under \(base)"))
     }
 
     public func request(for n: Notification) -> ProviderRequest {

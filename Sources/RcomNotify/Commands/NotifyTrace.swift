@@ -16,7 +16,7 @@ public enum NotifyTrace {
         case malformed(String)
         public var description: String {
             switch self {
-            case .unknownComponent(let c): return "trace component '\(c)' is not a notify server (known: providers, track)"
+            case .unknownComponent(let c): return "trace component \(TerminalText.quoted(c)) is not a notify server (known: providers, track)"
             case .badConfig(let c): return "trace header config for \(c) is incomplete"
             case .malformed(let e): return e
             }

@@ -109,7 +109,7 @@ final class BatchProgress {
         let percent = done * 100 / bar.total
         guard percent != drawnAt else { return }
         drawnAt = percent
-        Terminal.stderr("\r" + bar.render(done: done, elapsed_s: Double(MonotonicClock.now_ns() - started) / 1e9))
+        Terminal.redraw(bar.render(done: done, elapsed_s: Double(MonotonicClock.now_ns() - started) / 1e9))
     }
 
     func finish() { if draw && drawnAt >= 0 { Terminal.stderr("\n") } }

@@ -86,7 +86,8 @@ enum SendOutput {
                 ("tracking_url", JSONText.quote(n.trackingURL)),
             ]))
         } else {
-            Swift.print("\(n.id) \(n.channel) \(n.target) \(outcome) \(answer)")
+            // The answer is the provider's text: escaped, as anything from outside is (TerminalText).
+            Swift.print("\(n.id) \(n.channel) \(TerminalText.escaped(n.target)) \(outcome) \(TerminalText.escaped(answer))")
         }
     }
 }

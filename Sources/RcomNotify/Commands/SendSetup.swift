@@ -21,7 +21,7 @@ struct SendSetup {
         values = environment.filter { $0.key.hasPrefix("RCOM_") }
         if let cc = args.string("country-code") { values["RCOM_SMS_COUNTRY_CODE"] = cc }
         publicURL = args.string("public-url") ?? Self.defaultPublicURL
-        guard HTTPURL(publicURL) != nil else { throw UsageError("--public-url expects an http:// URL, got '\(publicURL)'") }
+        guard HTTPURL(publicURL) != nil else { throw UsageError("--public-url expects an http:// URL, got \(TerminalText.quoted(publicURL))") }
         dryRun = args.flag("dry-run")
         policy.attemptsMax = try args.int("attempts", range: 1...20) ?? 4
         policy.attemptTimeout_ms = max(1, try args.duration_ms("timeout") ?? 10_000)

@@ -1,3 +1,5 @@
+import RcomCLI
+
 /// One SMTP reply: a three-digit code and its text lines (`250-first`, `250 last`).
 public struct SMTPReply: Equatable, Sendable, CustomStringConvertible {
     public let code: Int
@@ -43,7 +45,7 @@ public struct SMTPReplyParser: Sendable {
             start = nl + 1
             guard line.count >= 3, let code = Int(String(decoding: line.prefix(3), as: UTF8.self)),
                   (200...599).contains(code) else {
-                return .failure(SMTPProtocolError("malformed reply line '\(String(decoding: line.prefix(60), as: UTF8.self))'"))
+                return .failure(SMTPProtocolError("malformed reply line \(TerminalText.quoted(String(decoding: line.prefix(60), as: UTF8.self)))"))
             }
             let more = line.count > 3 && line[3] == UInt8(ascii: "-")
             let text = line.count > 4 ? String(decoding: line[4...], as: UTF8.self) : ""

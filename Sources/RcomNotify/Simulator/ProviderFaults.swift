@@ -1,4 +1,5 @@
 import RcomCore
+import RcomCLI
 
 /// Faults the providers simulator injects: `--faults [CHANNEL:]KIND=AMOUNT,...` where KIND is
 /// `500` (server error), `429` (rate limited, with Retry-After), `timeout` (never answers),
@@ -40,11 +41,11 @@ public struct ProviderFaults: Sendable, Equatable {
                 channel = String(kindText[..<colon])
                 kindText = String(kindText[kindText.index(after: colon)...])
                 guard channels.contains(channel!) else {
-                    return .failure(TargetError("fault '\(item)': unknown channel; channels: \(channels.joined(separator: ", "))"))
+                    return .failure(TargetError("fault \(TerminalText.quoted(item)): unknown channel; channels: \(channels.joined(separator: ", "))"))
                 }
             }
             guard kv.count == 2, let kind = Kind(rawValue: kindText) else {
-                return .failure(TargetError("fault '\(item)': expected [CHANNEL:]KIND=P or KIND=Nx with KIND one of "
+                return .failure(TargetError("fault \(TerminalText.quoted(item)): expected [CHANNEL:]KIND=P or KIND=Nx with KIND one of "
                                             + Kind.allCases.map(\.rawValue).joined(separator: ", ")))
             }
             let amount: Amount
@@ -53,7 +54,7 @@ public struct ProviderFaults: Sendable, Equatable {
             } else if let p = Double(kv[1]), p >= 0, p <= 1 {
                 amount = .probability(p)
             } else {
-                return .failure(TargetError("fault '\(item)': amount must be a probability 0...1 or Nx (first N requests)"))
+                return .failure(TargetError("fault \(TerminalText.quoted(item)): amount must be a probability 0...1 or Nx (first N requests)"))
             }
             spec.rules.append(Rule(channel: channel, kind: kind, amount: amount))
         }
@@ -96,7 +97,7 @@ public enum EngageSpec {
         for raw in text.split(separator: ",") {
             let kv = raw.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard kv.count == 2, channels.contains(kv[0]), let p = Double(kv[1]), p >= 0, p <= 1 else {
-                return .failure(TargetError("--engage '\(raw)': expected CHANNEL=PROBABILITY with CHANNEL one of \(channels.joined(separator: ", "))"))
+                return .failure(TargetError("--engage \(TerminalText.quoted(raw)): expected CHANNEL=PROBABILITY with CHANNEL one of \(channels.joined(separator: ", "))"))
             }
             out[kv[0]] = p
         }
