@@ -127,8 +127,11 @@ final class HTTPRequestDecoderTests: XCTestCase {
         XCTAssertEqual(r.body, [])
     }
 
-    func testBareLFLineEndingsAreAccepted() {
-        assertRequests("GET / HTTP/1.1\nHost: a\n\n", [request("GET", "/", [("Host", "a")])])
+    func testBareLFLineEndingsAreRefused() {
+        // A CRLF-only front end would read `Dummy: x\nContent-Length: 23` as one field (smuggling).
+        assertRequestError("GET / HTTP/1.1\nHost: a\n\n", 400)
+        assertRequestError("GET / HTTP/1.1\r\nHost: a\r\nDummy: x\nContent-Length: 23\r\n\r\n", 400)
+        assertRequestError("GET / HTTP/1.1\r\nHost: a\r\n\n", 400)
     }
 
     func testHeaderValueWhitespaceIsTrimmed() {
@@ -164,11 +167,13 @@ final class HTTPRequestDecoderTests: XCTestCase {
         assertRequests(input, [request("POST", "/c", [("Host", "a"), ("Transfer-Encoding", "chunked")], "hello world0123456789")])
     }
 
-    func testChunkedBodyEmptyAndLFOnly() {
+    func testChunkedBodyEmptyAndBareLFRefused() {
         assertRequests("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n",
                        [request("POST", "/", [("Host", "a"), ("Transfer-Encoding", "Chunked")])])
-        assertRequests("POST / HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n3\nabc\n0\n\n",
-                       [request("POST", "/", [("Host", "a"), ("Transfer-Encoding", "chunked")], "abc")])
+        let head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        assertRequestError(head + "3\nabc\r\n0\r\n\r\n", 400)
+        assertRequestError(head + "3\r\nabc\n0\r\n\r\n", 400)
+        assertRequestError(head + "0\r\n\n", 400)
     }
 
     func testTwoChunkedRequestsBackToBack() {
@@ -213,7 +218,8 @@ final class HTTPRequestDecoderTests: XCTestCase {
     }
 
     func testLeadingEmptyLinesAreSkipped() {
-        assertRequests("\r\n\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", [request("GET", "/", [("Host", "a")])])
+        assertRequests("\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", [request("GET", "/", [("Host", "a")])])
+        assertRequestError("\r\n\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400)
     }
 
     func testHundredPipelinedRequestsInOneReceive() {
@@ -371,22 +377,26 @@ final class HTTPRequestDecoderTests: XCTestCase {
     func testDuplicateContentLength() {
         assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400)
         assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\nabcd", 400)
-        assertRequests("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
-                       [request("POST", "/", [("Host", "a"), ("Content-Length", "3"), ("Content-Length", "3")], "abc")])
-        assertRequests("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3,3\r\n\r\nabc",
-                       [request("POST", "/", [("Host", "a"), ("Content-Length", "3,3")], "abc")])
+        // Equal repeats too: RFC 9110 §8.6 lets a recipient merge them; the strict reading refuses.
+        assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 400)
+        assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3,3\r\n\r\nabc", 400)
     }
 
     func testInvalidContentLengthIs400() {
-        for value in ["-1", "+3", "abc", "", "3 3", "0x3", "3;", "1234567890123456789012"] {
+        for value in ["-1", "+3", "abc", "", "3 3", "0x3", "3;"] {
             assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \(value)\r\n\r\nabc", 400)
         }
+        assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1234567890123456789012\r\n\r\nabc", 413)
+        assertRequests("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0000000000000000000003\r\n\r\nabc",
+                       [request("POST", "/", [("Host", "a"), ("Content-Length", "0000000000000000000003")], "abc")])
     }
 
-    func testNonChunkedTransferEncodingIs501() {
-        for value in ["gzip", "gzip, chunked", "chunked, gzip", "identity"] {
-            assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \(value)\r\n\r\n0\r\n\r\n", 501)
+    func testTransferEncodingOtherThanChunked() {
+        // Not ending in chunked: the length cannot be known (RFC 9112 §6.3), so 400.
+        for value in ["gzip", "chunked, gzip", "identity", "", "chunked, chunked"] {
+            assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \(value)\r\n\r\n0\r\n\r\n", 400)
         }
+        assertRequestError("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501)
         assertRequestError("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400)
     }
 
@@ -419,8 +429,14 @@ final class HTTPRequestDecoderTests: XCTestCase {
 
     func testUnsupportedVersionIs505() {
         assertRequestError("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505)
-        assertRequestError("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505)
         assertRequestError("GET / HTTP/0.9\r\n\r\n", 505)
+        assertRequestError("GET / http/1.1\r\nHost: a\r\n\r\n", 400)
+        assertRequestError("GET / HTTP/1.10\r\nHost: a\r\n\r\n", 400)
+    }
+
+    func testHigherMinorVersionIsReadAsHTTP11() {
+        // RFC 9110 §2.5: a higher minor version is processed as the highest one we implement.
+        assertRequests("GET / HTTP/1.2\r\nHost: a\r\n\r\n", [request("GET", "/", [("Host", "a")])])
     }
 
     // MARK: EOF

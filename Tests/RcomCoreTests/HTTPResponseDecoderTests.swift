@@ -52,7 +52,9 @@ final class HTTPResponseDecoderTests: XCTestCase {
     func testReasonPhrases() {
         assertResponses("HTTP/1.1 404 Not Found Here\r\nContent-Length: 0\r\n\r\n",
                         [response(404, "Not Found Here", .http11, [("Content-Length", "0")])])
-        assertResponses("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", [response(200, "", .http11, [("Content-Length", "0")])])
+        assertResponses("HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n", [response(200, "", .http11, [("Content-Length", "0")])])
+        // The SP after the status code is required (RFC 9112 §4).
+        assertResponseError("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", 502)
         assertResponses("HTTP/1.1 200 \u{301}bien\r\nContent-Length: 0\r\n\r\n",
                         [response(200, "\u{301}bien", .http11, [("Content-Length", "0")])])
     }
@@ -74,12 +76,16 @@ final class HTTPResponseDecoderTests: XCTestCase {
         assertResponses("HTTP/1.1 200 OK\r\n\r\n", [response(200, "OK")], trailing: false)
     }
 
-    func testBodyUntilEOFLimitIs413() {
+    func testBodyLimitMeansABrokenPeer() {
         let limits = HTTPLimits(bodyBytesMax: 8)
-        assertResponseError("HTTP/1.1 200 OK\r\n\r\n123456789", 413, limits: limits)
+        assertResponseError("HTTP/1.1 200 OK\r\n\r\n123456789", 502, limits: limits)
+        var d = HTTPResponseDecoder(limits: limits)
+        d.receive(bytes("HTTP/1.1 200 OK\r\n\r\n123456789"))
+        guard case .error(let e) = d.next() else { return XCTFail("no error") }
+        XCTAssertEqual(e.kind, .tooLarge)
         assertResponses("HTTP/1.1 200 OK\r\n\r\n12345678", [response(200, "OK", .http11, [], "12345678")],
                         trailing: false, limits: limits)
-        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n", 413, limits: limits)
+        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n", 502, limits: limits)
     }
 
     func testNoBodyFor204And304EvenWithContentLength() {
@@ -146,7 +152,17 @@ final class HTTPResponseDecoderTests: XCTestCase {
             assertResponseError(line + "\r\nContent-Length: 0\r\n\r\n", 502)
         }
         // Byte-level faults in the head are found before the status line is read, with their own status.
-        assertResponseError("HTTP/1.1 200 O\rK\r\nContent-Length: 0\r\n\r\n", 400)
+        assertResponseError("HTTP/1.1 200 O\rK\r\nContent-Length: 0\r\n\r\n", 502)
+        assertResponseError("HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n", 502)
+        assertResponseError("HTTP/1.1 101 Switching Protocols\r\n\r\n", 502)
+    }
+
+    func testTransferEncodingNotEndingInChunkedIsReadUntilClose() {
+        // RFC 9112 §6.3 item 4: the body runs to the close.
+        for feeding in Feeding.allCases {
+            XCTAssertEqual(responseEvents(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzzz"), feeding, eof: true),
+                           [.message(response(200, "OK", .http11, [("Transfer-Encoding", "gzip")], "zzz")), .closed], "\(feeding)")
+        }
     }
 
     func testMalformedHeadersAndFraming() {
@@ -154,16 +170,18 @@ final class HTTPResponseDecoderTests: XCTestCase {
         assertResponseError("HTTP/1.1 200 OK\r\nContent-Length : 1\r\n\r\nx", 502)
         assertResponseError("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 502)
         assertResponseError("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx", 502)
-        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 502)
-        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400)
+        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 502)
+        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 502)
+        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 junk\r\nab\r\n0\r\n\r\n", 502)
+        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nno colon\r\n\r\n", 502)
         assertResponseError("HTTP/1.1 200 OK\r\nContent-Length: 9999999\r\n\r\n", 502)
         assertResponseError(String(repeating: "H", count: 9000), 502)
     }
 
     func testEOF() {
-        assertResponseError("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", 400, eof: true)
-        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", 400, eof: true)
-        assertResponseError("HTTP/1.1 200 OK\r\nContent-Le", 400, eof: true)
+        assertResponseError("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", 502, eof: true)
+        assertResponseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", 502, eof: true)
+        assertResponseError("HTTP/1.1 200 OK\r\nContent-Le", 502, eof: true)
         var d = HTTPResponseDecoder()
         d.receive(bytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
         XCTAssertEqual(d.next(), .message(response(200, "OK", .http11, [("Content-Length", "0")])))

@@ -11,11 +11,11 @@ enum HTTPMessageStep<Head> {
 
 extension HTTPByteStream {
     /// `pending` carries a parsed head (and its framing) across calls until its body is complete.
-    mutating func step<Head>(pending: inout (head: Head, framing: Framing)?, limits: HTTPLimits, startLineStatus: Int,
+    mutating func step<Head>(pending: inout (head: Head, framing: Framing)?, limits: HTTPLimits, startLine: StartLine, startLineStatus: Int,
                              parseHead: ([Substring]) -> Result<(head: Head, framing: Framing), HTTPParseError>) -> HTTPMessageStep<Head> {
         if pending == nil {
             if eof && buffered == 0 { return .closed }
-            switch readHead(limits: limits, startLineStatus: startLineStatus) {
+            switch readHead(limits: limits, startLine: startLine, startLineStatus: startLineStatus) {
             // Only blank lines were left before a clean close: that is still "between messages".
             case .failure(let e): return eof && buffered == 0 ? .closed : .error(e)
             case .success(nil): return eof && buffered == 0 ? .closed : .needData

@@ -29,6 +29,16 @@ struct HTTPByteStream {
         var lineStart = 0
         var lineCount = 0
         var firstLineEnd = -1
+        /// Still inside the start line's first word (a request's method, a response's `HTTP/`),
+        /// whose bytes are checked as they arrive so that input which cannot be HTTP at all (a
+        /// NUL, a TLS ClientHello) is refused at once instead of waiting for a line end.
+        var inFirstWord = true
+    }
+
+    /// What the first word of a start line may be: a method (token characters) or `HTTP/`.
+    enum StartLine {
+        case request
+        case response
     }
 
     var buffered: Int { buffer.count - start }
@@ -45,69 +55,107 @@ struct HTTPByteStream {
     mutating func markEOF() { eof = true }
 
     /// Returns the head's lines (without line endings) once a blank line has arrived.
-    /// Leading empty lines are skipped (RFC 9112 §2.2 robustness). Nil: more bytes needed, or
-    /// EOF arrived with no bytes left (the caller reports that as a clean close).
-    mutating func readHead(limits: HTTPLimits, startLineStatus: Int) -> Result<[Substring]?, HTTPParseError> {
+    /// Every line must end in CRLF: a bare LF is refused (RFC 9112 §2.2 allows it, but a
+    /// CRLF-only front end would then see one header line where we see two). Leading empty
+    /// lines (CRLF) are skipped (§2.2 robustness). Nil: more bytes needed, or EOF arrived with
+    /// no bytes left (the caller reports that as a clean close).
+    mutating func readHead(limits: HTTPLimits, startLine: StartLine, startLineStatus: Int) -> Result<[Substring]?, HTTPParseError> {
         let end = buffer.count
         var i = start + scan.next
         var lineStart = start + scan.lineStart
         var lineCount = scan.lineCount
         var firstLineEnd = scan.firstLineEnd < 0 ? -1 : start + scan.firstLineEnd
+        var inFirstWord = scan.inFirstWord
         defer {
             scan = HeadScan(next: i - start, lineStart: lineStart - start, lineCount: lineCount,
-                            firstLineEnd: firstLineEnd < 0 ? -1 : firstLineEnd - start)
+                            firstLineEnd: firstLineEnd < 0 ? -1 : firstLineEnd - start, inFirstWord: inFirstWord)
         }
         while i < end {
-            if buffer[i] == 10 {
-                let lineLength = i - lineStart - ((i > lineStart && buffer[i - 1] == 13) ? 1 : 0)
-                if firstLineEnd < 0 && lineLength == 0 {
-                    // An empty line before the start line: skipped (RFC 9112 §2.2 robustness).
-                    start = i + 1
-                    lineStart = start
-                    i += 1
-                    continue
-                } else if firstLineEnd < 0 {
-                    firstLineEnd = i
-                    if lineLength > limits.startLineBytesMax {
-                        return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes"))
-                    }
-                } else if lineLength == 0 {
-                    if i - firstLineEnd > limits.headerBytesMax {
-                        return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes"))
-                    }
-                    let lines = decodeLines(buffer[start..<i])
-                    if case .success = lines {
-                        start = i + 1
-                        // The next head starts scanning afresh (the defer stores offsets from here).
-                        i = start
-                        lineStart = start
-                        lineCount = 0
-                        firstLineEnd = -1
-                    }
-                    return lines.map { Optional($0) }
-                } else {
-                    lineCount += 1
-                    if lineCount > limits.headerCountMax {
-                        return .failure(HTTPParseError(431, "more than \(limits.headerCountMax) header fields"))
+            let b = buffer[i]
+            if b != 10 {
+                if inFirstWord && firstLineEnd < 0 {
+                    let offset = i - lineStart
+                    // A CR in the first column may begin a leading empty line; its LF is checked below.
+                    if !(offset == 0 && b == 13) {
+                        switch Self.firstWordByte(b, at: offset, of: startLine) {
+                        case .more: break
+                        case .done: inFirstWord = false
+                        case .refused:
+                            return .failure(HTTPParseError(400, startLine == .request ? "not an HTTP request" : "not an HTTP response", kind: .malformed))
+                        }
                     }
                 }
-                lineStart = i + 1
+                i += 1
+                continue
             }
+            guard i > lineStart, buffer[i - 1] == 13 else {
+                return .failure(HTTPParseError(400, "line ending is a bare LF, not CRLF", kind: .malformed))
+            }
+            let lineLength = i - lineStart - 1
+            if firstLineEnd < 0 && lineLength == 0 {
+                // An empty line before the start line: skipped (RFC 9112 §2.2 robustness).
+                start = i + 1
+                lineStart = start
+                i += 1
+                continue
+            } else if firstLineEnd < 0 {
+                firstLineEnd = i
+                if lineLength > limits.startLineBytesMax {
+                    return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes", kind: .tooLarge))
+                }
+            } else if lineLength == 0 {
+                if i - firstLineEnd > limits.headerBytesMax {
+                    return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes", kind: .tooLarge))
+                }
+                let lines = decodeLines(buffer[start..<i])
+                if case .success = lines {
+                    start = i + 1
+                    // The next head starts scanning afresh (the defer stores offsets from here).
+                    i = start
+                    lineStart = start
+                    lineCount = 0
+                    firstLineEnd = -1
+                    inFirstWord = true
+                }
+                return lines.map { Optional($0) }
+            } else {
+                lineCount += 1
+                if lineCount > limits.headerCountMax {
+                    return .failure(HTTPParseError(431, "more than \(limits.headerCountMax) header fields", kind: .tooLarge))
+                }
+            }
+            lineStart = i + 1
             i += 1
         }
         if firstLineEnd < 0 {
             // A trailing CR may be the first half of the line ending: not counted, as above.
             if end > start, end - start - (buffer[end - 1] == 13 ? 1 : 0) > limits.startLineBytesMax {
-                return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes"))
+                return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes", kind: .tooLarge))
             }
         } else if end - firstLineEnd > limits.headerBytesMax {
-            return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes"))
+            return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes", kind: .tooLarge))
         }
         if eof && buffered > 0 {
-            return .failure(HTTPParseError(400, "connection closed in the middle of a message head"))
+            return .failure(HTTPParseError(400, "connection closed in the middle of a message head", kind: .truncated))
         }
         // Needs more bytes, or (EOF with nothing left) the peer closed between messages.
         return .success(nil)
+    }
+
+    private enum FirstWordVerdict { case more, done, refused }
+
+    private static let httpSlash: [UInt8] = Array("HTTP/".utf8)
+
+    /// A request's method is one or more token characters ended by SP; a response begins `HTTP/`.
+    private static func firstWordByte(_ b: UInt8, at offset: Int, of startLine: StartLine) -> FirstWordVerdict {
+        switch startLine {
+        case .request:
+            if b == 32 { return offset == 0 ? .refused : .done }
+            return ASCII.isTokenChar(b) ? .more : .refused
+        case .response:
+            guard b == httpSlash[offset] else { return .refused }
+            return offset == httpSlash.count - 1 ? .done : .more
+        }
     }
 
     private func decodeLines(_ bytes: ArraySlice<UInt8>) -> Result<[Substring], HTTPParseError> {
@@ -135,7 +183,7 @@ struct HTTPByteStream {
             return .success([])
         case .length(let n):
             guard buffered >= n else {
-                return eof ? .failure(HTTPParseError(400, "connection closed with \(n - buffered) body bytes missing")) : .success(nil)
+                return eof ? .failure(truncated("with \(n - buffered) body bytes missing")) : .success(nil)
             }
             let out = Array(buffer[start..<start + n])
             start += n
@@ -157,29 +205,18 @@ struct HTTPByteStream {
         while true {
             switch chunkState {
             case .size:
-                guard let nl = indexOfNewline(from: start) else {
-                    if buffered > limits.chunkLineBytesMax { return .failure(HTTPParseError(400, "chunk size line too long")) }
-                    return eof ? .failure(HTTPParseError(400, "connection closed inside a chunked body")) : .success(nil)
+                guard let nl = indexOfNewline(from: start, within: limits.chunkLineBytesMax + 2) else {
+                    if buffered > limits.chunkLineBytesMax + 1 { return .failure(HTTPParseError(400, "chunk size line too long", kind: .tooLarge)) }
+                    return eof ? .failure(truncated("inside a chunked body")) : .success(nil)
                 }
-                if nl - start > limits.chunkLineBytesMax { return .failure(HTTPParseError(400, "chunk size line too long")) }
-                var size = 0
-                var digits = 0
-                var j = start
-                while j < nl, let v = Self.hexValue(buffer[j]) {
-                    // Checked before multiplying: a 16th hex digit would overflow Int (a trap).
-                    if digits == 15 { return .failure(HTTPParseError(413, "chunk size too large")) }
-                    size = size * 16 + v
-                    digits += 1
-                    j += 1
-                }
-                guard digits > 0 else { return .failure(HTTPParseError(400, "malformed chunk size")) }
-                // Only extensions (";...") or OWS may follow the size.
-                if j < nl, buffer[j] != UInt8(ascii: ";"), buffer[j] != 13, buffer[j] != 32, buffer[j] != 9 {
-                    return .failure(HTTPParseError(400, "malformed chunk size"))
+                let size: Int
+                switch HTTPChunkLine.size(buffer[start..<nl + 1], bodyBytesMax: limits.bodyBytesMax) {
+                case .failure(let e): return .failure(e)
+                case .success(let s): size = s
                 }
                 start = nl + 1
                 if body.count + size > limits.bodyBytesMax {
-                    return .failure(HTTPParseError(413, "body larger than \(limits.bodyBytesMax) bytes"))
+                    return .failure(HTTPParseError(413, "body larger than \(limits.bodyBytesMax) bytes", kind: .tooLarge))
                 }
                 chunkState = size == 0 ? .trailers(bytes: 0) : .data(remaining: size)
             case .data(let remaining):
@@ -188,52 +225,56 @@ struct HTTPByteStream {
                 start += take
                 if take < remaining {
                     chunkState = .data(remaining: remaining - take)
-                    return eof ? .failure(HTTPParseError(400, "connection closed inside a chunk")) : .success(nil)
+                    return eof ? .failure(truncated("inside a chunk")) : .success(nil)
                 }
                 chunkState = .dataEnd
             case .dataEnd:
-                guard buffered >= 1 else { return eof ? .failure(HTTPParseError(400, "connection closed inside a chunked body")) : .success(nil) }
-                if buffer[start] == 10 { start += 1; chunkState = .size; continue }
-                guard buffered >= 2 else { return eof ? .failure(HTTPParseError(400, "connection closed inside a chunked body")) : .success(nil) }
-                guard buffer[start] == 13, buffer[start + 1] == 10 else {
-                    return .failure(HTTPParseError(400, "chunk data not followed by CRLF"))
+                if buffered >= 1 && buffer[start] != 13 || buffered >= 2 && buffer[start + 1] != 10 {
+                    return .failure(HTTPParseError(400, "chunk data not followed by CRLF", kind: .malformed))
                 }
+                guard buffered >= 2 else { return eof ? .failure(truncated("inside a chunked body")) : .success(nil) }
                 start += 2
                 chunkState = .size
             case .trailers(let seen):
-                guard let nl = indexOfNewline(from: start) else {
-                    if seen + buffered > limits.headerBytesMax { return .failure(HTTPParseError(431, "trailer section too large")) }
-                    return eof ? .failure(HTTPParseError(400, "connection closed inside trailers")) : .success(nil)
+                let room = limits.headerBytesMax - seen
+                guard let nl = indexOfNewline(from: start, within: room + 1) else {
+                    if buffered > room { return .failure(HTTPParseError(431, "trailer section too large", kind: .tooLarge)) }
+                    return eof ? .failure(truncated("inside trailers")) : .success(nil)
                 }
-                let lineLength = nl - start - ((nl > start && buffer[nl - 1] == 13) ? 1 : 0)
-                if seen + nl - start > limits.headerBytesMax { return .failure(HTTPParseError(431, "trailer section too large")) }
+                guard nl > start, buffer[nl - 1] == 13 else {
+                    return .failure(HTTPParseError(400, "trailer line ending is a bare LF, not CRLF", kind: .malformed))
+                }
+                let line = buffer[start..<nl - 1]
                 start = nl + 1
-                if lineLength == 0 {
+                if line.isEmpty {
                     chunkState = .size
                     let out = body
                     body = []
                     return .success(out)
                 }
-                chunkState = .trailers(bytes: seen + lineLength + 2)
+                // Trailers are dropped, but only after they are read by the field-line grammar:
+                // skipping unchecked lines would swallow a pipelined request sent after `0\r\n`.
+                if let problem = HTTPFieldLine.problem(line) {
+                    return .failure(HTTPParseError(400, "malformed trailer: \(problem)", kind: .malformed))
+                }
+                chunkState = .trailers(bytes: seen + line.count + 2)
             }
         }
     }
 
-    private func indexOfNewline(from: Int) -> Int? {
+    private func truncated(_ place: String) -> HTTPParseError {
+        HTTPParseError(400, "connection closed \(place)", kind: .truncated)
+    }
+
+    /// The first LF at or after `from`, looking at most `within` bytes ahead (a line longer than
+    /// its bound is refused without scanning the rest of the buffer).
+    private func indexOfNewline(from: Int, within: Int) -> Int? {
         var i = from
-        while i < buffer.count {
+        let end = min(buffer.count, from + within)
+        while i < end {
             if buffer[i] == 10 { return i }
             i += 1
         }
         return nil
-    }
-
-    private static func hexValue(_ c: UInt8) -> Int? {
-        switch c {
-        case 48...57: return Int(c - 48)
-        case 65...70: return Int(c - 55)
-        case 97...102: return Int(c - 87)
-        default: return nil
-        }
     }
 }

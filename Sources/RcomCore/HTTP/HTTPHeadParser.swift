@@ -6,55 +6,66 @@ enum HTTPHeadParser {
         for line in lines {
             // Bytes, not Characters: a combining mark after ':' or ' ' would merge with it.
             let bytes = line.utf8
-            if bytes.first == 32 || bytes.first == 9 {
-                return .failure(HTTPParseError(400, "obsolete header line folding is not accepted"))
+            if let problem = HTTPFieldLine.problem(bytes) {
+                return .failure(HTTPParseError(400, problem, kind: .malformed))
             }
-            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
-                return .failure(HTTPParseError(400, "header line without a colon"))
-            }
-            let name = bytes[..<colon]
-            guard !name.isEmpty, name.allSatisfy(ASCII.isTokenChar) else {
-                return .failure(HTTPParseError(400, "invalid header name '\(String(decoding: name.prefix(40), as: UTF8.self))'"))
-            }
-            headers.add(String(decoding: name, as: UTF8.self), ASCII.trim(Substring(bytes[bytes.index(after: colon)...])))
+            let colon = bytes.firstIndex(of: UInt8(ascii: ":"))!
+            headers.add(String(Substring(bytes[..<colon])), ASCII.trim(Substring(bytes[bytes.index(after: colon)...])))
         }
         return .success(headers)
     }
 
+    /// `HTTP/1.0` and `HTTP/1.1`; a higher 1.x is read as 1.1 (RFC 9110 §2.5); another major
+    /// version is valid but not ours (505); anything else is not a version (400).
     static func version(_ text: Substring) -> Result<HTTPVersion, HTTPParseError> {
-        switch text {
-        case "HTTP/1.1": return .success(.http11)
-        case "HTTP/1.0": return .success(.http10)
-        default:
-            if text.hasPrefix("HTTP/") { return .failure(HTTPParseError(505, "HTTP version \(text.prefix(16)) is not supported")) }
-            return .failure(HTTPParseError(400, "malformed HTTP version"))
+        let b = Array(text.utf8)
+        guard b.count == 8, b[0...4].elementsEqual("HTTP/".utf8), b[6] == UInt8(ascii: "."),
+              (48...57).contains(b[5]), (48...57).contains(b[7]) else {
+            return .failure(HTTPParseError(400, "malformed HTTP version", kind: .malformed))
         }
+        guard b[5] == UInt8(ascii: "1") else {
+            return .failure(HTTPParseError(505, "HTTP version \(text) is not supported", kind: .unsupported))
+        }
+        return .success(b[7] == UInt8(ascii: "0") ? .http10 : .http11)
     }
 
     /// Content-Length / Transfer-Encoding resolution. `unframed` is what a message with
     /// neither header gets: no body for requests, read-until-close for responses.
     static func framing(_ headers: HTTPHeaders, version: HTTPVersion, limits: HTTPLimits,
                         unframed: HTTPByteStream.Framing) -> Result<HTTPByteStream.Framing, HTTPParseError> {
+        let isRequest = unframed == .none
         let te = headers.tokens("transfer-encoding")
         let cl = headers.all("content-length")
         if !te.isEmpty || headers.first("transfer-encoding") != nil {
             if !cl.isEmpty {
                 return .failure(HTTPParseError(400, "both Content-Length and Transfer-Encoding present"))
             }
+            // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
             if version == .http10 {
                 return .failure(HTTPParseError(400, "Transfer-Encoding is not allowed in HTTP/1.0"))
             }
-            guard te == ["chunked"] else {
-                return .failure(HTTPParseError(501, "unsupported Transfer-Encoding '\(te.joined(separator: ", "))'"))
+            let chunkedCount = te.filter { $0 == "chunked" }.count
+            if te.last != "chunked" || chunkedCount > 1 {
+                // §6.3: a request's length cannot be known (400); a response is read until close.
+                guard isRequest, chunkedCount <= 1 else {
+                    if chunkedCount > 1 { return .failure(HTTPParseError(400, "chunked applied more than once")) }
+                    return .success(.untilEOF)
+                }
+                return .failure(HTTPParseError(400, "Transfer-Encoding '\(te.joined(separator: ", ").prefix(60))' does not end in chunked"))
+            }
+            guard te.count == 1 else {
+                return .failure(HTTPParseError(501, "unsupported Transfer-Encoding '\(te.joined(separator: ", ").prefix(60))'"))
             }
             return .success(.chunked)
         }
         guard !cl.isEmpty else { return .success(unframed) }
-        // Repeated identical values are tolerated (RFC 9110 §8.6); differing ones are not.
-        let values = Set(cl.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }.map { ASCII.trim($0) })
-        guard values.count == 1, let text = values.first, !text.isEmpty, text.utf8.count <= 18,
-              text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let length = Int(text) else {
+        // One value only: RFC 9110 §8.6 lets a recipient merge equal repeats; the strict reading refuses them.
+        guard cl.count == 1, let text = cl.first, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             return .failure(HTTPParseError(400, "invalid Content-Length"))
+        }
+        let significant = text.utf8.drop { $0 == 48 }
+        guard significant.count <= 18, let length = Int(Substring(significant).isEmpty ? "0" : String(Substring(significant))) else {
+            return .failure(HTTPParseError(413, "Content-Length too large"))
         }
         if length > limits.bodyBytesMax {
             return .failure(HTTPParseError(413, "body of \(length) bytes is larger than \(limits.bodyBytesMax)"))

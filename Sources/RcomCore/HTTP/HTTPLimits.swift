@@ -24,13 +24,40 @@ public struct HTTPLimits: Equatable, Sendable {
     public static let standard = HTTPLimits()
 }
 
-/// A peer's protocol violation. `status` is what a server answers with before closing.
+/// A peer's protocol violation. `status` is what a server answers with before closing; `kind`
+/// is what callers branch on (never the message text, which is for people).
 public struct HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: Equatable, Sendable {
+        /// The bytes break the grammar.
+        case malformed
+        /// A bound of `HTTPLimits` was passed.
+        case tooLarge
+        /// Valid HTTP that rcom does not implement (a transfer coding, another major version).
+        case unsupported
+        /// An `Expect` other than `100-continue`.
+        case expectation
+        /// The peer closed in the middle of a message.
+        case truncated
+    }
+
     public let status: Int
     public let message: String
-    public init(_ status: Int, _ message: String) {
+    public let kind: Kind
+
+    public init(_ status: Int, _ message: String, kind: Kind? = nil) {
         self.status = status
         self.message = message
+        self.kind = kind ?? Self.kind(for: status)
     }
+
+    private static func kind(for status: Int) -> Kind {
+        switch status {
+        case 413, 414, 431: return .tooLarge
+        case 501, 505: return .unsupported
+        case 417: return .expectation
+        default: return .malformed
+        }
+    }
+
     public var description: String { "\(status) \(message)" }
 }

@@ -22,8 +22,32 @@ public struct HTTPRequest: Equatable, Sendable {
     /// HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 closes unless told to keep it.
     public var keepAlive: Bool { HTTPMessageRules.keepAlive(version: version, headers: headers) }
 
+    /// The target in origin-form: an absolute-form target (`http://host/p?q`, RFC 9112 §3.2.2)
+    /// is routed by its path and query, like `/p?q`.
+    public var originTarget: Substring {
+        guard target.utf8.first != UInt8(ascii: "/"), let i = Self.absoluteFormPathStart(target.utf8[...]) else { return target[...] }
+        let rest = target[i...]
+        return rest.isEmpty || rest.first == "?" ? "/" + rest : rest
+    }
+
     /// The path without the query string.
-    public var path: Substring { target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+    public var path: Substring {
+        let t = originTarget
+        return t.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+    }
+
+    /// Where the path of `http://authority/path` begins (the end when there is none), or nil when
+    /// the target is not absolute-form with an http or https scheme and a non-empty authority.
+    static func absoluteFormPathStart(_ target: Substring.UTF8View.SubSequence) -> String.Index? {
+        for scheme in ["http://", "https://"] where target.count > scheme.utf8.count {
+            let head = target.prefix(scheme.utf8.count)
+            guard zip(head, scheme.utf8).allSatisfy({ ASCII.lower($0) == $1 }) else { continue }
+            let authority = target.dropFirst(scheme.utf8.count)
+            let end = authority.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? authority.endIndex
+            return end == authority.startIndex ? nil : end
+        }
+        return nil
+    }
 }
 
 public struct HTTPResponse: Equatable, Sendable {

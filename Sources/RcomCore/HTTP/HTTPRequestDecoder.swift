@@ -34,7 +34,7 @@ public struct HTTPRequestDecoder: Sendable {
     }
 
     private mutating func step() -> HTTPDecoderEvent<HTTPRequest> {
-        switch stream.step(pending: &pending, limits: limits, startLineStatus: 414, parseHead: parseHead) {
+        switch stream.step(pending: &pending, limits: limits, startLine: .request, startLineStatus: 414, parseHead: parseHead) {
         case .complete(var request, let body):
             request.body = body
             continueSent = false
@@ -52,16 +52,17 @@ public struct HTTPRequestDecoder: Sendable {
     }
 
     private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPRequest, framing: HTTPByteStream.Framing), HTTPParseError> {
-        let parts = lines[0].split(separator: " ", omittingEmptySubsequences: false)
+        let parts = lines[0].utf8.split(separator: 32, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
             return .failure(HTTPParseError(400, "malformed request line"))
         }
-        guard parts[0].utf8.allSatisfy(ASCII.isTokenChar) else { return .failure(HTTPParseError(400, "malformed method")) }
-        guard parts[1].utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+        guard parts[0].allSatisfy(ASCII.isTokenChar) else { return .failure(HTTPParseError(400, "malformed method")) }
+        let method = String(Substring(parts[0]))
+        guard parts[1].allSatisfy({ $0 > 32 && $0 < 127 }), Self.isTargetForm(parts[1], method: method) else {
             return .failure(HTTPParseError(400, "malformed request target"))
         }
         let version: HTTPVersion
-        switch HTTPHeadParser.version(parts[2]) {
+        switch HTTPHeadParser.version(Substring(parts[2])) {
         case .failure(let e): return .failure(e)
         case .success(let v): version = v
         }
@@ -78,7 +79,18 @@ public struct HTTPRequestDecoder: Sendable {
             return .failure(HTTPParseError(417, "unsupported expectation '\(expect.prefix(40))'"))
         }
         return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .none).map {
-            (HTTPRequest(method: String(parts[0]), target: String(parts[1]), version: version, headers: headers), $0)
+            (HTTPRequest(method: method, target: String(Substring(parts[1])), version: version, headers: headers), $0)
         }
+    }
+
+    /// RFC 9112 §3.2: origin-form (`/…`), absolute-form (`http://…`, `https://…`), `*` for
+    /// OPTIONS and authority-form (`host:port`) for CONNECT; nothing else.
+    static func isTargetForm(_ target: Substring.UTF8View.SubSequence, method: String) -> Bool {
+        if target.first == UInt8(ascii: "/") { return method != "CONNECT" }
+        if target.elementsEqual("*".utf8) { return method == "OPTIONS" }
+        if method == "CONNECT" {
+            return target.contains(UInt8(ascii: ":")) && !target.contains(UInt8(ascii: "/"))
+        }
+        return HTTPRequest.absoluteFormPathStart(target) != nil
     }
 }

@@ -22,44 +22,55 @@ public struct HTTPResponseDecoder: Sendable {
         while true {
             let event = step()
             if case .error(let e) = event { failure = e }
-            if case .message(let r) = event, (100...199).contains(r.status) { continue }
+            if case .message(let r) = event, (100...199).contains(r.status) {
+                // rcom never asks to switch protocols: a 101 means the peer is not speaking to us.
+                if r.status == 101 {
+                    let e = HTTPParseError(502, "unexpected 101 Switching Protocols", kind: .malformed)
+                    failure = e
+                    return .error(e)
+                }
+                continue
+            }
             return event
         }
     }
 
     private mutating func step() -> HTTPDecoderEvent<HTTPResponse> {
-        switch stream.step(pending: &pending, limits: limits, startLineStatus: 502, parseHead: parseHead) {
+        switch stream.step(pending: &pending, limits: limits, startLine: .response, startLineStatus: 502, parseHead: parseHead) {
         case .complete(var response, let body):
             response.body = body
             if !(100...199).contains(response.status), !headRequests.isEmpty { headRequests.removeFirst() }
             return .message(response)
         case .bodyPending, .needData: return .needData
         case .closed: return .closed
-        case .error(let e): return .error(e)
+        // Whatever broke, for the caller the peer is broken: the status is the gateway's 502.
+        case .error(let e): return .error(e.status == 502 ? e : HTTPParseError(502, e.message, kind: e.kind))
         }
     }
 
     private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPResponse, framing: HTTPByteStream.Framing), HTTPParseError> {
         let parts = lines[0].utf8.split(separator: 32, maxSplits: 2, omittingEmptySubsequences: false).map { Substring($0) }
-        guard parts.count >= 2, parts[1].utf8.count == 3, let status = Int(parts[1]), (100...999).contains(status) else {
+        // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ] (RFC 9112 §4): both spaces required.
+        guard parts.count == 3, parts[1].utf8.count == 3, parts[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let status = Int(parts[1]), (100...599).contains(status) else {
             return .failure(HTTPParseError(502, "malformed status line"))
         }
         let version: HTTPVersion
         switch HTTPHeadParser.version(parts[0]) {
-        case .failure(let e): return .failure(HTTPParseError(502, e.message))
+        case .failure(let e): return .failure(HTTPParseError(502, e.message, kind: e.kind))
         case .success(let v): version = v
         }
         let headers: HTTPHeaders
         switch HTTPHeadParser.headers(lines.dropFirst()) {
-        case .failure(let e): return .failure(HTTPParseError(502, e.message))
+        case .failure(let e): return .failure(HTTPParseError(502, e.message, kind: e.kind))
         case .success(let h): headers = h
         }
-        let reason = parts.count == 3 ? String(parts[2]) : ""
+        let reason = String(parts[2])
         let head = HTTPResponse(status: status, reason: reason, version: version, headers: headers)
         let bodiless = (100...199).contains(status) || status == 204 || status == 304 || (headRequests.first ?? false)
         if bodiless { return .success((head, .none)) }
         return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .untilEOF)
             .map { (head, $0) }
-            .mapError { HTTPParseError($0.status == 413 ? 502 : 502, $0.message) }
+            .mapError { HTTPParseError(502, $0.message, kind: $0.kind) }
     }
 }

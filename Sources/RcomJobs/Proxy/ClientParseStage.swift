@@ -42,7 +42,7 @@ struct ClientParseStage {
                 messages.append(.connectionGone(id))
                 return (messages, effects, nil)
             case .error(let e):
-                if bytes == nil && e.message.hasPrefix("connection closed") {
+                if bytes == nil && e.kind == .truncated {
                     messages.append(.connectionGone(id))
                     return (messages, effects, nil)
                 }
