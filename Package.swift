@@ -18,15 +18,18 @@ let package = Package(
         // A batch of rows handed to SQLite as one table-valued parameter (the store's bulk insert).
         .target(name: "CSQLiteRows", dependencies: ["CSQLite"], path: "Sources/CSQLiteRows"),
 
-        // Command-line layer shared by every subcommand: argument parser, progress bar.
-        .target(name: "RcomCLI", swiftSettings: strict),
+        // The version and the git commit the binary was built from (the plugin writes the commit).
+        .plugin(name: "GitCommitPlugin", capability: .buildTool(), path: "Plugins/GitCommitPlugin"),
+        .target(name: "RcomBuildInfo", swiftSettings: strict, plugins: ["GitCommitPlugin"]),
+        // Command-line layer shared by every subcommand: argument parser, progress bar, logger.
+        .target(name: "RcomCLI", dependencies: ["RcomCore", "RcomBuildInfo"], swiftSettings: strict),
         // Sans-IO core: HTTP codec, events/effects, stages, timer heap, traces.
         .target(name: "RcomCore", swiftSettings: strict),
         // The thin shell: poller backends, sockets, clock, wakeup, recorder.
         .target(name: "RcomReactor", dependencies: ["RcomCore", "CShims"], swiftSettings: strict),
         // Work-sample features: job server, job client, async proxy.
         .target(name: "RcomJobs",
-                dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "CCrypto", "CZlib"],
+                dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomBuildInfo", "CCrypto", "CZlib"],
                 swiftSettings: strict),
         // rolling window (rcom max)
         .target(name: "RcomWindow", dependencies: ["RcomCLI"], swiftSettings: strict),
@@ -34,12 +37,12 @@ let package = Package(
         .target(name: "RcomStore", dependencies: ["CSQLite", "CSQLiteRows"], swiftSettings: strict),
         .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore", "CShims"], swiftSettings: strict),
         // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
-        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore"], swiftSettings: strict),
+        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore", "RcomBuildInfo"], swiftSettings: strict),
         // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)
 
         .executableTarget(
             name: "rcom",
-            dependencies: ["RcomCLI", "RcomCore", "RcomReactor", "RcomJobs", "RcomWindow", "RcomBlacklist", "RcomNotify"],
+            dependencies: ["RcomCLI", "RcomCore", "RcomReactor", "RcomJobs", "RcomWindow", "RcomBlacklist", "RcomNotify", "RcomBuildInfo"],
             swiftSettings: strict),
 
         .testTarget(name: "RcomCLITests", dependencies: ["RcomCLI"], swiftSettings: strict),

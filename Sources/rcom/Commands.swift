@@ -19,5 +19,6 @@ let allCommands: [CommandEntry] = [
     CommandEntry(StatsCommand.self),
     CommandEntry(ProvidersCommand.self),
     CommandEntry(TrackCommand.self),
+    CommandEntry(VersionCommand.self),
     // @@COMMANDS@@ (one line per command)
 ]
