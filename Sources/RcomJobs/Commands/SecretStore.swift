@@ -1,4 +1,5 @@
 import Foundation
+import RcomCLI
 import RcomCore
 
 /// The job server's default secret: created once under `$RCOM_HOME` (default `~/.rcom`) so that
@@ -7,7 +8,12 @@ enum SecretStore {
     static var directory: String {
         let env = ProcessInfo.processInfo.environment
         if let home = env["RCOM_HOME"], !home.isEmpty { return home }
-        return (env["HOME"] ?? NSTemporaryDirectory()) + "/.rcom"
+        return defaultDirectory
+    }
+
+    /// `~/.rcom`: the one directory here rcom creates by itself (see `DataPath`).
+    static var defaultDirectory: String {
+        (ProcessInfo.processInfo.environment["HOME"] ?? NSTemporaryDirectory()) + "/.rcom"
     }
 
     static var path: String { directory + "/jobserver.secret" }
@@ -19,14 +25,18 @@ enum SecretStore {
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             if !trimmed.isEmpty { return .success(Array(trimmed.utf8)) }
         }
+        do throws(DataPathError) {
+            try DataPath.prepareDirectory(directory, option: "RCOM_HOME", defaultDirectory: defaultDirectory)
+        } catch {
+            return .failure(SecretError(message: "\(error.message), or pass --secret"))
+        }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let token = SystemEntropy().hexToken(bits: 256)
             try token.write(toFile: path, atomically: true, encoding: .utf8)
             chmod(path, 0o600)
             return .success(Array(token.utf8))
         } catch {
-            return .failure(SecretError(message: "cannot create the secret file \(path): \(error.localizedDescription); pass --secret"))
+            return .failure(SecretError(message: "cannot create the secret file \(path): \(DataPath.reason(error)); pass --secret"))
         }
     }
 }

@@ -7,7 +7,7 @@ import RcomStore
 /// What `rcom send` builds from its arguments and environment before delivering: settings,
 /// store, entropy, and (for channels with no endpoint configured) the in-process simulator.
 struct SendSetup {
-    static let defaultDatabase = ".rcom-data/subscriptions.sqlite"
+    static let defaultDatabase = DataPath.defaultDirectory + "/subscriptions.sqlite"
     static let defaultPublicURL = "http://127.0.0.1:8081"
 
     var values: [String: String]
@@ -65,9 +65,12 @@ struct SendSetup {
         return SeededEntropy(seed: seed &+ stream &* 0x9E37_79B9_7F4A_7C15)
     }
 
+    /// Opens (creating if needed) the database at `path`; only the default data directory is
+    /// created for it (`DataPath`).
     static func openStore(_ path: String) -> Result<SQLiteNotificationStore, TargetError> {
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        do throws(DataPathError) { try DataPath.prepareParent(of: path, option: "--db") } catch {
+            return .failure(TargetError(error.message))
+        }
         do { return .success(try SQLiteNotificationStore(path: path)) } catch { return .failure(TargetError(error.description)) }
     }
 

@@ -30,6 +30,13 @@ public enum StatsCommand: Command {
             return ExitCode.usage
         }
         let path = args.string("db")!
+        if let svg = args.string("svg") {
+            // Checked before the report is printed, so a typo costs nothing but this message.
+            do throws(DataPathError) { try DataPath.prepareParent(of: svg, option: "--svg", defaultDirectory: nil) } catch {
+                Terminal.error(error.message)
+                return ExitCode.failure
+            }
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             Terminal.error("no database at \(path): nothing sent yet (rcom send --db \(path) ...)")
             return ExitCode.failure
@@ -51,7 +58,7 @@ public enum StatsCommand: Command {
         print(args.flag("json") ? report.json : report.text)
         if let svg = args.string("svg") {
             do { try EngagementChart.svg(report).write(toFile: svg, atomically: true, encoding: .utf8) } catch {
-                Terminal.error("cannot write \(svg): \(error.localizedDescription)")
+                Terminal.error("cannot write --svg \(svg): \(DataPath.reason(error))")
                 return ExitCode.failure
             }
         }
