@@ -36,4 +36,25 @@ final class StatsTests: XCTestCase {
         XCTAssertTrue(EngagementChart.svg(r).hasPrefix("<svg"))
         XCTAssertTrue(r.json.contains(#""significant":false"#))
     }
+
+    /// The README's three sends, before anyone clicks: every rate is 0 %, and no channel is ahead
+    /// of another (it once said "email ahead of slack", by the names' order).
+    func testEqualRatesHaveNoLeader() {
+        var counts: [ChannelCounts] = []
+        for name in ["email", "slack", "sms"] {
+            var c = ChannelCounts(channel: name)
+            (c.notifications, c.delivered, c.engaged) = (1, 1, 0)
+            counts.append(c)
+        }
+        let none = EngagementReport(counts: counts, population: "test")
+        XCTAssertNil(none.lead)
+        XCTAssertTrue(none.verdict.hasPrefix("no engagement recorded yet"), none.verdict)
+        XCTAssertFalse(none.json.contains("\"lead\""), none.json)
+
+        counts[0].engaged = 1
+        counts[2].engaged = 1
+        let tied = EngagementReport(counts: counts, population: "test")
+        XCTAssertNil(tied.lead)
+        XCTAssertEqual(tied.verdict, "no channel leads: email and sms have the same rate, 100.0%")
+    }
 }

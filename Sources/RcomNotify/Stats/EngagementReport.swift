@@ -28,7 +28,9 @@ public struct EngagementReport: Sendable {
         self.population = population
         // Highest rate first; ties by name so the output does not depend on input order.
         let ranked = rows.filter { $0.rate != nil }.sorted { ($0.rate!, $1.counts.channel) > ($1.rate!, $0.counts.channel) }
-        if ranked.count >= 2 {
+        // A channel leads only with a higher rate: equal rates (all 0 % before anyone clicks) have
+        // no leader, whatever the names' order says.
+        if ranked.count >= 2, ranked[0].rate! > ranked[1].rate! {
             let a = ranked[0].counts, b = ranked[1].counts
             lead = Lead(leader: a.channel, runnerUp: b.channel,
                         comparison: ProportionStats.compare(a.engaged, a.delivered, b.engaged, b.delivered))
@@ -38,7 +40,18 @@ public struct EngagementReport: Sendable {
     }
 
     public var verdict: String {
-        guard let lead else { return "not enough data: engagement needs deliveries on at least two channels" }
+        guard let lead else {
+            let delivered = rows.filter { $0.rate != nil }
+            if delivered.count < 2 { return "not enough data: engagement needs deliveries on at least two channels" }
+            if delivered.allSatisfy({ $0.counts.engaged == 0 }) {
+                return "no engagement recorded yet: no tracking link has been clicked (rcom track serves them; " +
+                    "rcom send --public-url must point at it)"
+            }
+            let best = delivered.map { $0.rate! }.max()!
+            let top = delivered.filter { $0.rate == best }.map(\.counts.channel).sorted()
+            let names = top.dropLast().joined(separator: ", ") + " and " + top.last!
+            return "no channel leads: \(names) have the same rate, " + String(format: "%.1f%%", best * 100)
+        }
         let c = lead.comparison
         let test = c.test == "z" ? String(format: "z = %.2f, p = %.3g", c.z ?? 0, c.p) : String(format: "Fisher exact p = %.3g", c.p)
         return lead.significant
