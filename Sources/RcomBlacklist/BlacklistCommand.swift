@@ -4,7 +4,7 @@ import RcomStore
 
 /// `rcom blacklist`: suppress the subscriptions of bouncing addresses.
 public enum BlacklistCommand: Command {
-    public static let defaultDatabase = ".rcom-data/subscriptions.sqlite"
+    public static let defaultDatabase = DataPath.defaultDirectory + "/subscriptions.sqlite"
     /// Exit status after Ctrl-C (128 + SIGINT), as shells report it.
     public static let interruptedExitCode: Int32 = 130
 
@@ -15,7 +15,8 @@ public enum BlacklistCommand: Command {
         options: [
             OptionSpec("mode", short: "m", value: "MODE",
                        help: "sequential: one thread; concurrent: parse on worker threads, sort on two, look subscriptions up on another, one writer", default: "sequential"),
-            OptionSpec("db", value: "PATH", help: "Subscription database (SQLite)", default: defaultDatabase, env: "RCOM_DB"),
+            OptionSpec("db", value: "PATH", help: "Subscription database (SQLite) FILE is imported into; without FILE, the sample is next to it",
+                       default: defaultDatabase, env: "RCOM_DB"),
             OptionSpec("batch", short: "b", value: "N", help: "Addresses per transaction and checkpoint", default: "2000"),
             OptionSpec("window", value: "LINES",
                        help: "Lines sorted together before writing (memory: ~100 bytes a line)", default: "500000"),
@@ -27,9 +28,15 @@ public enum BlacklistCommand: Command {
         positionalsMax: 1,
         discussion: """
             FILE is the provider's CSV export (header with an `email` column, optionally `reason`
-            and `bounced_at`) or one address per line. Without FILE, the bounces.csv next to the
-            database is used; if the database does not exist yet, sample data (1,000,000
-            subscribers, 500,000 bounces) is generated there first.
+            and `bounced_at`) or one address per line; it is imported into the database --db
+            names, which must exist.
+
+            Without FILE, rcom blacklist shows its work on sample data: sample/ next to the
+            database (.rcom-data/sample/) holds 1,000,000 subscribers and 500,000 bounces,
+            generated on first use (rcom blacklist generate makes other sizes), and each run
+            imports the bounces into a fresh copy of the sample database for its mode,
+            sample/sequential.sqlite or sample/concurrent.sqlite. So both modes do the same
+            work, as often as you like, and your own database is never touched.
 
             Addresses are sorted a window at a time, so each transaction touches neighbouring
             pages. Each batch commits together with a checkpoint, so after a crash or Ctrl-C
@@ -37,7 +44,8 @@ public enum BlacklistCommand: Command {
             an uninterrupted run. Ctrl-C finishes the batch in flight and prints the line to resume
             from. An import never un-suppresses anyone; running it again changes nothing.
 
-            Exit status: 0 done, 1 failed (see message), 2 usage, 130 interrupted (resumable).
+            Exit status: 0 done, 1 failed (see message; also a FILE with no valid address),
+            2 usage, 130 interrupted (resumable).
             """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {
@@ -61,43 +69,34 @@ public enum BlacklistCommand: Command {
         }
 
         let file: String
+        let target: String
+        var notes: [String] = []
         if let given = args.positionals.first {
             file = given
+            target = database
             guard FileManager.default.fileExists(atPath: database) else {
-                Terminal.error("no database at \(database); point --db (or RCOM_DB) at the subscription database, " +
-                               "or create sample data with: rcom blacklist generate")
+                Terminal.error("no database at \(database): FILE is imported into an existing subscription database " +
+                               "(point --db or RCOM_DB at yours); to see the import work on sample data, run rcom blacklist without FILE")
                 return ExitCode.failure
             }
         } else {
-            file = URL(fileURLWithPath: database).deletingLastPathComponent().appendingPathComponent("bounces.csv").relativePath
-            if !FileManager.default.fileExists(atPath: database) {
-                if let status = generateSample(database: database, bounces: file) { return status }
-            }
-            guard FileManager.default.fileExists(atPath: file) else {
-                Terminal.error("no FILE given and \(file) does not exist; pass the bounce file: rcom blacklist FILE")
+            let sample = BlacklistSample(nextTo: database)
+            do {
+                try sample.prepare(database: database)
+                target = try sample.database(for: options.mode, resume: options.resume)
+            } catch {
+                Terminal.error(error.description)
                 return ExitCode.failure
             }
+            file = sample.bounces
+            notes.append("no FILE: the sample, imported into \(options.resume ? "its" : "a fresh") copy of \(sample.pristine) " +
+                         "(\(database) is not touched)")
         }
-        return importFile(file, database: database, options: options, json: json)
+        return importFile(file, database: target, options: options, json: json, notes: notes)
     }
 
-    /// Nil when the sample is ready, else the exit status.
-    private static func generateSample(database: String, bounces: String) -> Int32? {
-        let generator = SampleDataGenerator()
-        Terminal.stderr("rcom: no database at \(database); generating sample data first " +
-                        "(\(ImportReport.grouped(generator.subscribers)) subscribers, " +
-                        "\(ImportReport.grouped(generator.bounces)) bounces, seed \(generator.seed))\n")
-        let list = URL(fileURLWithPath: bounces).deletingPathExtension().appendingPathExtension("txt").relativePath
-        do {
-            _ = try generator.generate(databasePath: database, csvPath: bounces, listPath: list)
-        } catch {
-            Terminal.error(error.description)
-            return ExitCode.failure
-        }
-        return nil
-    }
-
-    private static func importFile(_ file: String, database: String, options: ImportOptions, json: Bool) -> Int32 {
+    private static func importFile(_ file: String, database: String, options: ImportOptions, json: Bool,
+                                   notes: [String]) -> Int32 {
         let store: SQLiteSuppressionStore
         do { store = try SQLiteSuppressionStore(path: database) } catch {
             Terminal.error(error.description)
@@ -108,9 +107,10 @@ public enum BlacklistCommand: Command {
         defer { InterruptFlag.stopWatching(watcher) }
         let importer = SuppressionImporter(store: store, options: options, interrupt: flag,
                                            progress: reporter.map { r in { r.update($0) } })
-        let report: ImportReport
+        var report: ImportReport
         do {
             report = try importer.run(path: file, displayDatabase: database)
+            report.notes.insert(contentsOf: notes, at: 0)
         } catch {
             reporter?.finish()
             Terminal.error(error.description)
@@ -118,9 +118,27 @@ public enum BlacklistCommand: Command {
         }
         reporter?.finish()
         print(json ? report.json : report.text, terminator: json ? "\n" : "")
-        guard report.interrupted else { return ExitCode.success }
-        Terminal.error("interrupted after line \(report.nextLine - 1) (all batches up to it are committed); " +
-                       "resume with: rcom blacklist \(file) --db \(database) --resume")
-        return interruptedExitCode
+        if report.interrupted {
+            let resume = "rcom blacklist \(file) --db \(database)\(options.mode == .concurrent ? " -m concurrent" : "") --resume"
+            if let w = report.openWindow {
+                Terminal.error("interrupted inside the window of lines \(ImportReport.grouped(w.lowerBound))–" +
+                               "\(ImportReport.grouped(w.upperBound)), whose addresses are committed in sorted order " +
+                               "(every committed batch is kept); resume with: \(resume)")
+            } else {
+                Terminal.error("interrupted after line \(ImportReport.grouped(report.nextLine - 1)) " +
+                               "(every line up to it is committed); resume with: \(resume)")
+            }
+            return interruptedExitCode
+        }
+        let c = report.counters
+        if report.completed && c.valid == 0 {
+            // Nothing could be imported: most likely not a bounce file at all.
+            Terminal.error("\(file) holds no valid address (\(ImportReport.grouped(c.linesRead)) line\(c.linesRead == 1 ? "" : "s") read: " +
+                           "\(ImportReport.grouped(c.malformed)) malformed, \(ImportReport.grouped(c.blank)) blank), " +
+                           "so nothing was imported; rcom blacklist reads the provider's CSV export (a header with an " +
+                           "email column) or one address per line")
+            return ExitCode.failure
+        }
+        return ExitCode.success
     }
 }

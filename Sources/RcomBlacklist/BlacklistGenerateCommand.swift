@@ -3,23 +3,28 @@ import RcomCLI
 
 /// `rcom blacklist generate`: deterministic sample data for `rcom blacklist`.
 public enum BlacklistGenerateCommand: Command {
+    /// Where `rcom blacklist` without FILE finds its sample (`BlacklistSample`).
+    static let defaultDirectory = BlacklistSample(nextTo: BlacklistCommand.defaultDatabase).directory
+
     public static let spec = CommandSpec(
         name: "blacklist generate",
         summary: "Write a sample subscription database and bounce files for rcom blacklist",
-        usage: "blacklist generate [--subscribers N] [--bounces N] [--seed N] [--out DIR] [--json]",
+        usage: "blacklist generate [--subscribers N] [--bounces N] [--seed N] [--out DIR] [--replace] [--json]",
         options: [
             OptionSpec("subscribers", value: "N", help: "Subscriptions to create", default: "1000000"),
             OptionSpec("bounces", value: "N", help: "Lines in the bounce files", default: "500000"),
             OptionSpec("seed", value: "N", help: "Same seed, same files", default: "1"),
-            OptionSpec("out", value: "DIR", help: "Where to write subscriptions.sqlite, bounces.csv, bounces.txt",
-                       default: ".rcom-data"),
+            OptionSpec("out", value: "DIR", help: "Where to write subscriptions.sqlite, bounces.csv, bounces.txt (must exist, unless it is the default)",
+                       default: defaultDirectory),
+            OptionSpec("replace", help: "Replace DIR/subscriptions.sqlite if it exists (it is never replaced otherwise)"),
             OptionSpec("json", help: "Print what was generated as one JSON object"),
         ],
         discussion: """
-            Replaces DIR/subscriptions.sqlite, DIR/bounces.csv and DIR/bounces.txt. The bounce
-            files hold the same addresses: most match a subscriber, 5 % do not, 2 % repeat, some
-            differ only in case or surrounding blanks, 0.5 % are malformed; 75 % hard bounces.
-            The summary states exactly what an import of either file must report.
+            The default DIR is the sample that rcom blacklist without FILE imports (its first run
+            generates the default one). A database already in DIR is replaced only with --replace.
+            The bounce files hold the same addresses: most match a subscriber, 5 % do not, 2 %
+            repeat, some differ only in case or surrounding blanks, 0.5 % are malformed; 75 % hard
+            bounces. The summary states exactly what an import of either file must report.
             """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {
@@ -30,18 +35,32 @@ public enum BlacklistGenerateCommand: Command {
             generator.subscribers = try args.int("subscribers", range: 0...SampleDataGenerator.subscribersMax) ?? 1_000_000
             generator.bounces = try args.int("bounces", range: 0...10_000_000) ?? 500_000
             generator.seed = UInt64(try args.int("seed", range: 0...Int.max) ?? 1)
-            directory = args.string("out") ?? ".rcom-data"
+            directory = args.string("out") ?? defaultDirectory
             json = args.flag("json")
         } catch {
             Terminal.error(error.message)
             return ExitCode.usage
         }
         let dir = URL(fileURLWithPath: directory)
+        let database = (directory as NSString).appendingPathComponent("subscriptions.sqlite")
+        do throws(DataPathError) {
+            // The default sample directory sits in the default data directory: both are rcom's.
+            if directory == defaultDirectory { try DataPath.prepareParent(of: directory, option: "--out") }
+            try DataPath.prepareDirectory(directory, option: "--out", defaultDirectory: defaultDirectory)
+        } catch {
+            Terminal.error(error.message)
+            return ExitCode.failure
+        }
+        if FileManager.default.fileExists(atPath: database) && !args.flag("replace") {
+            Terminal.error("\(database) exists\(DatabaseContents.summary(database)); rcom blacklist generate would replace it: " +
+                           "add --replace to do so, or write the sample elsewhere with --out DIR")
+            return ExitCode.failure
+        }
         let started = ContinuousClock.now
         let expectation: SampleDataGenerator.Expectation
         do {
             expectation = try generator.generate(
-                databasePath: dir.appendingPathComponent("subscriptions.sqlite").path,
+                databasePath: database,
                 csvPath: dir.appendingPathComponent("bounces.csv").path,
                 listPath: dir.appendingPathComponent("bounces.txt").path)
         } catch {

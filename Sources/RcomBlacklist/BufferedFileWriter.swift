@@ -14,9 +14,6 @@ final class BufferedFileWriter {
     init(path: String) throws(ImportError) {
         self.path = path
         temporary = path + ".partial"
-        do { try SampleDataGenerator.createDirectory(for: path) } catch {
-            throw .io("cannot create the directory for \(path): \(error.localizedDescription)")
-        }
         fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io("cannot create \(temporary): \(String(cString: strerror(errno)))") }
         buffer.reserveCapacity(Self.bufferBytes)

@@ -10,7 +10,9 @@ extension ImportReport {
             ("already suppressed", c.alreadySuppressed), ("not subscribed", c.notSubscribed),
         ]
         if c.blank > 0 { rows.insert(("blank", c.blank), at: 3) }
-        let state = completed ? "done" : (interrupted ? "interrupted" : "stopped")
+        if notYetApplied > 0 { rows.append(("not yet applied", notYetApplied)) }
+        // A file without one valid address is not a bounce export: the command exits 1 for it.
+        let state = completed ? (c.valid == 0 ? "found no valid address" : "done") : (interrupted ? "interrupted" : "stopped")
         var out = "blacklist \(state): \(file) -> \(database) (\(mode.rawValue), batches of \(batchLines)"
         out += mode == .concurrent ? ", \(workers) workers)\n" : ")\n"
         for note in notes { out += "  note: \(note)\n" }
@@ -23,7 +25,14 @@ extension ImportReport {
             out += "  first malformed lines:\n"
             for m in malformedSamples { out += "    line \(m.line): \(m.problem): \(m.text)\n" }
         }
-        if !completed { out += "  next line: \(nextLine) (rerun with --resume to continue there)\n" }
+        if let w = openWindow {
+            // Addresses are committed in sorted order inside a window, so "the last line done"
+            // does not exist there: say which lines are in progress instead.
+            out += "  stopped inside the window of lines \(Self.grouped(w.lowerBound))–\(Self.grouped(w.upperBound)) "
+            out += "(read and counted; addresses committed in sorted order): rerun with --resume to finish it\n"
+        } else if !completed {
+            out += "  next line: \(Self.grouped(nextLine)) (rerun with --resume to continue there)\n"
+        }
         return out
     }
 

@@ -7,8 +7,15 @@ public struct ImportReport: Sendable, Codable, Equatable {
     public var mode: ImportOptions.Mode
     public var batchLines: Int
     public var workers: Int
-    /// Totals for the whole file, including lines committed by an earlier, interrupted run.
+    /// Totals for the whole file, including lines committed by an earlier, interrupted run. An
+    /// interrupted run counts every line it read, also those of the window it stopped in.
     public var counters: ImportCounters
+    /// Valid lines read whose addresses were not applied yet (an interrupted run: the rest of
+    /// the window it stopped in); 0 when complete. With it, valid = duplicates + newly
+    /// suppressed + already suppressed + not subscribed + notYetApplied.
+    public var notYetApplied: Int
+    /// Interrupted inside a window: its lines (all read, some committed, in address order).
+    public var openWindow: ClosedRange<Int>?
     public var malformedSamples: [MalformedLine]
     /// The line this run started at (1, or where --resume picked up).
     public var startLine: Int
@@ -25,7 +32,8 @@ public struct ImportReport: Sendable, Codable, Equatable {
     public var linesPerSecond: Double
 
     init(file: String, database: String, mode: ImportOptions.Mode, batchLines: Int, workers: Int,
-         counters: ImportCounters, malformedSamples: [MalformedLine], startLine: Int, nextLine: Int,
+         counters: ImportCounters, openWindow: ClosedRange<Int>? = nil, malformedSamples: [MalformedLine],
+         startLine: Int, nextLine: Int,
          batchesCommitted: Int, completed: Bool, interrupted: Bool, linesThisRun: Int,
          elapsed_ms: Double, notes: [String]) {
         self.file = file
@@ -34,6 +42,9 @@ public struct ImportReport: Sendable, Codable, Equatable {
         self.batchLines = batchLines
         self.workers = workers
         self.counters = counters
+        let c = counters
+        notYetApplied = max(0, c.valid - c.duplicates - c.newlySuppressed - c.alreadySuppressed - c.notSubscribed)
+        self.openWindow = openWindow
         self.malformedSamples = malformedSamples
         self.startLine = startLine
         self.nextLine = nextLine

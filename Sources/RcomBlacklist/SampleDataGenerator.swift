@@ -30,6 +30,7 @@ public struct SampleDataGenerator: Sendable {
         public var subscribersBounced = 0
     }
 
+    /// Writes the three files; their directory must exist (the commands check it: `DataPath`).
     public func generate(databasePath: String, csvPath: String, listPath: String) throws(ImportError) -> Expectation {
         precondition(subscribers <= Self.subscribersMax && subscribers >= 0 && bounces >= 0)
         var expectation = Expectation()
@@ -74,8 +75,7 @@ public struct SampleDataGenerator: Sendable {
     private func writeDatabase(_ path: String) throws(ImportError) {
         let temporary = path + ".generating"
         for suffix in ["", "-wal", "-shm"] { unlink(temporary + suffix) }
-        do {
-            try Self.createDirectory(for: path)
+        do throws(StoreError) {
             let db = try SQLiteDatabase(path: temporary)
             try StoreSchema.migrate(db)
             try db.execute("PRAGMA synchronous = OFF")
@@ -102,21 +102,14 @@ public struct SampleDataGenerator: Sendable {
                     """)
             }
             try db.execute("DROP TABLE staged")
-        } catch let error as StoreError {
-            throw .store(error, resumeLine: nil)
         } catch {
-            throw .io("cannot generate \(path): \(error)")
+            throw .store(error, resumeLine: nil)
         }
         // The connection is closed here (out of scope), which checkpoints and removes the WAL.
         for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
         guard rename(temporary, path) == 0 else {
             throw .io("cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
         }
-    }
-
-    static func createDirectory(for path: String) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
     // MARK: bounce files

@@ -33,6 +33,10 @@ public final class SuppressionImporter {
     private var linesReadThrough = 0
     /// Concurrent mode: the gathering thread flags each part's subscribed addresses with it.
     private var subscriptionLookup: (any SubscriptionLookup)?
+    /// An interrupt inside a window: its lines were all read and counted, only some of its
+    /// addresses committed. The checkpoint counts a window's lines when its last address is
+    /// committed, so the report adds these to say what this run really read.
+    private var openWindow: (counters: ImportCounters, lines: ClosedRange<Int>)?
 
     public init(store: any SuppressionStore, options: ImportOptions,
                 interrupt: InterruptFlag? = nil, progress: ((ImportProgress) -> Void)? = nil) {
@@ -66,7 +70,14 @@ public final class SuppressionImporter {
                               interrupted: false, notes: notes)
             }
             resumeFrom = existing
-            notes.append("resuming at line \(existing.nextLine) after \(existing.batchesCommitted) committed batches")
+            if let window = existing.window {
+                notes.append("resuming inside the window of lines \(ImportReport.grouped(existing.nextLine))–" +
+                             "\(ImportReport.grouped(window.endLine - 1)), whose addresses are committed in sorted order " +
+                             "(\(ImportReport.grouped(existing.batchesCommitted)) batches committed so far)")
+            } else {
+                notes.append("resuming at line \(ImportReport.grouped(existing.nextLine)) after " +
+                             "\(ImportReport.grouped(existing.batchesCommitted)) committed batches")
+            }
         } else if options.resume {
             let other: ImportCheckpoint?
             do { other = try store.latestCheckpoint(sourcePath: absolute) }
@@ -135,7 +146,8 @@ public final class SuppressionImporter {
         let c = checkpoint!
         return ImportReport(file: path, database: database, mode: options.mode, batchLines: options.batchLines,
                             workers: options.mode == .concurrent ? options.workers : 1,
-                            counters: c.counters, malformedSamples: samples, startLine: startLine,
+                            counters: c.counters + (openWindow?.counters ?? ImportCounters()),
+                            openWindow: openWindow?.lines, malformedSamples: samples, startLine: startLine,
                             nextLine: c.nextLine, batchesCommitted: c.batchesCommitted, completed: c.completed,
                             interrupted: interrupted, linesThisRun: linesThisRun, elapsed_ms: ms, notes: notes)
     }
@@ -256,7 +268,15 @@ public final class SuppressionImporter {
                 if options.pauseBetweenBatches_ms > 0 {
                     Thread.sleep(forTimeInterval: Double(options.pauseBetweenBatches_ms) / 1000)
                 }
-                if interrupt?.isRaised ?? false { return true }
+                if interrupt?.isRaised ?? false {
+                    if !final {
+                        var lines = window.lineCounters
+                        lines.duplicates += repeats
+                        openWindow = (lines, window.startLine...(window.endLine - 1))
+                        linesThisRun += window.lineCount
+                    }
+                    return true
+                }
             } while index < count
         }
         return false

@@ -95,6 +95,7 @@ final class SuppressionImporterTests: XCTestCase {
         try dir.makeSample()
         let clean = try dir.copyDatabase(to: "clean.sqlite")
         let cleanReport = try runImport(dir.path("bounces.csv"), db: clean, smallOptions(.sequential))
+        var stoppedInsideAWindow = 0
         for (mode, stopAfter) in [(ImportOptions.Mode.sequential, 1), (.concurrent, 5), (.sequential, 17), (.concurrent, 30)] {
             let db = try dir.copyDatabase(to: "int-\(mode)-\(stopAfter).sqlite")
             let flag = InterruptFlag()
@@ -104,6 +105,23 @@ final class SuppressionImporterTests: XCTestCase {
             XCTAssertTrue(stopped.interrupted, "\(mode) \(stopAfter)")
             XCTAssertFalse(stopped.completed)
             XCTAssertEqual(stopped.batchesCommitted, stopAfter, "stops right after the batch in flight")
+            // The counters are what this run really did: every line it read (the window it stopped
+            // in was read whole), and the valid ones it did not apply yet counted apart.
+            let c = stopped.counters
+            XCTAssertEqual(c.linesRead, c.valid + c.malformed + c.blank, "\(mode) \(stopAfter)")
+            XCTAssertEqual(c.valid, c.duplicates + c.newlySuppressed + c.alreadySuppressed + c.notSubscribed
+                           + stopped.notYetApplied, "\(mode) \(stopAfter)")
+            XCTAssertLessThanOrEqual(stopped.malformedSamples.count, c.malformed, "no sample of a line not counted")
+            if let window = stopped.openWindow {
+                stoppedInsideAWindow += 1
+                XCTAssertGreaterThan(stopped.notYetApplied, 0, "\(mode) \(stopAfter)")
+                XCTAssertEqual(c.linesRead, window.upperBound - 1, "the header, then every line through the open window")
+                XCTAssertTrue(stopped.text.contains("stopped inside the window of lines \(ImportReport.grouped(window.lowerBound))–"),
+                              stopped.text)
+            } else {
+                XCTAssertEqual(stopped.notYetApplied, 0, "\(mode) \(stopAfter)")
+                XCTAssertEqual(c.linesRead, stopped.nextLine - 2, "the header, then every line before the next")
+            }
             var resume = smallOptions(mode == .sequential ? .concurrent : .sequential)
             resume.resume = true
             let resumed = try runImport(dir.path("bounces.csv"), db: db, resume)
@@ -111,6 +129,7 @@ final class SuppressionImporterTests: XCTestCase {
             XCTAssertEqual(resumed.counters, cleanReport.counters, "\(mode) \(stopAfter)")
             XCTAssertEqual(try StoreDump.tables(db), try StoreDump.tables(clean), "\(mode) \(stopAfter)")
         }
+        XCTAssertGreaterThan(stoppedInsideAWindow, 0, "no stop fell inside a window: the counters of one were not checked")
     }
 
     func testResumingAChangedFileIsRefused() throws {
