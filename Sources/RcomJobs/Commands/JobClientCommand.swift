@@ -25,8 +25,12 @@ public enum JobClientCommand: Command {
         let poller: PollerKind
         do throws(UsageError) {
             let urlText = args.string("url") ?? ""
-            guard let url = HTTPURL(urlText), url.scheme == "http" else {
-                throw UsageError("--url must be an absolute http:// URL, got \(TerminalText.quoted(urlText))")
+            let url: HTTPURL
+            switch HTTPURL.parse(urlText) {
+            case .failure(let why): throw UsageError("--url \(TerminalText.quoted(urlText)): \(why.reason)")
+            case .success(let u) where u.scheme != "http":
+                throw UsageError("--url \(TerminalText.quoted(urlText)): the job client speaks plain http://, not https://")
+            case .success(let u): url = u
             }
             let jobs = try args.int("jobs", range: 1...100_000) ?? 50
             deadline = try args.duration_ms("deadline") ?? 5000

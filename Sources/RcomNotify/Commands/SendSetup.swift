@@ -21,7 +21,9 @@ struct SendSetup {
         values = environment.filter { $0.key.hasPrefix("RCOM_") }
         if let cc = args.string("country-code") { values["RCOM_SMS_COUNTRY_CODE"] = cc }
         publicURL = args.string("public-url") ?? Self.defaultPublicURL
-        guard HTTPURL(publicURL) != nil else { throw UsageError("--public-url expects an http:// URL, got \(TerminalText.quoted(publicURL))") }
+        if case .failure(let why) = HTTPURL.parse(publicURL) {
+            throw UsageError("--public-url \(TerminalText.quoted(publicURL)): \(why.reason)")
+        }
         dryRun = args.flag("dry-run")
         policy.attemptsMax = try args.int("attempts", range: 1...20) ?? 4
         policy.attemptTimeout_ms = max(1, try args.duration_ms("timeout") ?? 10_000)
@@ -34,8 +36,13 @@ struct SendSetup {
         }
         for entry in ChannelRegistry.standard {
             if let v = values[entry.endpointKey], !v.isEmpty, entry.name != WebhookChannel.name {
-                let ok = entry.name == EmailChannel.name ? SMTPEndpoint(url: v) != nil : HTTPURL(v.replacingOccurrences(of: "{target}", with: "x")) != nil
-                guard ok else { throw UsageError("\(entry.endpointKey)=\(v) is not a valid \(entry.name == EmailChannel.name ? "smtp://host:port" : "http:// URL")") }
+                if entry.name == EmailChannel.name {
+                    guard SMTPEndpoint(url: v) != nil else {
+                        throw UsageError("\(entry.endpointKey)=\(TerminalText.quoted(v)) is not a valid smtp://host:port")
+                    }
+                } else if case .failure(let why) = HTTPURL.parse(v.replacingOccurrences(of: "{target}", with: "x")) {
+                    throw UsageError("\(entry.endpointKey)=\(TerminalText.quoted(v)): \(why.reason)")
+                }
             }
         }
     }

@@ -13,11 +13,22 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
         self.target = target
     }
 
-    /// Returns nil unless `text` is an absolute http:// or https:// URL with a host.
+    /// Returns nil unless `text` is an absolute http:// or https:// URL with a host
+    /// (`parse` says why not).
     public init?(_ text: String) {
+        guard case .success(let url) = Self.parse(text) else { return nil }
+        self = url
+    }
+
+    /// `text` as an absolute http:// or https:// URL with a host, or what is wrong with it, in
+    /// words a message can quote after the flag ("--upstream: the port 99999 is out of range").
+    public static func parse(_ text: String) -> Result<HTTPURL, HTTPURLError> {
         let lower = text.lowercased()
         let scheme: String
-        if lower.hasPrefix("http://") { scheme = "http" } else if lower.hasPrefix("https://") { scheme = "https" } else { return nil }
+        if lower.hasPrefix("http://") { scheme = "http" } else if lower.hasPrefix("https://") { scheme = "https" } else {
+            return .failure(HTTPURLError(lower.contains("://") ? "the scheme must be http:// or https://"
+                                                                : "it is not an absolute URL (it must start with http://)"))
+        }
         let rest = text.dropFirst(scheme.count + 3)
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         var authority = rest[..<authorityEnd]
@@ -27,22 +38,35 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
         if target.isEmpty || target.hasPrefix("?") { target = "/" + target }
         var host = String(authority)
         var port = scheme == "https" ? 443 : 80
+        var portText: Substring?
         if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return nil }
+            guard let close = host.firstIndex(of: "]") else { return .failure(HTTPURLError("the IPv6 address has no closing ]")) }
             let after = host[host.index(after: close)...]
             if after.hasPrefix(":") {
-                guard let p = Int(after.dropFirst()), (1...65535).contains(p) else { return nil }
-                port = p
-            } else if !after.isEmpty { return nil }
+                portText = after.dropFirst()
+            } else if !after.isEmpty { return .failure(HTTPURLError("unexpected text after the IPv6 address")) }
             host = String(host[host.index(after: host.startIndex)..<close])
         } else if let colon = host.lastIndex(of: ":") {
-            guard let p = Int(host[host.index(after: colon)...]), (1...65535).contains(p) else { return nil }
-            port = p
+            portText = host[host.index(after: colon)...]
             host = String(host[..<colon])
         }
-        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" }),
-              target.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else { return nil }
-        self.init(scheme: scheme, host: host, port: port, target: target)
+        if let portText {
+            guard !portText.isEmpty, portText.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                return .failure(HTTPURLError("the port must be a number from 1 to 65535"))
+            }
+            guard let p = Int(portText), (1...65535).contains(p) else {
+                return .failure(HTTPURLError("the port \(portText) is out of range (1 to 65535)"))
+            }
+            port = p
+        }
+        guard !host.isEmpty else { return .failure(HTTPURLError("it has no host")) }
+        guard host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" }) else {
+            return .failure(HTTPURLError("the host may hold letters, digits, '.', '-', '_' (and ':' in brackets) only"))
+        }
+        guard target.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            return .failure(HTTPURLError("the path holds a space, a control or a non-ASCII character (percent-encode it)"))
+        }
+        return .success(HTTPURL(scheme: scheme, host: host, port: port, target: target))
     }
 
     /// `host[:port]` as a Host header wants it (port omitted when it is the scheme's default).
@@ -58,4 +82,11 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
     public func with(target newTarget: String) -> HTTPURL {
         HTTPURL(scheme: scheme, host: host, port: port, target: newTarget)
     }
+}
+
+/// Why a text is not an absolute http(s) URL.
+public struct HTTPURLError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
 }
