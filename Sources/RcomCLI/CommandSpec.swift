@@ -23,6 +23,11 @@ public struct OptionSpec: Sendable {
     }
 
     public var isFlag: Bool { valueName == nil }
+
+    /// The same option read from `variable` when the flag is absent.
+    func reading(_ variable: String) -> OptionSpec {
+        OptionSpec(name, short: short, value: valueName, help: help, default: defaultValue, env: variable)
+    }
 }
 
 public struct CommandSpec: Sendable {
@@ -42,9 +47,19 @@ public struct CommandSpec: Sendable {
         self.name = name
         self.summary = summary
         self.usage = usage
-        self.options = options
+        // Every option can come from the environment, so that an env file configures a service:
+        // an option without an explicit variable reads RCOM_<COMMAND>_<OPTION>.
+        self.options = options.map { $0.environment == nil ? $0.reading(Self.environmentVariable(command: name, option: $0.name)) : $0 }
         self.positionalsMax = positionalsMax
         self.discussion = discussion
+    }
+
+    /// `RCOM_` + the command path and the option's long name, upper-cased, anything but letters
+    /// and digits as `_`: `proxy --max-connections` → `RCOM_PROXY_MAX_CONNECTIONS`.
+    public static func environmentVariable(command: String, option: String) -> String {
+        "RCOM_" + String(String.UnicodeScalarView((command + "_" + option).uppercased().unicodeScalars.map {
+            ("A"..."Z").contains($0) || ("0"..."9").contains($0) ? $0 : "_"
+        }))
     }
 
     func option(named name: String) -> OptionSpec? { options.first { $0.name == name } }
