@@ -115,12 +115,29 @@ final class ProxyEndToEndTests: XCTestCase {
         XCTAssertEqual(p.waitingClients, 0)
     }
 
+    func testHalfClosedClientStillGetsItsAnswer() throws {
+        let server = try Fixtures.jobServer(job_ms: 100)
+        let proxy = try Fixtures.proxy(upstreamPort: server.port)
+        let fd = try BlockingHTTP.connect(port: proxy.port)
+        BlockingHTTP.send(fd, BlockingHTTP.request("POST", "/start", body: #"{"account":"a","wait":true}"#))
+        shutdown(fd, Int32(SHUT_WR))
+        let answer = BlockingHTTP.readAll(fd)
+        close(fd)
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 200 "), answer)
+        XCTAssertTrue(answer.contains("\"proof\""), answer)
+        XCTAssertEqual(proxy.stop().stats.jobsDelivered, 1)
+    }
+
     func testClientGoneBeforeCallbackFreesStateAndLateCallbackIsAcknowledged() throws {
         let server = try Fixtures.jobServer(job_ms: 300)
         let proxy = try Fixtures.proxy(upstreamPort: server.port)
         let fd = try BlockingHTTP.connect(port: proxy.port)
         BlockingHTTP.send(fd, BlockingHTTP.request("POST", "/start", body: #"{"account":"a","wait":true}"#))
         XCTAssertTrue(try BlockingHTTP.eventually { BlockingHTTP.json(try BlockingHTTP.get(port: proxy.port, path: "/stats"))["clients_waiting"] as? Int == 1 })
+        // An abortive close (RST): a plain close is indistinguishable from a half-close, whose
+        // client still waits for its answer (see testHalfClosedClientStillGetsItsAnswer).
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         close(fd)
         XCTAssertTrue(try BlockingHTTP.eventually {
             let s = BlockingHTTP.json(try BlockingHTTP.get(port: proxy.port, path: "/stats"))

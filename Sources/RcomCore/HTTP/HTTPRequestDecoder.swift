@@ -25,6 +25,8 @@ public struct HTTPRequestDecoder: Sendable {
     public mutating func receive<C: Collection>(_ bytes: C) where C.Element == UInt8 { stream.append(bytes) }
     public mutating func receiveEOF() { stream.markEOF() }
     public var bufferedBytes: Int { stream.buffered }
+    /// A head has been read and its body has not fully arrived.
+    public var isReadingBody: Bool { pending != nil }
 
     public mutating func next() -> HTTPDecoderEvent<HTTPRequest> {
         if let failure { return .error(failure) }

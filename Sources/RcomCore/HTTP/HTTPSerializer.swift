@@ -8,11 +8,13 @@ public enum HTTPSerializer {
         return out
     }
 
-    public static func bytes(_ r: HTTPResponse) -> [UInt8] {
+    /// `bodyOmitted`: the answer to HEAD (RFC 9110 §9.3.2) — the headers a GET would get,
+    /// its Content-Length included, and no body.
+    public static func bytes(_ r: HTTPResponse, bodyOmitted: Bool = false) -> [UInt8] {
         var out = Array("\(r.version.rawValue) \(r.status) \(r.reason)\r\n".utf8)
         let bodiless = (100...199).contains(r.status) || r.status == 204 || r.status == 304
         appendHeaders(r.headers, bodyCount: r.body.count, addLength: !bodiless, to: &out)
-        appendBody(r.body, chunked: !bodiless && isChunked(r.headers), to: &out)
+        if !bodyOmitted { appendBody(r.body, chunked: !bodiless && isChunked(r.headers), to: &out) }
         return out
     }
 

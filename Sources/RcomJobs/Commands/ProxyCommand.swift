@@ -7,7 +7,7 @@ public enum ProxyCommand: Command {
     public static let spec = CommandSpec(
         name: "proxy",
         summary: "Async job proxy: synchronous clients, callback-driven job server, one process",
-        usage: "proxy [--host 0.0.0.0] [--port 8080] --upstream http://HOST:PORT [--public-url URL] [--callback-timeout 30s] [--max-connections N] [--record FILE]",
+        usage: "proxy [--host 0.0.0.0] [--port 8080] [--upstream http://HOST:PORT] [--public-url URL] [--callback-timeout 30s] [--header-timeout 10s] [--idle-timeout 60s] [--drain-timeout 30s] [--max-connections N] [--record FILE]",
         options: [
             OptionSpec("host", value: "ADDR", help: "Address to listen on", default: "0.0.0.0"),
             OptionSpec("port", value: "PORT", help: "Port to listen on (0: any free port)", default: "8080"),
@@ -15,7 +15,10 @@ public enum ProxyCommand: Command {
             OptionSpec("public-url", value: "URL", help: "Base of the callback URLs the job server will call (e.g. your ngrok https URL); default: http://127.0.0.1:PORT", env: "RCOM_PUBLIC_URL"),
             OptionSpec("callback-timeout", value: "DURATION", help: "Answer 504 if no callback arrives within this", default: "30s"),
             OptionSpec("start-timeout", value: "DURATION", help: "Answer 504 (and reset the upstream connection) if the job server answers no start request for this long", default: "10s"),
-            OptionSpec("max-connections", value: "N", help: "Open connections at most (clients + upstream); at the bound new clients wait in the listen backlog", default: "15000"),
+            OptionSpec("header-timeout", value: "DURATION", help: "A request (head and body) not complete this long after its first byte gets 408 and is closed", default: "10s"),
+            OptionSpec("idle-timeout", value: "DURATION", help: "Close keep-alive client connections idle this long (never one whose job is running)", default: "60s"),
+            OptionSpec("drain-timeout", value: "DURATION", help: "On SIGTERM/SIGINT keep waiting clients this long for their callbacks, then answer 503 and exit", default: "30s"),
+            OptionSpec("max-connections", value: "N", help: "Client connections at most; at the bound the oldest idle or half-sent one is closed, else 503. Capped by the file-descriptor limit (RLIMIT_NOFILE, raised to its hard limit) less a reserve for upstream connections", default: "15000"),
             OptionSpec("max-upstream-connections", value: "N", help: "Accounts with an open upstream connection at once", default: "1000"),
             ServerRunner.recordOption,
             ServerRunner.pollerOption,
@@ -52,7 +55,19 @@ public enum ProxyCommand: Command {
             config.callbackTimeout_ms = max(1, try args.duration_ms("callback-timeout") ?? 30_000)
             config.startTimeout_ms = max(1, try args.duration_ms("start-timeout") ?? 10_000)
             config.upstreamConnectionsMax = try args.int("max-upstream-connections", range: 1...100_000) ?? 1000
-            limits.connectionsMax = try args.int("max-connections", range: 2...1_000_000) ?? 15_000
+            config.clientTimeouts = HTTPServerTimeouts(request_ms: max(1, try args.duration_ms("header-timeout") ?? 10_000),
+                                                       idle_ms: max(1, try args.duration_ms("idle-timeout") ?? 60_000))
+            config.drainTimeout_ms = max(0, try args.duration_ms("drain-timeout") ?? 30_000)
+            let budget = ProxyDescriptorBudget(descriptorsMax: ProxyDescriptorBudget.raiseDescriptorLimit(),
+                                               clientsWanted: try args.int("max-connections", range: 2...1_000_000) ?? 15_000,
+                                               upstreamWanted: config.upstreamConnectionsMax)
+            guard budget.clientsMax >= 1 else {
+                throw UsageError("the file-descriptor limit (\(budget.descriptorsMax)) leaves no room for clients; raise it with ulimit -n")
+            }
+            config.clientConnectionsMax = budget.clientsMax
+            config.upstreamConnectionsMax = budget.upstreamMax
+            config.callbackConnectionsReserve = budget.callbackReserve
+            limits.connectionsMax = budget.reactorConnectionsMax
             poller = try ServerRunner.poller(args)
         } catch {
             Terminal.error(error.message)

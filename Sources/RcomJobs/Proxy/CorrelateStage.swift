@@ -46,6 +46,7 @@ struct CorrelateStage {
 
     mutating func countRequest() { stats.requests += 1 }
     mutating func countBadRequest() { stats.badRequests += 1 }
+    mutating func countRefusedAtLimit() { stats.refusedOverload += 1 }
 
     // MARK: inputs
 
@@ -110,7 +111,7 @@ struct CorrelateStage {
                 return [.deliver(Delivery(ref: ref, response: .json(200, Array("{\"ok\":true,\"duplicate\":true}".utf8))))]
             }
             stats.callbacksUnknown += 1
-            return [.deliver(Delivery(ref: ref, response: .error(404, "callback token already used by another job")))]
+            return [.deliver(Delivery(ref: ref, response: .error(409, "this callback token was already completed by job \(first.prefix(40)); a callback with another job id is refused")))]
         case .clientGone?, .timedOut?, .failed?:
             stats.callbacksLate += 1
             return [.deliver(Delivery(ref: ref, response: .json(200, Array("{\"ok\":true,\"late\":true}".utf8))))]
@@ -157,6 +158,24 @@ struct CorrelateStage {
         return finish(token, as: .timedOut)
             + [.deliver(Delivery(ref: waiter.ref, response: .error(504, "no callback from the job server within \(config.callbackTimeout_ms) ms")))]
     }
+
+    /// Every waiting client is answered `status` now (drain deadline, second signal), in
+    /// request order so that replays see the same effects.
+    mutating func abandonAll(status: Int, _ message: String) -> [Output] {
+        let tokens = waiting.sorted { a, b in
+            (a.value.ref.connection, a.value.ref.sequence) < (b.value.ref.connection, b.value.ref.sequence)
+        }.map(\.key)
+        var out: [Output] = []
+        for token in tokens {
+            guard let ref = waiting[token]?.ref else { continue }
+            out += finish(token, as: .failed)
+            out.append(.deliver(Delivery(ref: ref, response: .error(status, message, keepAlive: false))))
+        }
+        return out
+    }
+
+    /// Finished tokens remembered for late and duplicate callbacks (bounded by `finishedTokensMax`).
+    var finishedRemembered: Int { finished.count }
 
     mutating func connectionGone(_ id: ConnectionID) -> [Output] {
         guard let tokens = tokensOf[id] else { return [] }

@@ -30,6 +30,19 @@ public struct ProxyConfig: Sendable {
     /// oldest are forgotten first (their callbacks then get 404).
     public var finishedTokensMax = 200_000
     public var limits = HTTPLimits(bodyBytesMax: 64 << 10)
+    /// A client's request (head and body) must be complete within `request_ms` of its first
+    /// byte (408, then close); an idle keep-alive client is closed after `idle_ms`.
+    public var clientTimeouts = HTTPServerTimeouts.standard
+    /// Client connections at once (callback connections included). At the bound the oldest idle
+    /// or half-sent one is closed; if every one is being served, the newcomer gets 503.
+    public var clientConnectionsMax = 15_000
+    /// Connections admitted past `clientConnectionsMax` when every client is being served,
+    /// for callbacks only (a job on one gets 503): without them, clients waiting on jobs would
+    /// hold every slot and the callbacks that free them could not get in.
+    public var callbackConnectionsReserve = 64
+    /// After SIGTERM/SIGINT, waiting clients are kept this long for their callbacks; those still
+    /// waiting then get 503, and the proxy exits.
+    public var drainTimeout_ms: Int64 = 30_000
 
     public init(upstream: HTTPURL, publicURL: HTTPURL) {
         self.upstream = upstream
@@ -50,7 +63,9 @@ public struct ProxyConfig: Sendable {
         [("upstream", upstream.description), ("public_url", publicURL.description),
          ("callback_timeout_ms", "\(callbackTimeout_ms)"), ("start_timeout_ms", "\(startTimeout_ms)"),
          ("waiting_clients_max", "\(waitingClientsMax)"),
-         ("upstream_connections_max", "\(upstreamConnectionsMax)")]
+         ("upstream_connections_max", "\(upstreamConnectionsMax)"),
+         ("request_timeout_ms", "\(clientTimeouts.request_ms)"), ("idle_timeout_ms", "\(clientTimeouts.idle_ms)"),
+         ("client_connections_max", "\(clientConnectionsMax)"), ("drain_timeout_ms", "\(drainTimeout_ms)")]
     }
 
     public static func fromTrace(_ c: [String: String]) -> ProxyConfig? {
@@ -63,6 +78,11 @@ public struct ProxyConfig: Sendable {
         cfg.startTimeout_ms = c["start_timeout_ms"].flatMap { Int64($0) } ?? cfg.startTimeout_ms
         cfg.waitingClientsMax = waiting
         cfg.upstreamConnectionsMax = conns
+        // Traces recorded before these existed ran without client timeouts.
+        cfg.clientTimeouts = HTTPServerTimeouts(request_ms: c["request_timeout_ms"].flatMap { Int64($0) } ?? Int64(Int32.max),
+                                                idle_ms: c["idle_timeout_ms"].flatMap { Int64($0) } ?? Int64(Int32.max))
+        cfg.clientConnectionsMax = c["client_connections_max"].flatMap { Int($0) } ?? Int.max
+        cfg.drainTimeout_ms = c["drain_timeout_ms"].flatMap { Int64($0) } ?? cfg.drainTimeout_ms
         return cfg
     }
 }

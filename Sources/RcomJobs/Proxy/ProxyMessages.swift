@@ -1,12 +1,5 @@
 import RcomCore
 
-/// Names one request on one inbound connection: responses are written in `sequence` order,
-/// as HTTP/1.1 pipelining requires.
-public struct RequestRef: Hashable, Sendable {
-    public let connection: ConnectionID
-    public let sequence: UInt64
-}
-
 /// parse → correlate: what arrived, already classified by route.
 enum InboundMessage {
     /// A job request from a client (any POST that is not one of our endpoints).

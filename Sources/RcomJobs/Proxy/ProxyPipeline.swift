@@ -2,114 +2,165 @@ import RcomCore
 
 /// The async proxy: synchronous clients in, asynchronous (callback) job server out.
 ///
-///     reactor events ─▶ parse ─▶ correlate ─▶ dispatch upstream ─▶ (job server)
-///                                  ▲   │                │
-///              callbacks ─▶ parse ─┘   └──▶ deliver ◀───┘ (upstream errors)
+///     reactor events ─▶ server (HTTPServerTable) ─▶ correlate ─▶ dispatch upstream ─▶ (job server)
+///                           ▲     callbacks ───────────▲  │                │
+///                           └───────── deliver ◀────────┴──┴────────────────┘
 ///
-/// Each stage is a plain value with no I/O; this type only routes typed messages between them
-/// and collects the effects for the reactor.
+/// Each stage is a plain value with no I/O. This type routes typed messages between them in one
+/// work-list loop (no stage calls another) and collects the effects for the reactor.
 public struct ProxyPipeline: EventPipeline {
     public let config: ProxyConfig
-    private var parse: ClientParseStage
+    private var server: HTTPServerTable
     private var correlate: CorrelateStage
     private var upstream: UpstreamStage
-    private var deliver = DeliverStage()
-    private var draining = false
+    private var drain = ProxyDrain()
+
+    /// The server table's timer and the drain deadline live in their own ID space (bit 61).
+    static let serverTimer = TimerID(raw: 1 << 61)
+    static let drainTimer = TimerID(raw: 1 << 61 | 1)
 
     public init(config: ProxyConfig, entropy: EntropySource) {
         self.config = config
-        parse = ClientParseStage(limits: config.limits)
+        server = HTTPServerTable(limits: config.limits, timeouts: config.clientTimeouts,
+                                 connectionsMax: config.clientConnectionsMax,
+                                 overLimitMax: config.callbackConnectionsReserve, timerID: Self.serverTimer)
         correlate = CorrelateStage(config: config, entropy: entropy)
         upstream = UpstreamStage(config: config)
     }
 
     public var stats: ProxyStats { correlate.stats }
+    public var serverCounters: HTTPServerTable.Counters { server.counters }
     public var waitingClients: Int { correlate.waitingCount }
     public var upstreamConnections: Int { upstream.connectionCount }
+    public var clientConnections: Int { server.count }
+    public var isDraining: Bool { drain.started }
     /// Timers armed for waiting clients and silent upstream connections (0 when nothing leaked).
     public var armedTimers: Int { correlate.armedTimers + upstream.armedTimers }
 
+    /// What the router carries between stages.
+    private enum Work {
+        case correlate([CorrelateStage.Output])
+        case upstream([UpstreamOutcome])
+    }
+
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        var work: [Work] = []
         switch event {
         case .accepted(let id, _):
-            parse.accepted(id)
-            deliver.opened(id)
-            return []
-        case .received(let id, let bytes) where parse.knows(id):
-            return inbound(id, bytes, now_ns: now_ns)
-        case .readClosed(let id) where parse.knows(id):
-            return inbound(id, nil, now_ns: now_ns)
-        case .closed(let id, _) where parse.knows(id):
-            _ = parse.gone(id)
-            deliver.gone(id)
-            return route(correlate.connectionGone(id), now_ns: now_ns)
+            effects += server.accepted(id, now_ns: now_ns)
+        case .received(let id, let bytes) where server.knows(id):
+            work.append(.correlate(inbound(id, bytes, now_ns: now_ns, effects: &effects)))
+        case .readClosed(let id) where server.knows(id):
+            work.append(.correlate(inbound(id, nil, now_ns: now_ns, effects: &effects)))
+        case .closed(let id, _) where server.knows(id):
+            server.closed(id)
+            work.append(.correlate(correlate.connectionGone(id)))
+        case .timer(Self.serverTimer):
+            effects += server.timer(now_ns: now_ns)
+        case .timer(Self.drainTimer):
+            work.append(.correlate(correlate.abandonAll(status: 503, "the proxy is shutting down: no callback came within its drain timeout of \(config.drainTimeout_ms) ms")))
+            drain.deadlinePassed = true
         case .timer(let t) where upstream.owns(t):
-            let (effects, outcomes) = upstream.timer(t, now_ns: now_ns)
-            return effects + outcomes.flatMap { route(correlate.upstream($0), now_ns: now_ns) }
+            let (upEffects, outcomes) = upstream.timer(t, now_ns: now_ns)
+            effects += upEffects
+            work.append(.upstream(outcomes))
         case .timer(let t):
-            return route(correlate.timer(t) ?? [], now_ns: now_ns)
+            work.append(.correlate(correlate.timer(t) ?? []))
         case .shutdown:
-            return [.stop(exitCode: 0)]
+            if drain.started {
+                // A second signal: answer everyone still waiting, then go at once.
+                work.append(.correlate(correlate.abandonAll(status: 503, "the proxy is shutting down now")))
+                drain.immediate = true
+            } else {
+                drain.started = true
+                effects += server.stopReadingAll(now_ns: now_ns)
+                effects.append(.setTimer(Self.drainTimer, deadline_ns: now_ns + UInt64(config.drainTimeout_ms) * 1_000_000))
+            }
         case .wakeup:
-            return []
+            break
         default:
-            guard let (effects, outcomes) = upstream.handle(event, now_ns: now_ns) else { return [] }
-            return effects + outcomes.flatMap { route(correlate.upstream($0), now_ns: now_ns) }
+            guard let (upEffects, outcomes) = upstream.handle(event, now_ns: now_ns) else { break }
+            effects += upEffects
+            work.append(.upstream(outcomes))
+        }
+        run(work, now_ns: now_ns, into: &effects)
+        if drain.started, let code = drain.exitCode(outstanding: server.outstanding) {
+            effects.append(.stop(exitCode: code))
+        }
+        return effects
+    }
+
+    /// The router: one loop over a work list; stages return messages, never call each other.
+    private mutating func run(_ initial: [Work], now_ns: Instant_ns, into effects: inout [ReactorEffect]) {
+        var work = initial
+        var next = 0
+        while next < work.count {
+            let item = work[next]
+            next += 1
+            switch item {
+            case .upstream(let outcomes):
+                for outcome in outcomes { work.append(.correlate(correlate.upstream(outcome))) }
+            case .correlate(let outputs):
+                for output in outputs {
+                    switch output {
+                    case .deliver(let d): effects += server.respond(d.ref, d.response, now_ns: now_ns)
+                    case .effect(let e): effects.append(e)
+                    case .dispatch(let job):
+                        let (upEffects, outcomes) = upstream.dispatch(job, now_ns: now_ns)
+                        effects += upEffects
+                        work.append(.upstream(outcomes))
+                    }
+                }
+            }
         }
     }
 
-    private mutating func inbound(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> [ReactorEffect] {
-        let (messages, rawEffects, malformed) = parse.receive(id, bytes)
-        var effects = rawEffects
-        for m in messages {
-            switch m {
-            case .job(let ref, let request):
+    /// Bytes (or EOF) from a client or the job server's callback connection → stage outputs.
+    private mutating func inbound(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns,
+                                  effects: inout [ReactorEffect]) -> [CorrelateStage.Output] {
+        let (requests, serverEffects) = server.received(id, bytes, now_ns: now_ns)
+        effects += serverEffects
+        var outputs: [CorrelateStage.Output] = []
+        for (ref, request) in requests {
+            switch ProxyRoute(request) {
+            case .job:
                 correlate.countRequest()
-                if !request.keepAlive { deliver.closeAfter(ref) }
-                effects += route(correlate.job(ref, request, now_ns: now_ns), now_ns: now_ns)
-            case .callback(let ref, let token, let request):
-                if !request.keepAlive { deliver.closeAfter(ref) }
-                effects += route(correlate.callback(ref, token: token, request), now_ns: now_ns)
-            case .local(let ref, let request):
-                if !request.keepAlive { deliver.closeAfter(ref) }
-                effects += deliver.deliver(Delivery(ref: ref, response: local(request)))
-            case .connectionGone(let gone):
-                // The client stopped sending (FIN) or vanished: whatever it waits for is abandoned.
-                effects += route(correlate.connectionGone(gone), now_ns: now_ns)
-                effects.append(.close(gone))
+                if drain.started {
+                    outputs.append(.deliver(Delivery(ref: ref, response: .error(503, "the proxy is shutting down; send the job to another instance", keepAlive: false))))
+                } else if server.isOverLimit(id) {
+                    // Admitted past the budget only so that callbacks keep flowing.
+                    correlate.countRefusedAtLimit()
+                    outputs.append(.deliver(Delivery(ref: ref, response: .error(503, "proxy at its connection limit (\(config.clientConnectionsMax) clients); retry later", keepAlive: false))))
+                } else {
+                    outputs += correlate.job(ref, request, now_ns: now_ns)
+                }
+            case .callback(let token):
+                // Callbacks are taken while draining: they are what the drain waits for.
+                outputs += correlate.callback(ref, token: token, request)
+            case .local:
+                outputs.append(.deliver(Delivery(ref: ref, response: local(request))))
             }
         }
-        if let (ref, error) = malformed {
-            correlate.countBadRequest()
-            deliver.closeAfter(ref)
-            effects += deliver.deliver(Delivery(ref: ref, response: .error(error.status, error.message, keepAlive: false)))
-        }
-        return effects
-    }
-
-    private mutating func route(_ outputs: [CorrelateStage.Output], now_ns: Instant_ns) -> [ReactorEffect] {
-        var effects: [ReactorEffect] = []
-        for o in outputs {
-            switch o {
-            case .deliver(let d): effects += deliver.deliver(d)
-            case .effect(let e): effects.append(e)
-            case .dispatch(let job):
-                let (upEffects, outcomes) = upstream.dispatch(job, now_ns: now_ns)
-                effects += upEffects
-                for outcome in outcomes { effects += route(correlate.upstream(outcome), now_ns: now_ns) }
-            }
-        }
-        return effects
+        return outputs
     }
 
     private func local(_ r: HTTPRequest) -> HTTPResponse {
         switch (r.method, String(r.path)) {
         case ("GET", "/healthz"), ("HEAD", "/healthz"):
-            return .json(200, Array("{\"ok\":true}".utf8))
+            // 503 while draining, so a load balancer stops sending new clients here.
+            return drain.started ? .json(503, Array("{\"ok\":false,\"draining\":true}".utf8), keepAlive: false)
+                                 : .json(200, Array("{\"ok\":true}".utf8))
         case ("GET", "/stats"):
             return .json(200, Array(statsJSON.utf8))
         case (_, let p) where p.hasPrefix("/callback/"):
-            return .error(405, "callbacks must be POSTed")
+            var resp = HTTPResponse.error(405, "callbacks must be POSTed")
+            resp.headers.add("Allow", "POST")
+            return resp
+        case (_, "/healthz"), (_, "/stats"):
+            var resp = HTTPResponse.error(405, "method \(r.method) not allowed on \(r.path)")
+            resp.headers.add("Allow", "GET, HEAD")
+            return resp
         default:
             var resp = HTTPResponse.error(405, "method \(r.method) not allowed; POST a job as {\"account\": ..., \"wait\": true}")
             resp.headers.add("Allow", "POST")
@@ -119,8 +170,10 @@ public struct ProxyPipeline: EventPipeline {
 
     public var statsJSON: String {
         let s = correlate.stats
+        let c = server.counters
         return JSONText.object([
-            ("clients_waiting", "\(correlate.waitingCount)"), ("upstream_connections", "\(upstream.connectionCount)"),
+            ("clients_waiting", "\(correlate.waitingCount)"), ("client_connections", "\(server.count)"),
+            ("upstream_connections", "\(upstream.connectionCount)"),
             ("upstream_queued", "\(upstream.queuedCount)"), ("requests", "\(s.requests)"),
             ("jobs_started", "\(s.jobsStarted)"), ("jobs_delivered", "\(s.jobsDelivered)"),
             ("forwarded_async", "\(s.forwardedAsync)"),
@@ -128,7 +181,45 @@ public struct ProxyPipeline: EventPipeline {
             ("callbacks_unknown", "\(s.callbacksUnknown)"), ("callbacks_duplicate", "\(s.callbacksDuplicate)"),
             ("callbacks_late", "\(s.callbacksLate)"), ("timeouts", "\(s.timeouts)"), ("clients_gone", "\(s.clientsGone)"),
             ("upstream_connect_retries", "\(upstream.connectRetries)"), ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_timeouts", "\(s.upstreamTimeouts)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
-            ("bad_requests", "\(s.badRequests)"), ("refused_overload", "\(s.refusedOverload)"),
+            ("bad_requests", "\(s.badRequests + c.malformed)"), ("refused_overload", "\(s.refusedOverload)"),
+            ("request_timeouts", "\(c.requestTimeouts)"), ("idle_timeouts", "\(c.idleTimeouts)"),
+            ("connections_evicted", "\(c.evicted)"), ("connections_refused_at_limit", "\(c.refusedAtLimit)"),
+            ("finished_tokens_remembered", "\(correlate.finishedRemembered)"), ("draining", drain.started ? "true" : "false"),
         ])
+    }
+}
+
+/// Which stage a request is for. Callbacks are `POST /callback/<token>` with no query (the
+/// proxy hands out no URL with one, so another target is not that callback: 404 by token).
+enum ProxyRoute {
+    case job
+    case callback(token: String)
+    case local
+
+    init(_ r: HTTPRequest) {
+        let path = r.path
+        if path.hasPrefix("/callback/") {
+            guard r.method == "POST" else { self = .local; return }
+            let hasQuery = r.originTarget.utf8.count != path.utf8.count
+            self = .callback(token: hasQuery ? "" : String(path.dropFirst("/callback/".count)))
+            return
+        }
+        self = path == "/healthz" || path == "/stats" || r.method != "POST" ? .local : .job
+    }
+}
+
+/// The drain after SIGTERM/SIGINT: new jobs 503, waiting clients kept until their callbacks,
+/// exit 0 when none is left or the drain timeout answered them 503; a second signal exits 1.
+struct ProxyDrain {
+    var started = false
+    var deadlinePassed = false
+    var immediate = false
+    private var stopped = false
+
+    mutating func exitCode(outstanding: Int) -> Int32? {
+        guard started, !stopped else { return nil }
+        if immediate { stopped = true; return 1 }
+        if outstanding == 0 || deadlinePassed { stopped = true; return 0 }
+        return nil
     }
 }

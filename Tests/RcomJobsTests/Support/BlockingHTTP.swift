@@ -22,6 +22,18 @@ enum BlockingHTTP {
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
+    /// Everything the peer sends until it closes (or the receive timeout passes), as text.
+    static func readAll(_ fd: Int32) -> String {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { break }
+            out += buf[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     static func readResponse(_ fd: Int32) throws -> HTTPResponse {
         var decoder = HTTPResponseDecoder()
         var buf = [UInt8](repeating: 0, count: 65536)

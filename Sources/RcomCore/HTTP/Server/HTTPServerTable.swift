@@ -1,0 +1,240 @@
+/// Every inbound connection of one server, each an `HTTPServerConnection`, turned into reactor
+/// effects; plus what needs to see them all: request and idle timeouts, the client connection
+/// budget, and closing idle connections when the server drains. Pure: time comes in as `now_ns`.
+public struct HTTPServerTable {
+    public struct Counters: Equatable, Sendable {
+        /// Requests not complete within the request timeout (answered 408).
+        public var requestTimeouts = 0
+        /// Keep-alive connections closed for idling.
+        public var idleTimeouts = 0
+        /// Idle or half-sent connections closed to admit a new one at the budget.
+        public var evicted = 0
+        /// New connections refused (503) at the budget because no open one could be closed.
+        public var refusedAtLimit = 0
+        /// Requests refused by the codec (400, 413, 431, 501, 505…).
+        public var malformed = 0
+    }
+
+    private enum Timed: Equatable { case request, idle }
+
+    private struct Entry {
+        var connection: HTTPServerConnection
+        var timed: Timed?
+        var deadline_ns: Instant_ns = 0
+        var malformedCounted = false
+        /// Requests of this connection not answered yet, as last counted into `outstanding`.
+        var outstanding = 0
+        var overLimit = false
+    }
+
+    private struct Due {
+        let deadline_ns: Instant_ns
+        let id: ConnectionID
+    }
+
+    public let limits: HTTPLimits
+    public let timeouts: HTTPServerTimeouts
+    /// Inbound connections allowed at once; past it the oldest idle or half-sent one is closed.
+    /// When every open one is being served, up to `overLimitMax` more are admitted marked
+    /// "over the limit" (the server decides what they may do: the proxy lets them carry only
+    /// callbacks, which the waiting clients need); past that the newcomer is answered 503.
+    public let connectionsMax: Int
+    public let overLimitMax: Int
+    /// Owned by this table; a pipeline hands `.timer` events with this ID to `timer(now_ns:)`.
+    public let timerID: TimerID
+    public private(set) var counters = Counters()
+
+    private var entries: [ConnectionID: Entry] = [:]
+    /// Deadlines in arrival order; each timeout is one length, so each queue is sorted.
+    /// Entries whose connection moved on are skipped when they reach the front (bounded by
+    /// the phase changes of one timeout length).
+    private var requestDue = FIFO<Due>()
+    private var idleDue = FIFO<Due>()
+    private var armed_ns: Instant_ns?
+    private var overLimitCount = 0
+
+    public init(limits: HTTPLimits, timeouts: HTTPServerTimeouts, connectionsMax: Int, overLimitMax: Int = 0, timerID: TimerID) {
+        self.limits = limits
+        self.timeouts = timeouts
+        self.connectionsMax = connectionsMax
+        self.overLimitMax = overLimitMax
+        self.timerID = timerID
+    }
+
+    public var count: Int { entries.count }
+    /// Requests read on any connection and not answered yet (a drain is over when this is 0).
+    public private(set) var outstanding = 0
+    public func knows(_ id: ConnectionID) -> Bool { entries[id] != nil }
+    public func state(_ id: ConnectionID) -> HTTPServerConnection.State? { entries[id]?.connection.state }
+    /// Admitted past `connectionsMax` (see `overLimitMax`).
+    public func isOverLimit(_ id: ConnectionID) -> Bool { entries[id]?.overLimit ?? false }
+
+    /// A new connection. At the budget, room is made first (or the newcomer is refused).
+    public mutating func accepted(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        var overLimit = false
+        if entries.count >= connectionsMax {
+            if let victim = oldestUnserved(now_ns: now_ns) {
+                counters.evicted += 1
+                effects += close(victim, status: entries[victim]!.connection.state == .idle ? nil : 503,
+                                 "connection closed to admit another at the connection limit", now_ns: now_ns)
+            } else if overLimitCount < overLimitMax {
+                overLimit = true
+            } else {
+                counters.refusedAtLimit += 1
+                var refused = HTTPServerConnection(limits: limits)
+                refused.refuse(503, "proxy at its connection limit (\(connectionsMax) clients); retry later")
+                return [.write(id, refused.takeOutput().bytes), .close(id)]
+            }
+        }
+        entries[id] = Entry(connection: HTTPServerConnection(limits: limits), overLimit: overLimit)
+        if overLimit { overLimitCount += 1 }
+        retime(id, now_ns: now_ns)
+        return effects + arm(now_ns: now_ns)
+    }
+
+    /// Bytes from a connection (nil: the peer finished sending). Returns the requests it
+    /// completed, in order, and the effects (interim and error responses, closes).
+    public mutating func received(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> (requests: [(RequestRef, HTTPRequest)], effects: [ReactorEffect]) {
+        guard entries[id] != nil else { return ([], []) }
+        if let bytes { entries[id]!.connection.receive(bytes) } else { entries[id]!.connection.receiveEOF() }
+        var requests: [(RequestRef, HTTPRequest)] = []
+        reading: while true {
+            switch entries[id]!.connection.next() {
+            case .request(let sequence, let request):
+                requests.append((RequestRef(connection: id, sequence: sequence), request))
+            case .needData:
+                break reading
+            case .readingDone:
+                break reading
+            }
+        }
+        if entries[id]!.connection.refusedByCodec && !entries[id]!.malformedCounted {
+            entries[id]!.malformedCounted = true
+            counters.malformed += 1
+        }
+        return (requests, flush(id, now_ns: now_ns))
+    }
+
+    public mutating func respond(_ ref: RequestRef, _ response: HTTPResponse, now_ns: Instant_ns) -> [ReactorEffect] {
+        guard entries[ref.connection] != nil else { return [] }
+        entries[ref.connection]!.connection.respond(ref.sequence, response)
+        return flush(ref.connection, now_ns: now_ns)
+    }
+
+    /// The reactor says the connection is gone; forget it.
+    public mutating func closed(_ id: ConnectionID) {
+        guard let e = entries.removeValue(forKey: id) else { return }
+        outstanding -= e.outstanding
+        if e.overLimit { overLimitCount -= 1 }
+    }
+
+    /// Drain: reads stop on connections with nothing outstanding, which therefore close now;
+    /// the others close after their last answer. In connection order, so effects replay alike.
+    public mutating func stopReadingAll(now_ns: Instant_ns) -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        for id in entries.keys.sorted() where entries[id]!.connection.state == .idle {
+            entries[id]!.connection.stopReading()
+            effects += flush(id, now_ns: now_ns)
+        }
+        return effects
+    }
+
+    /// The table's timer fired: time out what is due, then arm for the next.
+    public mutating func timer(now_ns: Instant_ns) -> [ReactorEffect] {
+        armed_ns = nil
+        var effects: [ReactorEffect] = []
+        while let due = requestDue.first, due.deadline_ns <= now_ns {
+            _ = requestDue.popFirst()
+            guard isCurrent(due, .request) else { continue }
+            counters.requestTimeouts += 1
+            effects += close(due.id, status: 408, "request not complete within \(timeouts.request_ms) ms", now_ns: now_ns)
+        }
+        while let due = idleDue.first, due.deadline_ns <= now_ns {
+            _ = idleDue.popFirst()
+            guard isCurrent(due, .idle) else { continue }
+            counters.idleTimeouts += 1
+            effects += close(due.id, status: nil, "", now_ns: now_ns)
+        }
+        return effects + arm(now_ns: now_ns)
+    }
+
+    // MARK: - Inside
+
+    private func isCurrent(_ due: Due, _ timed: Timed) -> Bool {
+        guard let e = entries[due.id] else { return false }
+        return e.timed == timed && e.deadline_ns == due.deadline_ns
+    }
+
+    /// Answers `status` (or nothing, for an idle connection) and closes.
+    private mutating func close(_ id: ConnectionID, status: Int?, _ message: String, now_ns: Instant_ns) -> [ReactorEffect] {
+        if let status { entries[id]!.connection.refuse(status, message) } else { entries[id]!.connection.stopReading() }
+        return flush(id, now_ns: now_ns)
+    }
+
+    /// The connection that has waited longest idle or half-sent, if any.
+    private mutating func oldestUnserved(now_ns: Instant_ns) -> ConnectionID? {
+        while let due = requestDue.first, !isCurrent(due, .request) { _ = requestDue.popFirst() }
+        while let due = idleDue.first, !isCurrent(due, .idle) { _ = idleDue.popFirst() }
+        let request = requestDue.first.map { (since: $0.deadline_ns &- UInt64(timeouts.request_ms) * 1_000_000, id: $0.id) }
+        let idle = idleDue.first.map { (since: $0.deadline_ns &- UInt64(timeouts.idle_ms) * 1_000_000, id: $0.id) }
+        switch (request, idle) {
+        case let (r?, i?): return r.since <= i.since ? r.id : i.id
+        case let (r?, nil): return r.id
+        case let (nil, i?): return i.id
+        case (nil, nil): return nil
+        }
+    }
+
+    private mutating func flush(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
+        let out = entries[id]!.connection.takeOutput()
+        let pending = out.close ? 0 : entries[id]!.connection.outstanding
+        outstanding += pending - entries[id]!.outstanding
+        entries[id]!.outstanding = pending
+        var effects: [ReactorEffect] = []
+        if !out.bytes.isEmpty { effects.append(.write(id, out.bytes)) }
+        if out.close {
+            effects.append(.close(id))
+            entries[id]!.timed = nil
+            return effects
+        }
+        retime(id, now_ns: now_ns)
+        return effects + arm(now_ns: now_ns)
+    }
+
+    /// Starts the clock of the phase the connection is in now, unless it was already in it.
+    private mutating func retime(_ id: ConnectionID, now_ns: Instant_ns) {
+        let wanted: Timed?
+        switch entries[id]!.connection.state {
+        case .idle: wanted = .idle
+        case .readingRequest: wanted = .request
+        case .awaitingResponse, .mustClose, .closed: wanted = nil
+        }
+        guard wanted != entries[id]!.timed else { return }
+        entries[id]!.timed = wanted
+        switch wanted {
+        case .request?:
+            let deadline = now_ns + UInt64(max(0, timeouts.request_ms)) * 1_000_000
+            entries[id]!.deadline_ns = deadline
+            requestDue.append(Due(deadline_ns: deadline, id: id))
+        case .idle?:
+            let deadline = now_ns + UInt64(max(0, timeouts.idle_ms)) * 1_000_000
+            entries[id]!.deadline_ns = deadline
+            idleDue.append(Due(deadline_ns: deadline, id: id))
+        case nil:
+            break
+        }
+    }
+
+    /// One timer for the table. A request deadline can fall before an armed idle one (their
+    /// lengths differ), so an earlier front moves the timer (setting an armed ID replaces it).
+    private mutating func arm(now_ns: Instant_ns) -> [ReactorEffect] {
+        let slack = UInt64(timeouts.granularity_ms) * 1_000_000
+        let fronts = [requestDue.first?.deadline_ns, idleDue.first?.deadline_ns].compactMap { $0 }
+        guard let earliest = fronts.min() else { return [] }
+        let at = max(earliest, now_ns) + slack
+        if let armed = armed_ns, armed <= at + slack { return [] }
+        armed_ns = at
+        return [.setTimer(timerID, deadline_ns: at)]
+    }
+}
