@@ -10,19 +10,18 @@ public struct ProvidersPipeline: EventPipeline {
     /// Called for each captured request (the command prints it); on the reactor thread.
     public var observer: ((CapturedRequest) -> Void)?
 
-    private struct HTTPServerConnection {
-        var decoder: HTTPRequestDecoder
-        /// A timeout fault: this connection never answers again.
-        var hung = false
-    }
-
     private enum Connection {
-        case http(HTTPServerConnection)
+        /// Its HTTP lives in `server`. Hung: a timeout fault, this connection never answers again.
+        case http(hung: Bool)
         case smtp(SMTPServerSession)
         case click(HTTPClientConnection<Int>)
     }
 
     private var connections: [ConnectionID: Connection] = [:]
+    /// Every HTTP connection's HTTP (order, keep-alive, HEAD, 501, timeouts) lives here.
+    private var server: HTTPServerTable
+    /// The server table's timer; the pipeline arms no other.
+    static let serverTimer = TimerID(raw: 1 << 61)
     /// Three generators seeded from the injected source, so adding a fault rule does not move
     /// the message ids. Made at the first event (its draws are recorded with it), so a trace
     /// replays with `ReplayEntropy`.
@@ -49,6 +48,8 @@ public struct ProvidersPipeline: EventPipeline {
     public init(config: ProvidersConfig, entropy: EntropySource) {
         self.config = config
         self.entropy = entropy
+        // The reactor's descriptor limit bounds the connections; the timeouts shed slow clients.
+        server = HTTPServerTable(limits: config.limits, timeouts: .standard, connectionsMax: .max, timerID: Self.serverTimer)
     }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
@@ -63,19 +64,20 @@ public struct ProvidersPipeline: EventPipeline {
                 connections[id] = .smtp(SMTPServerSession(messageBytesMax: config.smtpMessageBytesMax))
                 return [.write(id, SMTPServerSession.greeting)]
             }
-            connections[id] = .http(HTTPServerConnection(decoder: HTTPRequestDecoder(limits: config.limits)))
-            return []
+            connections[id] = .http(hung: false)
+            return server.accepted(id, now_ns: now_ns)
         case .connected(let id):
             guard case .click(var c)? = connections[id] else { return [] }
             let effects = c.connected()
             connections[id] = .click(c)
             return effects
         case .received(let id, let bytes):
-            return receive(id, bytes)
+            return receive(id, bytes, now_ns: now_ns)
         case .readClosed(let id):
-            return receive(id, nil)
+            return receive(id, nil, now_ns: now_ns)
         case .closed(let id, let reason), .connectFailed(let id, let reason):
             guard let c = connections.removeValue(forKey: id) else { return [] }
+            server.closed(id)
             if case .click(var client) = c {
                 if !client.fail(reason: reason).isEmpty { stats.clicksFailed += 1 }
                 clicksInFlight -= 1
@@ -84,19 +86,20 @@ public struct ProvidersPipeline: EventPipeline {
             return []
         case .shutdown:
             return [.stop(exitCode: 0)]
+        case .timer(Self.serverTimer):
+            return server.timer(now_ns: now_ns)
         case .timer, .wakeup:
             return []
         }
     }
 
-    private mutating func receive(_ id: ConnectionID, _ bytes: [UInt8]?) -> [ReactorEffect] {
+    private mutating func receive(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> [ReactorEffect] {
         // Each connection's state is taken out of the table while it is edited, so its buffers
         // are uniquely referenced and not copied per chunk; every branch puts it back.
         switch connections.removeValue(forKey: id) {
-        case .http(var c)?:
-            if let bytes { c.decoder.receive(bytes) } else { c.decoder.receiveEOF() }
-            connections[id] = .http(c)
-            return serveHTTP(id)
+        case .http(let hung)?:
+            connections[id] = .http(hung: hung)
+            return serveHTTP(id, bytes, now_ns: now_ns)
         case .smtp(var s)?:
             guard let bytes else {
                 connections[id] = .smtp(s)
@@ -125,31 +128,20 @@ public struct ProvidersPipeline: EventPipeline {
 
     // MARK: - HTTP providers
 
-    private mutating func serveHTTP(_ id: ConnectionID) -> [ReactorEffect] {
-        var effects: [ReactorEffect] = []
-        while case .http(var c)? = connections.removeValue(forKey: id) {
-            let event = c.hung ? nil : c.decoder.next()
-            connections[id] = .http(c)
-            guard let event else { break }
-            switch HTTPServerReaction(event, connection: id) {
-            case .request(let request):
-                effects += answer(id, request)
-            case .proceed(let more):
-                effects += more
-            case .stop(let last):
-                return effects + last
-            }
+    private mutating func serveHTTP(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> [ReactorEffect] {
+        let (requests, reading) = server.received(id, bytes, now_ns: now_ns)
+        var effects = reading
+        for (ref, request) in requests {
+            // After a timeout fault the provider has stopped listening: later requests go unread.
+            guard case .http(hung: false)? = connections[id] else { break }
+            effects += answer(ref, request, now_ns: now_ns)
         }
         return effects
     }
 
-    private mutating func answer(_ id: ConnectionID, _ request: HTTPRequest) -> [ReactorEffect] {
-        func respond(_ r: HTTPResponse) -> [ReactorEffect] {
-            var r = r
-            if !request.keepAlive { r.headers.set("Connection", "close") }
-            let bytes = HTTPSerializer.bytes(r)
-            return request.keepAlive ? [.write(id, bytes)] : [.write(id, bytes), .close(id)]
-        }
+    private mutating func answer(_ ref: RequestRef, _ request: HTTPRequest, now_ns: Instant_ns) -> [ReactorEffect] {
+        let id = ref.connection
+        func respond(_ r: HTTPResponse) -> [ReactorEffect] { server.respond(ref, r, now_ns: now_ns) }
         switch SimulatedHTTPProviders.route(request, entropy: ids) {
         case .answer(let r):
             return respond(r)
@@ -181,7 +173,7 @@ public struct ProvidersPipeline: EventPipeline {
             if fault == nil { engage(call.channel, call.text) }
             guard let response else {
                 if fault == .reset { return [.reset(id)] + pumpClicks() }
-                if case .http(var c)? = connections[id] { c.hung = true; connections[id] = .http(c) }
+                connections[id] = .http(hung: true)
                 return pumpClicks()
             }
             return respond(response) + pumpClicks()

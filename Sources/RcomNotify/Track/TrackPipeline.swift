@@ -27,33 +27,34 @@ public struct TrackPipeline: EventPipeline {
     public let redirect: String?
     public private(set) var counts = Counts()
     private let recorder: ClickRecorder
-    private var connections: [ConnectionID: HTTPRequestDecoder] = [:]
-    private let limits: HTTPLimits
+    /// Every connection's HTTP (order, keep-alive, HEAD, 501, timeouts) lives here.
+    private var server: HTTPServerTable
+
+    /// The server table's timer; the pipeline arms no other.
+    static let serverTimer = TimerID(raw: 1 << 61)
 
     static let previewAgents = ["slackbot", "twitterbot", "facebookexternalhit", "googleimageproxy", "linkpreview"]
 
     public init(recorder: ClickRecorder, redirect: String?, limits: HTTPLimits = HTTPLimits(bodyBytesMax: 64 * 1024)) {
         self.recorder = recorder
         self.redirect = redirect
-        self.limits = limits
+        // The reactor's descriptor limit bounds the connections; the timeouts shed slow clients.
+        server = HTTPServerTable(limits: limits, timeouts: .standard, connectionsMax: .max, timerID: Self.serverTimer)
     }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         switch event {
         case .accepted(let id, _):
-            connections[id] = HTTPRequestDecoder(limits: limits)
-            return []
+            return server.accepted(id, now_ns: now_ns)
         case .received(let id, let bytes):
-            guard connections[id] != nil else { return [] }
-            connections[id]!.receive(bytes)
-            return serve(id)
+            return serve(id, bytes, now_ns: now_ns)
         case .readClosed(let id):
-            guard connections[id] != nil else { return [] }
-            connections[id]!.receiveEOF()
-            return serve(id)
+            return serve(id, nil, now_ns: now_ns)
         case .closed(let id, _):
-            connections[id] = nil
+            server.closed(id)
             return []
+        case .timer(Self.serverTimer):
+            return server.timer(now_ns: now_ns)
         case .shutdown:
             return [.stop(exitCode: 0)]
         default:
@@ -61,22 +62,10 @@ public struct TrackPipeline: EventPipeline {
         }
     }
 
-    private mutating func serve(_ id: ConnectionID) -> [ReactorEffect] {
-        var effects: [ReactorEffect] = []
-        // Decoded in place: a local copy would copy the decoder's buffer for every request.
-        while connections[id] != nil {
-            switch HTTPServerReaction(connections[id]!.next(), connection: id) {
-            case .request(let r):
-                var response = answer(r)
-                if !r.keepAlive { response.headers.set("Connection", "close") }
-                effects.append(.write(id, HTTPSerializer.bytes(response)))
-                if !r.keepAlive { return effects + [.close(id)] }
-            case .proceed(let more):
-                effects += more
-            case .stop(let last):
-                return effects + last
-            }
-        }
+    private mutating func serve(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> [ReactorEffect] {
+        let (requests, reading) = server.received(id, bytes, now_ns: now_ns)
+        var effects = reading
+        for (ref, request) in requests { effects += server.respond(ref, answer(request), now_ns: now_ns) }
         return effects
     }
 
