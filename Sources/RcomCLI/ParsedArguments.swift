@@ -26,20 +26,34 @@ public struct ParsedArguments: Equatable {
 
     public func int(_ name: String, range: ClosedRange<Int> = Int.min...Int.max) throws(UsageError) -> Int? {
         guard let raw = string(name) else { return nil }
-        guard let v = Int(raw.replacingOccurrences(of: "_", with: "")) else {
-            throw UsageError("--\(name) expects a whole number, got \(TerminalText.quoted(raw))")
+        let digits = raw.replacingOccurrences(of: "_", with: "")
+        let flag = Self.display(name)
+        guard let v = Int(digits) else {
+            // A whole number too long for 64 bits is not "not a whole number": say which way it is off.
+            let negative = digits.first == "-"
+            let body = negative || digits.first == "+" ? digits.dropFirst() : Substring(digits)
+            if !body.isEmpty, body.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                throw UsageError("\(flag) \(TerminalText.quoted(raw)) is too \(negative ? "small" : "large"): " +
+                                 (negative ? "the least it takes is \(range.lowerBound)" : "the most it takes is \(range.upperBound)"))
+            }
+            throw UsageError("\(flag) expects a whole number, got \(TerminalText.quoted(raw))")
         }
         guard range.contains(v) else {
-            throw UsageError("--\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(v)")
+            if range.lowerBound == Int.min { throw UsageError("\(flag) must be at most \(range.upperBound), got \(v)") }
+            if range.upperBound == Int.max { throw UsageError("\(flag) must be at least \(range.lowerBound), got \(v)") }
+            throw UsageError("\(flag) must be between \(range.lowerBound) and \(range.upperBound), got \(v)")
         }
         return v
     }
 
+    /// How the user writes the option: `-k` for a one-letter name, `--port` otherwise.
+    static func display(_ name: String) -> String { name.count == 1 ? "-\(name)" : "--\(name)" }
+
     public func double(_ name: String, range: ClosedRange<Double> = -Double.infinity...Double.infinity) throws(UsageError) -> Double? {
         guard let raw = string(name) else { return nil }
-        guard let v = Double(raw), v.isFinite else { throw UsageError("--\(name) expects a number, got \(TerminalText.quoted(raw))") }
+        guard let v = Double(raw), v.isFinite else { throw UsageError("\(Self.display(name)) expects a number, got \(TerminalText.quoted(raw))") }
         guard range.contains(v) else {
-            throw UsageError("--\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(raw)")
+            throw UsageError("\(Self.display(name)) must be between \(range.lowerBound) and \(range.upperBound), got \(raw)")
         }
         return v
     }
@@ -48,7 +62,7 @@ public struct ParsedArguments: Equatable {
     public func duration_ms(_ name: String, bareUnit: DurationUnit = .seconds) throws(UsageError) -> Int64? {
         guard let raw = string(name) else { return nil }
         guard let ms = DurationText.milliseconds(raw, bareUnit: bareUnit), ms >= 0 else {
-            throw UsageError("--\(name) expects a duration such as 500ms, 5s or 2m, got \(TerminalText.quoted(raw))")
+            throw UsageError("\(Self.display(name)) expects a duration such as 500ms, 5s or 2m, got \(TerminalText.quoted(raw))")
         }
         return ms
     }
@@ -56,7 +70,7 @@ public struct ParsedArguments: Equatable {
     public func choice(_ name: String, among allowed: [String]) throws(UsageError) -> String? {
         guard let raw = string(name) else { return nil }
         guard allowed.contains(raw) else {
-            throw UsageError("--\(name) must be one of \(allowed.joined(separator: ", ")), got \(TerminalText.quoted(raw))")
+            throw UsageError("\(Self.display(name)) must be one of \(allowed.joined(separator: ", ")), got \(TerminalText.quoted(raw))")
         }
         return raw
     }

@@ -81,7 +81,8 @@ struct MaxInvocation {
     let showMean: Bool
 
     init(_ args: ParsedArguments) throws(UsageError) {
-        k = try args.int("k") ?? 4
+        // Below 1 is the scan's own error (it says why); above the limit, the parser's.
+        k = try args.int("k", range: Int.min...WindowLimits.windowCountMax) ?? 4
         json = args.flag("json")
         showMean = args.flag("average")
         if let raw = args.string("alarm") {

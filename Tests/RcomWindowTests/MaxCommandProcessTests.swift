@@ -78,7 +78,9 @@ final class MaxCommandProcessTests: XCTestCase {
             (["max", "--alarm", "lots", "1"], nil, "--alarm expects a number"),
             (["max", "--file", "/nonexistent/rcom-max"], nil, "cannot open --file '/nonexistent/rcom-max'"),
             (["max", "--file", "x", "1,2"], nil, "not both"),
-            (["max", "-k", "four", "1"], nil, "--k expects a whole number"),
+            (["max", "-k", "four", "1"], nil, "-k expects a whole number"),
+            (["max", "-k", "99999999999999999999", "1"], nil, "-k '99999999999999999999' is too large: the most it takes is 10000000"),
+            (["max", "-k", "10000001", "1"], nil, "-k must be at most 10000000, got 10000001"),
         ]
         for (arguments, stdin, message) in cases {
             let outcome = try run(arguments, stdin: stdin)
