@@ -19,9 +19,18 @@ enum ReplayCommand: Command {
             Terminal.error("replay needs a trace FILE (see rcom replay --help)")
             return ExitCode.usage
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            Terminal.error("cannot read trace \(path)")
+        let text: String
+        switch InputFile.read(path, as: "the trace") {
+        case .failure(let why):
+            Terminal.error(why.message)
             return ExitCode.usage
+        case .success(let bytes):
+            // A trace is JSON lines (UTF-8): anything else is not one, however it was made.
+            guard let decoded = String(validating: bytes, as: UTF8.self) else {
+                Terminal.error("\(path) is not a trace: it is not UTF-8 text (rcom replay reads the JSON lines --record writes)")
+                return ExitCode.usage
+            }
+            text = decoded
         }
         let lines = text.components(separatedBy: "\n")
         let outcome: Result<ReplayOutcome, ReplayFailure>
@@ -33,7 +42,7 @@ enum ReplayCommand: Command {
         }
         switch outcome {
         case .failure(let failure):
-            Terminal.error(failure.message)
+            Terminal.error("\(path) is not a trace that can be replayed: \(failure.message)")
             return ExitCode.usage
         case .success(let o):
             // A diverged outcome quotes bytes from the trace file.

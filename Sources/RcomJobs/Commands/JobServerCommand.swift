@@ -1,4 +1,5 @@
 import Foundation
+import RcomBuildInfo
 import RcomCLI
 import RcomCore
 import RcomReactor
@@ -7,7 +8,7 @@ public enum JobServerCommand: Command {
     public static let spec = CommandSpec(
         name: "jobserver",
         summary: "Run the work sample's job server locally (one handler per account, callbacks, proofs, faults)",
-        usage: "jobserver [--host 127.0.0.1] [--port 9000] [--job-ms 500] [--secret S] [--hold request|connection] [--faults SPEC] [--seed N] [--record FILE]",
+        usage: "jobserver [--host 127.0.0.1] [--port 9000] [--job-ms 500] [--secret S] [--hold request|connection] [--faults SPEC] [--seed N] [--record FILE] [--log-format text|json] [--log-level LEVEL] [--access-log]",
         options: [
             OptionSpec("host", value: "ADDR", help: "Address to listen on", default: "127.0.0.1"),
             OptionSpec("port", value: "PORT", help: "Port to listen on (0: any free port)", default: "9000"),
@@ -18,10 +19,10 @@ public enum JobServerCommand: Command {
             OptionSpec("seed", value: "N", help: "Seed for the fault schedule", default: "1"),
             ServerRunner.recordOption,
             ServerRunner.pollerOption,
-        ],
+        ] + LogOptions.options,
         discussion: """
         Endpoints: POST /start {"account","wait","callback"}, POST /verify (a proof block; ?jobs=N&deadline_ms=MS),
-        GET /stats, GET /healthz.
+        GET /stats, GET /metrics (Prometheus), GET /healthz (with version and commit).
 
         --hold request     the account's handler is freed as soon as a response is written (default).
         --hold connection  the handler stays with the connection that took it until that connection
@@ -37,7 +38,9 @@ public enum JobServerCommand: Command {
         let host: String
         let port: Int
         let poller: PollerKind
+        let logger: Logger
         do throws(UsageError) {
+            logger = try LogOptions.logger(args)
             host = args.string("host") ?? "127.0.0.1"
             port = try args.int("port", range: 0...65535) ?? 9000
             config.job_ms = Int64(try args.int("job-ms", range: 0...3_600_000) ?? 500)
@@ -63,8 +66,14 @@ public enum JobServerCommand: Command {
         // startedAt is wall time; the pipeline derives it from monotonic time and this origin.
         let wallAtStart = MonotonicClock.wall_ms()
         config.wallOrigin_ms = wallAtStart - 1000
+        config.build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
         return ServerRunner.run(
             component: "jobserver", host: host, port: port, recordPath: args.string("record"), poller: poller,
+            logger: logger,
+            summary: { p in
+                [("requests", .int(p.stats.requests)), ("jobs_started", .int(p.stats.jobsStarted)),
+                 ("callbacks_failed", .int(p.stats.callbacksFailed)), ("bad_requests", .int(p.stats.badRequests))]
+            },
             announce: { bound in
                 "rcom jobserver listening on http://\(host):\(bound) (job \(config.job_ms) ms, hold \(config.hold.rawValue)\(config.faults.rules.isEmpty ? "" : ", faults \(config.faults)"))"
             },
@@ -100,11 +109,12 @@ public enum JobServerVerifyCommand: Command {
         if source == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard let d = FileManager.default.contents(atPath: source) else {
-                Terminal.error("cannot read \(source)")
+            switch InputFile.read(source, as: "the proof file") {
+            case .failure(let why):
+                Terminal.error(why.message)
                 return ExitCode.usage
+            case .success(let bytes): data = Data(bytes)
             }
-            data = d
         }
         let secret: [UInt8]
         switch SecretStore.secret(args.string("secret")) {

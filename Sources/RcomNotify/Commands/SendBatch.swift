@@ -12,8 +12,12 @@ enum SendBatch {
             Terminal.error(ChannelRegistry(settings: ChannelSettings()).unknown(c) + ", random")
             return ExitCode.usage
         }
+        if let why = InputFile.unreadable(path) {
+            Terminal.error("cannot read the --batch file \(path): \(why)")
+            return ExitCode.usage
+        }
         guard let reader = LineReader(path: path) else {
-            Terminal.error("cannot read batch file \(path)")
+            Terminal.error("cannot read the --batch file \(path)")
             return ExitCode.usage
         }
         let total = countLines(path)
@@ -33,7 +37,7 @@ enum SendBatch {
             return ExitCode.failure
         case .success(let e): (simulator, settings) = e
         }
-        let service = NotificationService(registry: ChannelRegistry(settings: settings), store: store, entropy: setup.entropy(1),
+        let service = NotificationService(registry: ChannelRegistry(settings: settings), store: store, entropy: setup.idEntropy(store: store),
                                           publicURL: setup.publicURL, wall_ms: { MonotonicClock.wall_ms() })
         let progress = BatchProgress(total: total, draw: Terminal.stderrIsTerminal)
         let feed = BatchFeed(reader: reader, service: service, channel: channelArg, dice: setup.entropy(3)) { _ in progress.step() }

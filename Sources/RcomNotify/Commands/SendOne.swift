@@ -27,7 +27,7 @@ enum SendOne {
             }
         }
         let service = NotificationService(registry: ChannelRegistry(settings: ChannelSettings(values: setup.values)), store: store,
-                                          entropy: setup.entropy(1), publicURL: setup.publicURL, wall_ms: { MonotonicClock.wall_ms() })
+                                          entropy: setup.idEntropy(store: store), publicURL: setup.publicURL, wall_ms: { MonotonicClock.wall_ms() })
         let notification: Notification
         switch service.prepare(channel: channelName, target: args.string("target")!, message: args.string("message")!) {
         case .rejected(let why):

@@ -72,6 +72,16 @@ struct SendSetup {
         return SeededEntropy(seed: seed &+ stream &* 0x9E37_79B9_7F4A_7C15)
     }
 
+    /// Where notification ids come from. With --seed they are reproducible for a given store:
+    /// the stream also depends on how many notifications the store holds already, so the same
+    /// command run again on the same database draws new ids instead of repeating the earlier
+    /// run's (which failed on the primary key, with SQLite's words).
+    func idEntropy(store: SQLiteNotificationStore?) -> EntropySource {
+        guard let seed else { return SystemEntropy() }
+        let held = (try? store?.database.scalarInt("SELECT count(*) FROM notifications")) ?? 0
+        return SeededEntropy(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &+ UInt64(max(held, 0)) &* 0xBF58_476D_1CE4_E5B9)
+    }
+
     /// Opens (creating if needed) the database at `path`; only the default data directory is
     /// created for it (`DataPath`).
     static func openStore(_ path: String) -> Result<SQLiteNotificationStore, TargetError> {
