@@ -129,11 +129,12 @@ public struct HTTPServerTable {
         if e.overLimit { overLimitCount -= 1 }
     }
 
-    /// Drain: reads stop on connections with nothing outstanding, which therefore close now;
-    /// the others close after their last answer. In connection order, so effects replay alike.
+    /// Drain: idle connections close now; those being served read no more and close after their
+    /// last answer. One still receiving a request keeps it (it may be a callback the drain waits
+    /// for); the request timeout bounds it. In connection order, so effects replay alike.
     public mutating func stopReadingAll(now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
-        for id in entries.keys.sorted() where entries[id]!.connection.state == .idle {
+        for id in entries.keys.sorted() where [.idle, .awaitingResponse].contains(entries[id]!.connection.state) {
             entries[id]!.connection.stopReading()
             effects += flush(id, now_ns: now_ns)
         }
