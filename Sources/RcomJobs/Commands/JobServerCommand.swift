@@ -109,12 +109,11 @@ public enum JobServerVerifyCommand: Command {
         if source == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            switch InputFile.read(source, as: "the proof file") {
-            case .failure(let why):
-                Terminal.error(why.message)
+            guard let d = FileManager.default.contents(atPath: source) else {
+                Terminal.error("cannot read \(source)")
                 return ExitCode.usage
-            case .success(let bytes): data = Data(bytes)
             }
+            data = d
         }
         let secret: [UInt8]
         switch SecretStore.secret(args.string("secret")) {

@@ -3,21 +3,42 @@ import RcomCLI
 import RcomCore
 import RcomReactor
 
-/// The shell shared by server subcommands: listener, reactor, optional trace, signals.
+/// The shell shared by server subcommands: listener, reactor, optional trace, signals, logs.
 enum ServerRunner {
     /// `make` builds the pipeline from the (possibly recording) entropy and the bound port, and
-    /// returns the configuration a trace header must carry to rebuild it.
+    /// returns the configuration a trace header must carry to rebuild it. With a `logger`, the
+    /// run is logged (starting with version and commit, listening, stopped with `summary` of
+    /// the final pipeline) and, with `--access-log`, the pipeline is wrapped to log each request.
     static func run<P: EventPipeline>(component: String, host: String, port: Int, recordPath: String?,
                                       poller: PollerKind, limits: ReactorLimits = ReactorLimits(),
+                                      logger: Logger? = nil, summary: (P) -> LogFields = { _ in [] },
                                       announce: (Int) -> String,
                                       make: (EntropySource, Int) -> (P, [(String, String)])) -> Int32 {
+        logger?.starting(component, [("host", .string(host)), ("port", .int(port)), ("poller", .string(poller.rawValue))])
         let listener: BoundListener
         do { listener = try BoundListener.open(host: host, port: port) } catch {
+            logger?.error("cannot listen", [("host", .string(host)), ("port", .int(port)), ("error", .string(error.message))])
             Terminal.error("\(component): \(error.message)")
             return ExitCode.failure
         }
         let recording = recordPath.map { _ in RecordingEntropy(SystemEntropy()) }
         let (pipeline, traceConfig) = make(recording ?? SystemEntropy(), listener.port)
+        if let logger, logger.accessLog {
+            let logged = AccessLogged(pipeline) { r in
+                logger.access(method: r.method, path: r.target, status: r.status, duration_ns: r.duration_ns, bytes: r.bytes)
+            }
+            return serve(logged, component: component, listener: listener, recording: recording, recordPath: recordPath,
+                         traceConfig: traceConfig, poller: poller, limits: limits, logger: logger,
+                         summary: { summary($0.inner) }, announce: announce)
+        }
+        return serve(pipeline, component: component, listener: listener, recording: recording, recordPath: recordPath,
+                     traceConfig: traceConfig, poller: poller, limits: limits, logger: logger, summary: summary, announce: announce)
+    }
+
+    private static func serve<Q: EventPipeline>(_ pipeline: Q, component: String, listener: BoundListener, recording: RecordingEntropy?,
+                                                recordPath: String?, traceConfig: [(String, String)], poller: PollerKind,
+                                                limits: ReactorLimits, logger: Logger?, summary: (Q) -> LogFields,
+                                                announce: (Int) -> String) -> Int32 {
         let reactor = Reactor(pipeline: pipeline, poller: poller, limits: limits)
         reactor.adopt(listener)
         if let recordPath, let recording {
@@ -32,7 +53,10 @@ enum ServerRunner {
         reactor.handleTerminationSignals()
         // Written unbuffered: scripts wait for this line to know the port.
         FileHandle.standardOutput.write(Data((announce(listener.port) + "\n").utf8))
-        return reactor.run()
+        logger?.info("listening", [("port", .int(listener.port)), ("connections_max", .int(limits.connectionsMax))])
+        let code = reactor.run()
+        logger?.info("stopped", [("exit_code", .int(Int(code)))] + summary(reactor.pipeline))
+        return code
     }
 
     static let pollerOption = OptionSpec("poller", value: "epoll|poll", help: "Readiness backend (poll scans every fd per wait: fine below ~1,000 connections)", default: "epoll")

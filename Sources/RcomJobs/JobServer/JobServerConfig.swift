@@ -26,12 +26,15 @@ public struct JobServerConfig: Sendable {
     public var jobsInFlightMax = 200_000
     public var verifyJobsExpected = 50
     public var verifyDeadline_ms: Int64 = 5000
+    /// Reported by `/healthz` and `rcom_build_info`.
+    public var build = BuildLabel.none
 
     public init() {}
 
     public var traceConfig: [(String, String)] {
         [("job_ms", "\(job_ms)"), ("secret_hex", secret.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()),
          ("hold", hold.rawValue), ("faults", faults.description), ("seed", "\(seed)"), ("wall_origin_ms", "\(wallOrigin_ms)")]
+            + build.traceConfig
     }
 
     public static func fromTrace(_ c: [String: String]) -> JobServerConfig? {
@@ -51,6 +54,7 @@ public struct JobServerConfig: Sendable {
         cfg.seed = seed
         cfg.wallOrigin_ms = wall
         cfg.faults = faults
+        cfg.build = BuildLabel(trace: c)
         return cfg
     }
 }

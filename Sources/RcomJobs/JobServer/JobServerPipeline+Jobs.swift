@@ -37,7 +37,8 @@ extension JobServerPipeline {
     mutating func launch(_ id: ConnectionID, _ request: HTTPRequest, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
         let jobID = String(entropy.next64(), radix: 16)
         let startedAt = ISO8601.format(ms: config.wallOrigin_ms + Int64(now_ns / 1_000_000))
-        let job = Job(id: jobID, startedAt: startedAt, proof: JobProof.sign(secret: config.secret, id: jobID, startedAt: startedAt))
+        let job = Job(id: jobID, startedAt: startedAt, proof: JobProof.sign(secret: config.secret, id: jobID, startedAt: startedAt),
+                      launched_ns: now_ns)
         stats.jobsStarted += 1
         jobsInFlight += 1
         let done_ns = now_ns + UInt64(config.job_ms) * 1_000_000
@@ -62,6 +63,7 @@ extension JobServerPipeline {
             connections[id]!.busy = true
             jobsInFlight -= 1
             stats.jobsCompleted += 1
+            metrics.jobDuration.observe(from: job.launched_ns, to: now_ns)
             return postCallback(job, url, deferredStart: (id, running, request.keepAlive), now_ns: now_ns)
         }
         let due = done_ns + UInt64(delay?.delay_ms ?? 0) * 1_000_000
@@ -81,6 +83,7 @@ extension JobServerPipeline {
         case .waitJobDone(let id, let job, let keepAlive):
             jobsInFlight -= 1
             stats.jobsCompleted += 1
+            metrics.jobDuration.observe(from: job.launched_ns, to: now_ns)
             guard connections[id] != nil else { return [] }
             stats.waitResponses += 1
             connections[id]!.busy = false
@@ -88,6 +91,7 @@ extension JobServerPipeline {
         case .callbackDue(let job, let url, let copies):
             jobsInFlight -= 1
             stats.jobsCompleted += 1
+            metrics.jobDuration.observe(from: job.launched_ns, to: now_ns)
             return (0..<copies).flatMap { _ in postCallback(job, url, deferredStart: nil, now_ns: now_ns) }
         case .slowStartDone(let id, let request):
             guard connections[id] != nil, case .success(let start) = JobStartRequest.parse(request.body) else { return [] }
@@ -102,7 +106,8 @@ extension JobServerPipeline {
         headers.add("Content-Type", "application/json")
         headers.add("User-Agent", "rcom-jobserver")
         let request = HTTPRequest(method: "POST", target: url.target, headers: headers, body: job.body)
-        return send(CallbackTag(job: job.id, deferredStart: deferredStart, attempt: 1, url: url, request: request), now_ns: now_ns)
+        return send(CallbackTag(job: job.id, deferredStart: deferredStart, attempt: 1, url: url, request: request,
+                                sent_ns: now_ns), now_ns: now_ns)
     }
 
     mutating func send(_ tag: CallbackTag, now_ns: Instant_ns) -> [ReactorEffect] {
@@ -118,13 +123,15 @@ extension JobServerPipeline {
         switch outcome {
         case .response(let tag, _):
             stats.callbacksAnswered += 1
+            metrics.callbackLatency.observe(from: tag.sent_ns, to: now_ns)
             return finishDeferred(tag, now_ns: now_ns)
         case .failed(let tag, _):
             // A reused keep-alive connection may have been closed by the receiver just as we
             // wrote: one retry on a fresh connection.
             if tag.attempt == 1 {
                 stats.callbackRetries += 1
-                return send(CallbackTag(job: tag.job, deferredStart: tag.deferredStart, attempt: 2, url: tag.url, request: tag.request), now_ns: now_ns)
+                return send(CallbackTag(job: tag.job, deferredStart: tag.deferredStart, attempt: 2, url: tag.url, request: tag.request,
+                                        sent_ns: tag.sent_ns), now_ns: now_ns)
             }
             stats.callbacksFailed += 1
             return finishDeferred(tag, now_ns: now_ns)

@@ -92,12 +92,14 @@ extension JobServerPipeline {
                 return .respond(.error(400, e.message))
             }
         case ("GET", "/healthz"), ("HEAD", "/healthz"):
-            return .respond(.json(200, Array("{\"ok\":true}".utf8)))
+            return .respond(.json(200, Array(config.build.healthJSON.utf8)))
         case ("GET", "/stats"):
             return .respond(.json(200, Array(stats.json.utf8)))
+        case ("GET", "/metrics"):
+            return .respond(metricsPage())
         case ("POST", "/verify"):
             return .respond(verify(r))
-        case (_, "/start"), (_, "/verify"), (_, "/stats"), (_, "/healthz"):
+        case (_, "/start"), (_, "/verify"), (_, "/stats"), (_, "/healthz"), (_, "/metrics"):
             var resp = HTTPResponse.error(405, "method \(r.method) not allowed on \(r.path)")
             resp.headers.add("Allow", r.path == "/start" || r.path == "/verify" ? "POST" : "GET")
             return .respond(resp)

@@ -10,6 +10,7 @@ import RcomCore
 public struct JobServerPipeline: EventPipeline {
     public let config: JobServerConfig
     public internal(set) var stats = JobServerStats()
+    public internal(set) var metrics = JobServerMetrics()
     let entropy: EntropySource
     let faultDice: SeededEntropy
     var connections: [ConnectionID: ServerConnection] = [:]
@@ -47,6 +48,8 @@ public struct JobServerPipeline: EventPipeline {
         let id: String
         let startedAt: String
         let proof: String
+        /// When it started, for `rcom_jobserver_job_duration_seconds`.
+        let launched_ns: Instant_ns
         var body: [UInt8] {
             Array(JSONText.object([("id", JSONText.quote(id)), ("state", JSONText.quote("completed")),
                                    ("startedAt", JSONText.quote(startedAt)), ("proof", JSONText.quote(proof))]).utf8)
@@ -66,6 +69,8 @@ public struct JobServerPipeline: EventPipeline {
         let attempt: Int
         let url: HTTPURL
         let request: HTTPRequest
+        /// The first attempt's time, for `rcom_jobserver_callback_latency_seconds`.
+        let sent_ns: Instant_ns
     }
 
     public init(config: JobServerConfig, entropy: EntropySource) {

@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+import RcomCore
+@testable import RcomJobs
+
+/// The operator's view of the real binary: `GET /metrics` passes `promtool check metrics` and
+/// counts what happened, `/healthz` and the first log line name the build, and a server is
+/// configured from RCOM_* variables alone.
+final class MetricsEndpointTests: XCTestCase {
+    static func start(_ account: String, callbackPort: Int? = nil) -> String {
+        callbackPort.map { #"{"account":"\#(account)","wait":false,"callback":"http://127.0.0.1:\#($0)/cb"}"# }
+            ?? #"{"account":"\#(account)","wait":true}"#
+    }
+
+    func testJobServerMetricsPassPromtoolAndCountJobsAndCallbacks() throws {
+        let log = Locked<[CallbackSink.Received]>([])
+        let sink = try TestServer(CallbackSink(log: log))
+        let server = try ServerProcess(["jobserver", "--port", "0", "--job-ms", "20", "--secret", "s"])
+        defer { server.stop() }
+        for i in 0..<3 { XCTAssertEqual(try BlockingHTTP.post(port: server.port, path: "/start", json: Self.start("w\(i)")).status, 200) }
+        for i in 0..<2 {
+            XCTAssertEqual(try BlockingHTTP.post(port: server.port, path: "/start", json: Self.start("c\(i)", callbackPort: sink.port)).status, 200)
+        }
+        // The callbacks' answers reach the server after the sink saw them: wait for the counter.
+        var page = ""
+        XCTAssertTrue(BlockingHTTP.eventually {
+            page = String(decoding: (try? BlockingHTTP.get(port: server.port, path: "/metrics"))?.body ?? [], as: UTF8.self)
+            return Exposition.samples(page)["rcom_jobserver_callbacks_answered_total"] == 2
+        }, page)
+        let response = try BlockingHTTP.get(port: server.port, path: "/metrics")
+        XCTAssertEqual(response.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
+        page = String(decoding: response.body, as: UTF8.self)
+        XCTAssertNil(try Promtool.problems(page))
+
+        let s = Exposition.samples(page)
+        XCTAssertEqual(s["rcom_jobserver_jobs_started_total"], 5)
+        XCTAssertEqual(s["rcom_jobserver_wait_responses_total"], 3)
+        XCTAssertEqual(s["rcom_jobserver_job_duration_seconds_count"], 5)
+        XCTAssertEqual(s[#"rcom_jobserver_job_duration_seconds_bucket{le="+Inf"}"#], 5)
+        XCTAssertEqual(s[#"rcom_jobserver_job_duration_seconds_bucket{le="0.1"}"#], 5, "20 ms jobs: all under the first bound, 0.1 s")
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(s["rcom_jobserver_job_duration_seconds_sum"]), 5 * 0.020)
+        XCTAssertEqual(s["rcom_jobserver_callback_latency_seconds_count"], 2)
+        XCTAssertEqual(s["rcom_jobserver_jobs_in_flight"], 0)
+        XCTAssertEqual(s[#"rcom_jobserver_faults_injected_total{kind="reset"}"#], 0)
+        XCTAssertEqual(try BlockingHTTP.post(port: server.port, path: "/metrics", json: "{}").status, 405)
+    }
+
+    func testHealthzAndTheFirstLogLineNameTheBuild() throws {
+        let version = try RcomBinary.run(["--version"])
+        XCTAssertEqual(version.status, 0)
+        let line = version.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let match = try XCTUnwrap(line.range(of: #"^rcom (\d+\.\d+\.\d+) \(commit ([0-9a-f]{40}|unknown)\)$"#, options: .regularExpression), line)
+        XCTAssertEqual(try RcomBinary.run(["version"]).stdout, version.stdout)
+        let parts = line[match].split(separator: " ")
+        let semver = String(parts[1]), commit = String(parts[3].dropLast())
+
+        // Environment only: port, log format (RCOM_<COMMAND>_<OPTION>).
+        let server = try ServerProcess(["jobserver", "--secret", "s"],
+                                       environment: ["RCOM_JOBSERVER_PORT": "0", "RCOM_JOBSERVER_LOG_FORMAT": "json"])
+        defer { server.stop() }
+        let health = BlockingHTTP.json(try BlockingHTTP.get(port: server.port, path: "/healthz"))
+        XCTAssertEqual(health["ok"] as? Bool, true)
+        XCTAssertEqual(health["version"] as? String, semver)
+        XCTAssertEqual(health["commit"] as? String, commit)
+
+        let first = try XCTUnwrap(server.log.split(separator: "\n").first)
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any], String(first))
+        XCTAssertEqual(record["msg"] as? String, "starting")
+        XCTAssertEqual(record["version"] as? String, semver)
+        XCTAssertEqual(record["commit"] as? String, commit)
+        XCTAssertNotNil(UTCTimestampCheck.parse(record["ts"] as? String ?? ""), "ts is RFC 3339 with milliseconds")
+    }
+
+    /// The commit `rcom --version` reports is one this checkout has (built from this tree: it is
+    /// HEAD or, if someone committed since the build, an ancestor of it).
+    func testTheReportedCommitIsInThisCheckout() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        git.arguments = ["git", "-C", root.path, "rev-parse", "HEAD"]
+        git.standardOutput = Pipe()
+        git.standardError = FileHandle.nullDevice
+        guard (try? git.run()) != nil else { throw XCTSkip("no git on this machine") }
+        git.waitUntilExit()
+        guard git.terminationStatus == 0 else { throw XCTSkip("not a git checkout: the build reports 'unknown'") }
+        let line = try RcomBinary.run(["--version"]).stdout
+        let commit = try XCTUnwrap(line.range(of: "[0-9a-f]{40}", options: .regularExpression).map { String(line[$0]) }, line)
+        let ancestor = Process()
+        ancestor.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        ancestor.arguments = ["git", "-C", root.path, "merge-base", "--is-ancestor", commit, "HEAD"]
+        try ancestor.run()
+        ancestor.waitUntilExit()
+        XCTAssertEqual(ancestor.terminationStatus, 0, "\(commit) is not HEAD or an ancestor of it")
+    }
+
+    func testAccessLogLinesForEachRequest() throws {
+        let server = try ServerProcess(["jobserver", "--port", "0", "--job-ms", "1", "--secret", "s", "--access-log"])
+        defer { server.stop() }
+        XCTAssertEqual(try BlockingHTTP.get(port: server.port, path: "/nope?token=abc").status, 404)
+        XCTAssertEqual(try BlockingHTTP.post(port: server.port, path: "/start", json: Self.start("a")).status, 200)
+        XCTAssertTrue(BlockingHTTP.eventually { server.log.components(separatedBy: " request ").count == 3 }, server.log)
+        let lines = server.log.split(separator: "\n").filter { $0.contains(" INFO request ") }
+        XCTAssertTrue(lines[0].hasSuffix("method=GET path=/nope status=404 duration_ms=\(lines[0].split(separator: "=")[4].split(separator: " ")[0]) bytes=\(lines[0].split(separator: "=").last!)"), String(lines[0]))
+        XCTAssertFalse(server.log.contains("abc"), "queries are not logged")
+        XCTAssertTrue(lines[1].contains("method=POST path=/start status=200"), String(lines[1]))
+    }
+}
+
+/// RFC 3339 with milliseconds, UTC (the shape UTCTimestamp writes).
+enum UTCTimestampCheck {
+    static func parse(_ s: String) -> Int64? { ISO8601.parse(s) }
+}
