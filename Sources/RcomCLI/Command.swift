@@ -46,9 +46,16 @@ public struct CommandRegistry {
     }
 
     public func main(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> Int32 {
-        guard let first = arguments.first, first != "--help", first != "-h", first != "help" else {
+        let names = commands.map(\.spec.name).filter { !$0.contains(" ") }.joined(separator: ", ")
+        guard let first = arguments.first else {
+            // curl's convention: no command is a usage error like any other, one line on stderr
+            // and exit 2; the help is on stdout when asked for (rcom --help), exit 0.
+            Terminal.error("no command given; commands: \(names) (rcom --help for details)")
+            return ExitCode.usage
+        }
+        guard first != "--help", first != "-h", first != "help" else {
             print(helpText, terminator: "")
-            return arguments.isEmpty ? ExitCode.usage : ExitCode.success
+            return ExitCode.success
         }
         // Longest match first so "jobserver verify" wins over "jobserver".
         let sorted = commands.sorted { $0.spec.name.split(separator: " ").count > $1.spec.name.split(separator: " ").count }
@@ -67,7 +74,6 @@ public struct CommandRegistry {
                 return command.run(parsed)
             }
         }
-        let names = commands.map(\.spec.name).filter { !$0.contains(" ") }.joined(separator: ", ")
         Terminal.error("unknown command \(TerminalText.quoted(first)); commands: \(names) (rcom --help)")
         return ExitCode.usage
     }

@@ -15,6 +15,9 @@ final class CommandLineTests: XCTestCase {
         for c in Self.commands { XCTAssertTrue(out.stdout.contains("  \(c) "), "rcom --help lacks \(c)") }
         let none = try RcomBinary.run([])
         XCTAssertEqual(none.status, 2, "no command is a usage error")
+        XCTAssertEqual(none.stdout, "", "a usage error prints nothing on stdout")
+        XCTAssertEqual(none.stderr.split(separator: "\n").count, 1, "one line: \(none.stderr)")
+        XCTAssertTrue(none.stderr.contains("no command given") && none.stderr.contains("rcom --help"), none.stderr)
     }
 
     func testEveryCommandHasHelpAndRejectsUnknownFlags() throws {
