@@ -11,3 +11,16 @@ ensure_system_libraries() {
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
     fi
 }
+
+# Commands a script needs beyond the libraries, installed with apt-get if missing:
+#   ensure_commands CMD:PACKAGE ...   e.g. ensure_commands /usr/bin/time:time python3:python3
+# A fresh machine may lack any of them (bc was one: the benchmarks' figures came out empty).
+ensure_commands() {
+    local need=() pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+    done
+    [ ${#need[@]} -eq 0 ] && return 0
+    echo "installing ${need[*]}" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+}
