@@ -1,4 +1,5 @@
-# The C libraries rcom links against (through module maps), installed with apt-get if missing.
+# The C libraries rcom links against (through module maps), and the tools its tests use
+# (sqlite3, promtool), installed with apt-get if missing.
 # Sourced by scripts/main-job, scripts/test and .ci/run.
 ensure_system_libraries() {
     local need=()
@@ -6,9 +7,12 @@ ensure_system_libraries() {
     [ -f /usr/include/openssl/hmac.h ] || need+=(libssl-dev)
     [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
     command -v sqlite3 >/dev/null || need+=(sqlite3)
+    # promtool (Debian's prometheus package): the tests lint every /metrics page with it.
+    command -v promtool >/dev/null || need+=(prometheus)
     if [ ${#need[@]} -gt 0 ]; then
         echo "installing ${need[*]}"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+        # No recommends: prometheus would otherwise pull in its web console and exporters.
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
     fi
 }
 
