@@ -1,0 +1,1 @@
+../../../Fuzz/HTTPDiffFuzz/HTTPDiffCompare.swift

@@ -1,0 +1,1 @@
+../../../Fuzz/HTTPDiffFuzz/HTTPDiffModel+Body.swift
