@@ -45,6 +45,34 @@ final class MetricsEndpointTests: XCTestCase {
         XCTAssertEqual(try BlockingHTTP.post(port: server.port, path: "/metrics", json: "{}").status, 405)
     }
 
+    func testTrackAndProviderSimulatorMetricsPassPromtool() throws {
+        let dir = NSTemporaryDirectory() + "rcom-metrics-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let track = try ServerProcess(["track", "--port", "0", "--db", dir + "/db.sqlite"])
+        defer { track.stop() }
+        XCTAssertEqual(try BlockingHTTP.get(port: track.port, path: "/e/n0000000000000001").status, 404, "no such notification")
+        XCTAssertEqual(try BlockingHTTP.get(port: track.port, path: "/elsewhere").status, 404)
+        let trackPage = String(decoding: try BlockingHTTP.get(port: track.port, path: "/metrics").body, as: UTF8.self)
+        XCTAssertNil(try Promtool.problems(trackPage))
+        let t = Exposition.samples(trackPage)
+        XCTAssertEqual(t[#"rcom_track_clicks_total{result="unknown"}"#], 1)
+        XCTAssertEqual(t[#"rcom_track_clicks_total{result="first"}"#], 0)
+        XCTAssertEqual(t["rcom_track_requests_total"], 3, "the two above and this one")
+        XCTAssertNotNil(BlockingHTTP.json(try BlockingHTTP.get(port: track.port, path: "/healthz"))["version"] as? String)
+
+        let providers = try ServerProcess(["providers", "--port", "0", "--quiet"])
+        defer { providers.stop() }
+        XCTAssertEqual(try BlockingHTTP.post(port: providers.port, path: "/slack/ops/alerts", json: #"{"text":"disk at 80%"}"#).status, 200)
+        let providersPage = String(decoding: try BlockingHTTP.get(port: providers.port, path: "/metrics").body, as: UTF8.self)
+        XCTAssertNil(try Promtool.problems(providersPage))
+        let p = Exposition.samples(providersPage)
+        XCTAssertEqual(p[#"rcom_providers_requests_total{channel="slack"}"#], 1)
+        XCTAssertEqual(p[#"rcom_providers_accepted_total{channel="slack"}"#], 1)
+        XCTAssertEqual(p[#"rcom_providers_requests_total{channel="email"}"#], 0, "every channel is listed")
+        XCTAssertNotNil(BlockingHTTP.json(try BlockingHTTP.get(port: providers.port, path: "/healthz"))["version"] as? String)
+    }
+
     func testHealthzAndTheFirstLogLineNameTheBuild() throws {
         let version = try RcomBinary.run(["--version"])
         XCTAssertEqual(version.status, 0)

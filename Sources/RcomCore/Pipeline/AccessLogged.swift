@@ -41,12 +41,15 @@ public struct AccessLogged<Inner: EventPipeline>: EventPipeline {
     }
 
     private let limits: HTTPLimits
+    private let listeners: Set<Int>?
 
     /// `limits` should be at least the inner pipeline's; responses are decoded with a 64 MiB
-    /// body bound (a `/metrics` page or a proof block can be large).
-    public init(_ inner: Inner, limits: HTTPLimits = .standard, report: @escaping (AccessRecord) -> Void) {
+    /// body bound (a `/metrics` page or a proof block can be large). `listeners`: the listener
+    /// indexes that speak HTTP (nil: all; the provider simulator's second one speaks SMTP).
+    public init(_ inner: Inner, limits: HTTPLimits = .standard, listeners: Set<Int>? = nil, report: @escaping (AccessRecord) -> Void) {
         self.inner = inner
         self.limits = limits
+        self.listeners = listeners
         self.report = report
     }
 
@@ -65,7 +68,7 @@ public struct AccessLogged<Inner: EventPipeline>: EventPipeline {
 
     private mutating func observe(_ event: ReactorEvent, now_ns: Instant_ns) {
         switch event {
-        case .accepted(let id, _):
+        case .accepted(let id, let listener) where listeners?.contains(listener) ?? true:
             exchanges[id] = Exchange(requests: HTTPRequestDecoder(limits: limits),
                                      responses: HTTPResponseDecoder(limits: HTTPLimits(bodyBytesMax: 64 << 20)))
         case .received(let id, let bytes) where exchanges[id] != nil:

@@ -24,8 +24,8 @@ public enum NotifyTrace {
     }
 
     /// What a providers trace header carries to rebuild the pipeline (randomness is in the trace).
-    static func providersHeader(faults: String, engage: String, retryAfter_s: Int, seed: UInt64) -> [(String, String)] {
-        [("faults", faults), ("engage", engage), ("retry_after_s", String(retryAfter_s)), ("seed", String(seed))]
+    static func providersHeader(faults: String, engage: String, retryAfter_s: Int, seed: UInt64, build: BuildLabel = .none) -> [(String, String)] {
+        [("faults", faults), ("engage", engage), ("retry_after_s", String(retryAfter_s)), ("seed", String(seed))] + build.traceConfig
     }
 
     static func providersConfig(_ c: [String: String]) -> ProvidersConfig? {
@@ -37,6 +37,7 @@ public enum NotifyTrace {
         config.engage = engage
         config.retryAfter_s = retry
         config.seed = seed
+        config.build = BuildLabel(trace: c)
         return config
     }
 
@@ -54,7 +55,8 @@ public enum NotifyTrace {
                 return .success(try TraceReplayer.replay(lines: lines) { _, e in ProvidersPipeline(config: config, entropy: e) })
             case trackComponent:
                 let redirect = header.config["redirect"].flatMap { $0.isEmpty ? nil : $0 }
-                return .success(try TraceReplayer.replay(lines: lines) { _, _ in TrackPipeline(recorder: clicks, redirect: redirect) })
+                let build = BuildLabel(trace: header.config)
+                return .success(try TraceReplayer.replay(lines: lines) { _, _ in TrackPipeline(recorder: clicks, redirect: redirect, build: build) })
             default:
                 return .failure(.unknownComponent(header.component))
             }

@@ -1,4 +1,5 @@
 import Foundation
+import RcomBuildInfo
 import RcomCLI
 import RcomCore
 import RcomReactor
@@ -8,7 +9,7 @@ public enum ProvidersCommand: Command {
     public static let spec = CommandSpec(
         name: "providers",
         summary: "Simulate the SMS (Twilio-style), Slack, webhook and SMTP providers locally",
-        usage: "providers [--port 9200] [--smtp-port 9201] [--faults SPEC] [--engage SPEC] [--seed N] [--record FILE]",
+        usage: "providers [--port 9200] [--smtp-port 9201] [--faults SPEC] [--engage SPEC] [--seed N] [--record FILE] [--log-format text|json] [--log-level LEVEL] [--access-log]",
         options: [
             OptionSpec("host", value: "ADDR", help: "Listen address", default: "127.0.0.1", env: "RCOM_PROVIDERS_HOST"),
             OptionSpec("port", short: "p", value: "PORT", help: "HTTP providers (SMS, Slack, webhook)", default: "9200", env: "RCOM_PROVIDERS_PORT"),
@@ -21,10 +22,10 @@ public enum ProvidersCommand: Command {
             OptionSpec("seed", value: "N", help: "Seed message ids, faults and clicks", default: "1", env: "RCOM_PROVIDERS_SEED"),
             OptionSpec("quiet", short: "q", help: "Do not print each request", env: "RCOM_PROVIDERS_QUIET"),
             NotifyTrace.recordOption,
-        ],
+        ] + LogOptions.options,
         discussion: """
         Endpoints: POST /2010-04-01/Accounts/{sid}/Messages.json (SMS), POST /slack/{workspace}/{channel},
-        POST /webhook/{name}, GET /_sim/stats, and SMTP on --smtp-port. Point rcom send at it with
+        POST /webhook/{name}, GET /_sim/stats, GET /metrics (Prometheus), GET /healthz, and SMTP on --smtp-port. Point rcom send at it with
           RCOM_SMS_URL=http://127.0.0.1:9200 RCOM_SLACK_WEBHOOK_URL='http://127.0.0.1:9200/slack/{target}'
           RCOM_SMTP_URL=smtp://127.0.0.1:9201
         Example: rcom providers --faults 'sms:500=2x,slack:429=0.1' --engage email=0.2,sms=0.35,slack=0.5
@@ -34,7 +35,9 @@ public enum ProvidersCommand: Command {
         var config = ProvidersConfig()
         let host = args.string("host")!
         let port: Int, smtpPort: Int
+        let logger: Logger
         do throws(UsageError) {
+            logger = try LogOptions.logger(args)
             port = try args.int("port", range: 0...65535) ?? 9200
             smtpPort = try args.int("smtp-port", range: 0...65535) ?? (port == 0 ? 0 : port + 1)
             config.retryAfter_s = try args.int("retry-after", range: 0...86_400) ?? 1
@@ -51,6 +54,7 @@ public enum ProvidersCommand: Command {
             Terminal.error(error.message)
             return ExitCode.usage
         }
+        config.build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
         let record = args.string("record")
         let recording = record.map { _ in RecordingEntropy(SeededEntropy(seed: config.seed)) }
         var pipeline = ProvidersPipeline(config: config, entropy: recording ?? SeededEntropy(seed: config.seed))
@@ -60,19 +64,15 @@ public enum ProvidersCommand: Command {
                 FileHandle.standardOutput.write(Data("\(c.channel) \(c.target) -> \(c.answer)\n".utf8))
             }
         }
-        let reactor = Reactor(pipeline: pipeline)
-        let httpBound: Int, smtpBound: Int
-        do {
-            httpBound = try reactor.listen(host: host, port: port)
-            smtpBound = try reactor.listen(host: host, port: smtpPort)
-        } catch {
-            Terminal.error("providers: \(error.message)")
-            return ExitCode.failure
-        }
         let header = NotifyTrace.providersHeader(faults: args.string("faults") ?? "", engage: args.string("engage") ?? "",
-                                                 retryAfter_s: config.retryAfter_s, seed: config.seed)
-        return NotifyTrace.serve(reactor, component: NotifyTrace.providersComponent, record: record, config: header,
-                                 draws: { recording?.takeDraws() ?? [] },
-                                 announce: "providers: http://\(host):\(httpBound) smtp://\(host):\(smtpBound)")
+                                                 retryAfter_s: config.retryAfter_s, seed: config.seed, build: config.build)
+        return NotifyServer.run(pipeline, component: NotifyTrace.providersComponent, host: host, ports: [port, smtpPort],
+                                record: record, traceConfig: header, draws: { recording?.takeDraws() ?? [] }, logger: logger,
+                                httpListeners: [0],
+                                announce: { "providers: http://\(host):\($0[0]) smtp://\(host):\($0[1])" },
+                                summary: { p in
+                                    [("requests", .int(p.stats.requests.values.reduce(0, +))),
+                                     ("faulted", .int(p.stats.faulted.values.reduce(0, +)))]
+                                })
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import RcomBuildInfo
 import RcomCLI
+import RcomCore
 import RcomReactor
 
 /// `rcom track`: the server behind tracking links.
@@ -7,23 +9,28 @@ public enum TrackCommand: Command {
     public static let spec = CommandSpec(
         name: "track",
         summary: "Serve tracking links: record clicks and acknowledgements, then redirect",
-        usage: "track [--port 8081] [--redirect URL] [--db PATH] [--record FILE]",
+        usage: "track [--port 8081] [--redirect URL] [--db PATH] [--record FILE] [--log-format text|json] [--log-level LEVEL] [--access-log]",
         options: [
             OptionSpec("host", value: "ADDR", help: "Listen address", default: "127.0.0.1", env: "RCOM_TRACK_HOST"),
             OptionSpec("port", short: "p", value: "PORT", help: "Listen port", default: "8081", env: "RCOM_TRACK_PORT"),
             OptionSpec("redirect", value: "URL", help: "Where a click lands (default: a small thank-you page)", env: "RCOM_TRACK_REDIRECT"),
             OptionSpec("db", value: "PATH", help: "Database shared with rcom send", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
             NotifyTrace.recordOption,
-        ],
+        ] + LogOptions.options,
         discussion: """
         GET /e/ID records a click, GET /a/ID an acknowledgement; the first per notification counts as
         engagement, repeats are counted apart. HEAD requests and link-preview bots are not counted.
+        GET /metrics (Prometheus), GET /healthz (with version and commit).
         rcom send's --public-url (RCOM_PUBLIC_URL) must point here.
         """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {
         let port: Int
-        do throws(UsageError) { port = try args.int("port", range: 0...65535) ?? 8081 } catch {
+        let logger: Logger
+        do throws(UsageError) {
+            port = try args.int("port", range: 0...65535) ?? 8081
+            logger = try LogOptions.logger(args)
+        } catch {
             Terminal.error(error.message)
             return ExitCode.usage
         }
@@ -34,18 +41,17 @@ public enum TrackCommand: Command {
             return ExitCode.failure
         case .success(let s): store = s
         }
-        let reactor = Reactor(pipeline: TrackPipeline(recorder: store, redirect: args.string("redirect")))
-        let bound: Int
-        do { bound = try reactor.listen(host: args.string("host")!, port: port) } catch {
-            Terminal.error("track: \(error.message)")
-            return ExitCode.failure
-        }
+        let build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
+        let host = args.string("host")!
         // No randomness: a trace holds the events; the store's answers are not in it (see NotifyTrace.replay).
-        let code = NotifyTrace.serve(reactor, component: NotifyTrace.trackComponent, record: args.string("record"),
-                                     config: [("redirect", args.string("redirect") ?? "")], draws: { [] },
-                                     announce: "track: http://\(args.string("host")!):\(bound)/e/ID")
-        let c = reactor.pipeline.counts
-        Terminal.stderr("track: \(c.first) engaged, \(c.repeated) repeat clicks, \(c.unknown) unknown, \(c.notCounted) not counted, \(c.storeErrors) store errors\n")
-        return code
+        return NotifyServer.run(TrackPipeline(recorder: store, redirect: args.string("redirect"), build: build),
+                                component: NotifyTrace.trackComponent, host: host, ports: [port], record: args.string("record"),
+                                traceConfig: [("redirect", args.string("redirect") ?? "")] + build.traceConfig, draws: { [] },
+                                logger: logger, announce: { "track: http://\(host):\($0[0])/e/ID" },
+                                summary: { p in
+                                    let c = p.counts
+                                    return [("engaged", .int(c.first)), ("repeat_clicks", .int(c.repeated)), ("unknown", .int(c.unknown)),
+                                            ("not_counted", .int(c.notCounted)), ("store_errors", .int(c.storeErrors))]
+                                })
     }
 }

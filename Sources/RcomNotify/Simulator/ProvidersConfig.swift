@@ -16,6 +16,8 @@ public struct ProvidersConfig: Sendable {
     public var clicksInFlightMax = 32
     public var limits = HTTPLimits.standard
     public var smtpMessageBytesMax = 1 << 20
+    /// Reported by `/healthz` and `/metrics`.
+    public var build = BuildLabel.none
 
     public init() {}
 }

@@ -39,6 +39,8 @@ public struct ProvidersPipeline: EventPipeline {
     private var nextClick: UInt64 = 0
 
     public static let channels = ["email", "sms", "slack", "webhook"]
+    var serverCounters: HTTPServerTable.Counters { server.counters }
+    var connectionCount: Int { server.count }
 
     /// Randomness from `config.seed`.
     public init(config: ProvidersConfig) {
@@ -147,6 +149,10 @@ public struct ProvidersPipeline: EventPipeline {
             return respond(r)
         case .stats:
             return respond(.json(200, Array(stats.json.utf8)))
+        case .health:
+            return respond(.json(200, Array(config.build.healthJSON.utf8)))
+        case .metrics:
+            return respond(.metrics(metricsPage))
         case .call(let call):
             stats.requests[call.channel, default: 0] += 1
             let fault = streams!.faults.roll(channel: call.channel)

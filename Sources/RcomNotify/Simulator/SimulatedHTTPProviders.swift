@@ -23,12 +23,15 @@ enum SimulatedHTTPProviders {
         /// Answered without delivering: a malformed call, health, not found.
         case answer(HTTPResponse)
         case stats
+        case health
+        case metrics
     }
 
     static func route(_ r: HTTPRequest, entropy: EntropySource) -> Routed {
         let path = String(r.path)
-        if path == "/healthz" { return .answer(.json(200, Array("{\"ok\":true}".utf8))) }
+        if path == "/healthz" { return .health }
         if path == "/_sim/stats" { return .stats }
+        if path == "/metrics" { return r.method == "GET" || r.method == "HEAD" ? .metrics : .answer(.error(405, "GET only")) }
         let parts = path.split(separator: "/").map(String.init)
         if parts.count == 4, parts[0] == "2010-04-01", parts[1] == "Accounts", parts[3] == "Messages.json" {
             return r.method == "POST" ? twilio(r, accountSID: parts[2], entropy: entropy) : .answer(twilioError(405, 20004, "Method not allowed"))

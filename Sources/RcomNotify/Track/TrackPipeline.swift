@@ -25,7 +25,10 @@ public struct TrackPipeline: EventPipeline {
     }
 
     public let redirect: String?
+    /// Reported by `/healthz` and `/metrics`.
+    public let build: BuildLabel
     public private(set) var counts = Counts()
+    public private(set) var requests = 0
     private let recorder: ClickRecorder
     /// Every connection's HTTP (order, keep-alive, HEAD, 501, timeouts) lives here.
     private var server: HTTPServerTable
@@ -35,9 +38,10 @@ public struct TrackPipeline: EventPipeline {
 
     static let previewAgents = ["slackbot", "twitterbot", "facebookexternalhit", "googleimageproxy", "linkpreview"]
 
-    public init(recorder: ClickRecorder, redirect: String?, limits: HTTPLimits = HTTPLimits(bodyBytesMax: 64 * 1024)) {
+    public init(recorder: ClickRecorder, redirect: String?, build: BuildLabel = .none, limits: HTTPLimits = HTTPLimits(bodyBytesMax: 64 * 1024)) {
         self.recorder = recorder
         self.redirect = redirect
+        self.build = build
         // The reactor's descriptor limit bounds the connections; the timeouts shed slow clients.
         server = HTTPServerTable(limits: limits, timeouts: .standard, connectionsMax: .max, timerID: Self.serverTimer)
     }
@@ -65,14 +69,22 @@ public struct TrackPipeline: EventPipeline {
     private mutating func serve(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> [ReactorEffect] {
         let (requests, reading) = server.received(id, bytes, now_ns: now_ns)
         var effects = reading
-        for (ref, request) in requests { effects += server.respond(ref, answer(request), now_ns: now_ns) }
+        for (ref, request) in requests {
+            self.requests += 1
+            effects += server.respond(ref, answer(request), now_ns: now_ns)
+        }
         return effects
     }
 
     private mutating func answer(_ r: HTTPRequest) -> HTTPResponse {
         let parts = r.path.split(separator: "/")
         guard parts.count == 2, parts[0] == "e" || parts[0] == "a", Self.isNotificationID(parts[1]) else {
-            return r.path == "/healthz" ? .json(200, Array("{\"ok\":true}".utf8)) : .error(404, "not a tracking link")
+            switch (r.method, String(r.path)) {
+            case ("GET", "/healthz"), ("HEAD", "/healthz"): return .json(200, Array(build.healthJSON.utf8))
+            case ("GET", "/metrics"), ("HEAD", "/metrics"): return .metrics(metricsPage)
+            case (_, "/healthz"), (_, "/metrics"): return .error(405, "GET only")
+            default: return .error(404, "not a tracking link")
+            }
         }
         guard r.method == "GET" || r.method == "HEAD" else { return .error(405, "GET only") }
         let agent = r.headers["user-agent"]?.lowercased() ?? ""
@@ -103,6 +115,9 @@ public struct TrackPipeline: EventPipeline {
         h.add("Content-Type", "text/html; charset=utf-8")
         return HTTPResponse(status: 200, headers: h, body: Array("<!doctype html><p>Thanks, noted.</p>\n".utf8))
     }
+
+    var serverCounters: HTTPServerTable.Counters { server.counters }
+    var connectionCount: Int { server.count }
 
     /// `n` and 16 lower-case hex digits, as `NotificationService` makes them.
     static func isNotificationID(_ s: Substring) -> Bool {
