@@ -6,7 +6,7 @@ import RcomCore
 /// Batch files are RFC 4180 CSV: quoted fields may hold commas, quotes and line breaks.
 final class BatchCSVTests: XCTestCase {
     func records(_ text: String) throws -> [CSVRecords.Record] {
-        let path = TempDir.make() + "/batch.csv"
+        let path = makeTemporaryDirectory() + "/batch.csv"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let r = CSVRecords(try XCTUnwrap(LineReader(path: path)))
         var out: [CSVRecords.Record] = []
@@ -29,7 +29,7 @@ final class BatchCSVTests: XCTestCase {
     }
 
     func testBatchFeedDeliversAMultiLineMessage() throws {
-        let path = TempDir.make() + "/batch.csv"
+        let path = makeTemporaryDirectory() + "/batch.csv"
         try "channel,target,message\nslack,team/ops,\"disk full\non db-1\"\nsms,505-9045845,\"unclosed\n".write(toFile: path, atomically: true, encoding: .utf8)
         let service = NotificationService(registry: ChannelRegistry(settings: ChannelSettings()), store: nil,
                                           entropy: SeededEntropy(seed: 1), publicURL: "http://t.example", wall_ms: { 0 })

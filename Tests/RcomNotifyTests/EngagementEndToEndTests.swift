@@ -10,7 +10,7 @@ import RcomReactor
 /// those rates within its intervals. Real sockets throughout: send → providers → clicks → track.
 final class EngagementEndToEndTests: XCTestCase {
     func testStatsRecoverTheSimulatedClickRates() throws {
-        let dir = TempDir.make()
+        let dir = makeTemporaryDirectory()
         let db = dir + "/subscriptions.sqlite"
         let rates = ["email": 0.2, "sms": 0.35, "slack": 0.5]
         let f = try SimulatorFixture(faults: "sms:500=0.05", engage: "email=0.2,sms=0.35,slack=0.5", seed: 11)

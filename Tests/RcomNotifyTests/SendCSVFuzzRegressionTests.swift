@@ -5,7 +5,7 @@ import XCTest
 /// Found by scripts/fuzz-send-csv: the batch reader against an RFC 4180 model.
 final class SendCSVFuzzRegressionTests: XCTestCase {
     func records(_ bytes: [UInt8]) throws -> [CSVRecords.Record] {
-        let path = TempDir.make() + "/batch.csv"
+        let path = makeTemporaryDirectory() + "/batch.csv"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let r = CSVRecords(try XCTUnwrap(LineReader(path: path)))
         var out: [CSVRecords.Record] = []

@@ -27,12 +27,12 @@ final class ServiceTests: XCTestCase {
     func testUnknownChannelListsTheValidOnes() {
         let r = ChannelRegistry(settings: ChannelSettings())
         XCTAssertEqual(r.unknown("pigeon"), "unknown channel 'pigeon'; channels: email, sms, slack, webhook")
-        let code = send(["-t", "x", "-m", "y", "-c", "pigeon"], db: TempDir.make() + "/db.sqlite", env: [:])
+        let code = send(["-t", "x", "-m", "y", "-c", "pigeon"], db: makeTemporaryDirectory() + "/db.sqlite", env: [:])
         XCTAssertEqual(code, 2)
     }
 
     func testSuppressedEmailExits3AndNeverReachesTheProvider() throws {
-        let dir = TempDir.make()
+        let dir = makeTemporaryDirectory()
         let db = dir + "/subscriptions.sqlite"
         let store = try SQLiteNotificationStore(path: db)
         try store.database.execute("""
@@ -51,7 +51,7 @@ final class ServiceTests: XCTestCase {
     }
 
     func testExitCodesForUsageFailureAndSuccess() throws {
-        let db = TempDir.make() + "/db.sqlite"
+        let db = makeTemporaryDirectory() + "/db.sqlite"
         let f = try SimulatorFixture(faults: "sms:500=1")
         let env = ["RCOM_SMS_URL": "http://127.0.0.1:\(f.httpPort)"]
         XCTAssertEqual(send(["-t", "505-9045845", "-m", "hi", "-c", "sms", "--attempts", "2", "--backoff", "10ms"], db: db, env: env), 1)

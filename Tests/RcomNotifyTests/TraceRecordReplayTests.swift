@@ -8,7 +8,7 @@ import RcomReactor
 /// recorded clock with `TraceReplayer`, every effect compared byte for byte.
 final class TraceRecordReplayTests: XCTestCase {
     func testProvidersRunReplaysByteForByte() throws {
-        let path = TempDir.make() + "/providers.trace"
+        let path = makeTemporaryDirectory() + "/providers.trace"
         var config = ProvidersConfig()
         config.faults = try ProviderFaults.parse("sms:500=0.5,slack:429=1x,email:500=0.5", channels: ProvidersPipeline.channels).get()
         config.engage = try EngageSpec.parse("email=0.5,sms=0.5,slack=0.5", channels: ProvidersPipeline.channels).get()
@@ -57,7 +57,7 @@ final class TraceRecordReplayTests: XCTestCase {
                 .success(notificationID == "n00000000000000ff" ? .unknownNotification : .first)
             }
         }
-        let path = TempDir.make() + "/track.trace"
+        let path = makeTemporaryDirectory() + "/track.trace"
         let recorder = try TraceRecorder(path: path, component: NotifyTrace.trackComponent, config: [("redirect", "https://example.com/")])
         let track = try BackgroundReactor(TrackPipeline(recorder: Clicks(), redirect: "https://example.com/"), ports: [0],
                                           recorder: recorder)

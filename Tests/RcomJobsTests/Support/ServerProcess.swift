@@ -15,8 +15,9 @@ final class ServerProcess {
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.executableURL = RcomBinary.url
         process.arguments = arguments
-        // Only what the test gives, plus PATH and HOME: no RCOM_* from the developer's shell.
-        var env = ProcessInfo.processInfo.environment.filter { $0.key == "PATH" || $0.key == "HOME" }
+        // Only what the test gives, plus PATH, HOME and TMPDIR (scripts/test gives the suite a
+        // temporary directory of its own and checks it is left empty): no RCOM_* from the shell.
+        var env = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "TMPDIR"].contains($0.key) }
         env.merge(environment) { $1 }
         process.environment = env
         let out = Pipe()
@@ -51,7 +52,10 @@ final class ServerProcess {
         return process.terminationStatus
     }
 
-    deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+    deinit {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: stderrPath)
+    }
 }
 
 /// `promtool check metrics` (Debian's `prometheus` package): the format and naming lint that

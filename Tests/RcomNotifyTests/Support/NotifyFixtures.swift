@@ -75,10 +75,13 @@ enum Deliver {
     }
 }
 
-enum TempDir {
-    static func make() -> String {
+extension XCTestCase {
+    /// A fresh directory for this test, removed when the test ends, passed or failed (each run
+    /// of the suite used to leave a dozen of them in the temporary directory).
+    func makeTemporaryDirectory() -> String {
         let path = NSTemporaryDirectory() + "rcom-notify-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         return path
     }
 }
