@@ -109,11 +109,12 @@ public enum JobServerVerifyCommand: Command {
         if source == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard let d = FileManager.default.contents(atPath: source) else {
-                Terminal.error("cannot read \(source)")
+            switch InputFile.read(source, as: "the proof file") {
+            case .failure(let why):
+                Terminal.error(why.message)
                 return ExitCode.usage
+            case .success(let bytes): data = Data(bytes)
             }
-            data = d
         }
         let secret: [UInt8]
         switch SecretStore.secret(args.string("secret")) {
