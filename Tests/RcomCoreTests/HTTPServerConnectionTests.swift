@@ -154,13 +154,14 @@ final class HTTPServerTableTests: XCTestCase {
         XCTAssertEqual(t.counters.refusedAtLimit, 1)
     }
 
-    func testStopReadingAllClosesIdleConnectionsOnly() {
+    func testDrainStopsReadingOnServedConnectionsAndLeavesIdleOnesOpen() {
         var t = table()
         _ = t.accepted(id(1), now_ns: 0)
         _ = t.accepted(id(2), now_ns: 0)
         let (reqs, _) = t.received(id(2), Array("POST /start HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n".utf8), now_ns: 0)
-        let effects = t.stopReadingAll(now_ns: 1)
-        XCTAssertEqual(effects.filter { if case .setTimer = $0 { false } else { true } }, [.close(id(1))])
+        let effects = t.stopReadingServed(now_ns: 1)
+        XCTAssertFalse(effects.contains(.close(id(1))), "closing an idle one would race with a request on its way")
+        XCTAssertEqual(t.state(id(2)), .mustClose)
         let answer = t.respond(reqs[0].0, .json(200, []), now_ns: 2)
         XCTAssertTrue(answer.contains(.close(id(2))), "closes after its last answer")
         XCTAssertEqual(t.outstanding, 0)

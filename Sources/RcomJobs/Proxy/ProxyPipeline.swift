@@ -74,7 +74,7 @@ public struct ProxyPipeline: EventPipeline {
                 drain.immediate = true
             } else {
                 drain.started = true
-                effects += server.stopReadingAll(now_ns: now_ns)
+                effects += server.stopReadingServed(now_ns: now_ns)
                 effects.append(.setTimer(Self.drainTimer, deadline_ns: now_ns + UInt64(config.drainTimeout_ms) * 1_000_000))
             }
         case .wakeup:

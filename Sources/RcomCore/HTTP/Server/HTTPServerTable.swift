@@ -129,12 +129,14 @@ public struct HTTPServerTable {
         if e.overLimit { overLimitCount -= 1 }
     }
 
-    /// Drain: idle connections close now; those being served read no more and close after their
-    /// last answer. One still receiving a request keeps it (it may be a callback the drain waits
-    /// for); the request timeout bounds it. In connection order, so effects replay alike.
-    public mutating func stopReadingAll(now_ns: Instant_ns) -> [ReactorEffect] {
+    /// Drain: connections being served read no more and close after their last answer. Idle
+    /// ones are left open: closing one races with a request already on its way (the kernel
+    /// then answers it with a reset); the server answers whatever comes with `Connection:
+    /// close`, and the rest close with the process. One still receiving a request keeps it (it
+    /// may be a callback the drain waits for). In connection order, so effects replay alike.
+    public mutating func stopReadingServed(now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
-        for id in entries.keys.sorted() where [.idle, .awaitingResponse].contains(entries[id]!.connection.state) {
+        for id in entries.keys.sorted() where entries[id]!.connection.state == .awaitingResponse {
             entries[id]!.connection.stopReading()
             effects += flush(id, now_ns: now_ns)
         }
