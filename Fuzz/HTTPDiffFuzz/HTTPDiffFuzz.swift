@@ -3,8 +3,8 @@
 // as one module; SwiftPM never sees this file (the model and the comparison are also symlinked
 // into Tests/RcomCoreTests/Conformance/, this entry point is not).
 //
-// Every input is fed to the decoder whole and split at one point derived from the input (so a
-// crash replays exactly), then EOF. Both runs must match the model: the same requests (method,
+// Every input, under the standard limits and under small ones, is fed to the decoder whole and
+// split at one point derived from the input (so a crash replays exactly), then EOF. Both runs must match the model: the same requests (method,
 // target, version, every field, body), then a clean close where the model allows one, or an
 // error whose status is one the model allows. Any difference traps, naming the table's class.
 
@@ -31,13 +31,14 @@ func diffFNV1a(_ bytes: [UInt8]) -> UInt64 {
 public func httpDiffFuzzOne(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let pointer, size > 0 else { return 0 }
     let data = Array(UnsafeBufferPointer(start: pointer, count: size))
-    let limits = HTTPLimits.standard
-    let model = DiffModel.parse(data, limits: HTTPDiff.modelLimits(limits))
     let cut = Int(diffFNV1a(data) % UInt64(data.count + 1))
-    for (label, cuts) in [("whole", [Int]()), ("split at \(cut)", [cut])] {
-        if let d = HTTPDiff.compare(model, HTTPDiff.runDecoder(data, cuts: cuts, limits: limits)),
-           !diffIgnored.contains(d.cls) {
-            fatalError("HTTP diff [\(d.cls)] fed \(label): \(d.detail)")
+    for (name, limits) in [("standard", HTTPLimits.standard), ("small", HTTPDiff.smallLimits)] {
+        let model = DiffModel.parse(data, limits: HTTPDiff.modelLimits(limits))
+        for (label, cuts) in [("whole", [Int]()), ("split at \(cut)", [cut])] {
+            if let d = HTTPDiff.compare(model, HTTPDiff.runDecoder(data, cuts: cuts, limits: limits)),
+               !diffIgnored.contains(d.cls) {
+                fatalError("HTTP diff [\(d.cls)] \(name) limits, fed \(label): \(d.detail)")
+            }
         }
     }
     return 0

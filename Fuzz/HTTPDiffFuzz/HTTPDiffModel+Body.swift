@@ -11,9 +11,11 @@ extension DiffModelReader {
         func fault(_ status: Int, _ cls: String, _ why: String) {
             faults.append(DiffModelFault(status: status, cls: cls, why: why))
         }
-        let hosts = named(fields, "host").count
-        if hosts > 1 { fault(400, "Host", "\(hosts) Host fields") }
-        if hosts == 0 && version == "HTTP/1.1" { fault(400, "Host", "no Host in HTTP/1.1") }
+        let host = named(fields, "host")
+        if host.count > 1 { fault(400, "Host", "\(host.count) Host fields") }
+        if host.isEmpty && version == "HTTP/1.1" { fault(400, "Host", "no Host in HTTP/1.1") }
+        // "... or a Host header field with an invalid field value" (RFC 9112 §3.2, beyond the table).
+        if let h = host.first, !hostValue(Array(h.value.utf8)[...]) { fault(400, "Host", "invalid Host value") }
         for expect in named(fields, "expect") where String(decoding: expect.value.utf8.map(B.lower), as: UTF8.self) != "100-continue" {
             fault(417, "Expect", "expectation '\(expect.value)'")
         }
@@ -124,7 +126,7 @@ extension DiffModelReader {
         let digits = Array(b[r.lowerBound..<i])
         // Leading zeros are not counted against any limit (the table), the line's length included.
         let zeros = digits.prefix { $0 == 0x30 }.count
-        if r.count - zeros > limits.chunkLineBytesMax { fault(400, "chunk line", "chunk line over \(limits.chunkLineBytesMax) bytes") }
+        if over(r.count - zeros, limits.chunkLineBytesMax) { fault(400, "chunk line", "chunk line over \(limits.chunkLineBytesMax) bytes") }
         if digits.isEmpty { fault(400, "chunk size", "no hex digits") }
         let size = boundedValue(digits, radix: 16)
         if size.map({ bodySoFar + $0 > limits.bodyBytesMax }) ?? true { fault(413, "chunk size", "body over \(limits.bodyBytesMax)") }
@@ -193,7 +195,7 @@ extension DiffModelReader {
         while true {
             let l = line(from: s)
             lineEnding(l, "trailers", &faults)
-            if l.next - start > limits.headerBytesMax {
+            if over(l.next - start, limits.headerBytesMax) {
                 faults.append(DiffModelFault(status: 431, cls: "trailers", why: "trailers over \(limits.headerBytesMax) bytes"))
             }
             if !(l.complete && l.isEmpty) { _ = fieldLine(l.start..<l.end, "trailers", "trailers", &faults) }

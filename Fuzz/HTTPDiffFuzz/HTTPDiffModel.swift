@@ -40,6 +40,9 @@ struct DiffModelFault: Equatable, Sendable {
 }
 
 struct DiffModelOutcome: Sendable {
+    /// A byte bound was passed by only a few bytes: whether a line's CRLF counts is not the
+    /// table's to say, so such an input proves nothing and is not compared.
+    var uncertain = false
     /// The requests accepted before the end.
     var messages: [DiffModelRequest]
     /// The input ends cleanly between messages (only CRLFs left).
@@ -51,7 +54,9 @@ struct DiffModelOutcome: Sendable {
 enum DiffModel {
     static func parse(_ bytes: [UInt8], limits: DiffModelLimits = DiffModelLimits()) -> DiffModelOutcome {
         var reader = DiffModelReader(b: bytes, limits: limits)
-        return reader.run()
+        var outcome = reader.run()
+        outcome.uncertain = reader.flags.uncertain
+        return outcome
     }
 }
 
@@ -97,10 +102,22 @@ struct DiffModelLine {
     var isEmpty: Bool { end == start }
 }
 
+/// Set while reading; a class so the non-mutating readers can set it.
+final class DiffModelFlags {
+    var uncertain = false
+}
+
 struct DiffModelReader {
     let b: [UInt8]
     let limits: DiffModelLimits
+    let flags = DiffModelFlags()
     typealias B = DiffModelBytes
+
+    /// Whether `count` bytes pass a byte bound; within `slack` of it, the input is marked uncertain.
+    func over(_ count: Int, _ limit: Int, slack: Int = 4) -> Bool {
+        if abs(count - limit) <= slack { flags.uncertain = true }
+        return count > limit
+    }
 
     func line(from s: Int) -> DiffModelLine {
         var i = s
@@ -130,12 +147,12 @@ struct DiffModelReader {
                     return DiffModelOutcome(messages: messages, closeAllowed: true,
                                             faults: [DiffModelFault(status: 400, cls: "EOF", why: "lone CR at EOF")])
                 }
-                return end(messages, [DiffModelFault(status: 400, cls: "line ending", why: "bare CR before the request line")])
-            }
-            if first == 0x0A {
+                // A bare CR: the request line starts here and has it (other faults of that head,
+                // a length bound say, are as fair an answer).
+            } else if first == 0x0A {
                 return end(messages, [DiffModelFault(status: 400, cls: "line ending", why: "bare LF before the request line")])
             }
-            if !B.isTchar(first) {
+            if !B.isTchar(first) && first != 0x0D {
                 return end(messages, [DiffModelFault(status: 400, cls: "not HTTP", why: "first byte \(first)")])
             }
             switch head(at: p) {
@@ -185,7 +202,7 @@ extension DiffModelReader {
         }
         let first = line(from: start)
         lineEnding(first, "line ending", &faults)
-        if first.end - first.start > limits.startLineBytesMax {
+        if over(first.end - first.start, limits.startLineBytesMax) {
             fault(414, "request line", "request line over \(limits.startLineBytesMax) bytes")
         }
         let requestLine = self.requestLine(first.start..<first.end, &faults)
@@ -212,7 +229,7 @@ extension DiffModelReader {
                 lineEnding(l, "line ending", &faults)
                 if let f = fieldLine(l.start..<l.end, "field line", "field value", &faults), l.complete { fields.append(f) }
             }
-            if l.next - first.next > limits.headerBytesMax {
+            if over(l.next - first.next, limits.headerBytesMax) {
                 fault(431, "header section", "header section over \(limits.headerBytesMax) bytes")
             }
             if !l.complete {
@@ -283,10 +300,26 @@ extension DiffModelReader {
     /// authority-form = uri-host ":" port, with a port of at least one digit.
     func authorityForm(_ u: [UInt8]) -> Bool {
         guard let colon = u.lastIndex(of: 0x3A) else { return false }
-        let host = u[..<colon], port = u[(colon + 1)...]
-        guard !port.isEmpty, port.allSatisfy(B.isDigit), !host.isEmpty else { return false }
-        if host.first == 0x5B {   // IP-literal
-            return host.last == 0x5D && host.dropFirst().dropLast().allSatisfy {
+        let port = u[(colon + 1)...]
+        return !port.isEmpty && port.allSatisfy(B.isDigit) && colon > 0 && uriHost(u[..<colon])
+    }
+
+    /// Host = uri-host [ ":" port ] (RFC 9112 §3.2); empty when the target has no authority.
+    func hostValue(_ u: ArraySlice<UInt8>) -> Bool {
+        if u.isEmpty { return true }
+        // The port's colon is the last one outside an IP-literal's brackets.
+        let bracket = u.lastIndex(of: 0x5D) ?? u.startIndex
+        if let colon = u[bracket...].lastIndex(of: 0x3A), u.first != 0x5B || colon > bracket {
+            return u[(colon + 1)...].allSatisfy(B.isDigit) && uriHost(u[..<colon])
+        }
+        return uriHost(u)
+    }
+
+    /// uri-host = IP-literal / IPv4address / reg-name (RFC 3986 §3.2.2), simplified: an
+    /// IP-literal is brackets around hex digits, colons and dots.
+    func uriHost(_ host: ArraySlice<UInt8>) -> Bool {
+        if host.first == 0x5B {
+            return host.count > 2 && host.last == 0x5D && host.dropFirst().dropLast().allSatisfy {
                 B.hex($0) != nil || $0 == 0x3A || $0 == 0x2E
             }
         }

@@ -64,6 +64,8 @@ enum Conformance {
         /// the bytes alone, with no EOF fed.
         let eof: Bool
         let limits: HTTPLimits
+        /// The error kind when a status does not say it (a 400 for a passed bound is `tooLarge`).
+        var kind: HTTPParseError.Kind? = nil
     }
 
     struct ExpectedResponse: Sendable {
@@ -142,14 +144,14 @@ extension Conformance {
     }
 
     static func bad(_ name: String, _ cls: Cls, _ rfc: String, _ input: [UInt8], _ status: Int,
-                    eof: Bool = false, limits: HTTPLimits = .standard) -> RequestCase {
+                    eof: Bool = false, limits: HTTPLimits = .standard, kind: HTTPParseError.Kind? = nil) -> RequestCase {
         RequestCase(name: name, cls: cls, rfc: rfc, input: input, verdict: .reject(status: status),
-                    eof: eof, limits: limits)
+                    eof: eof, limits: limits, kind: kind)
     }
 
     static func bad(_ name: String, _ cls: Cls, _ rfc: String, _ input: String, _ status: Int,
-                    eof: Bool = false, limits: HTTPLimits = .standard) -> RequestCase {
-        bad(name, cls, rfc, b(input), status, eof: eof, limits: limits)
+                    eof: Bool = false, limits: HTTPLimits = .standard, kind: HTTPParseError.Kind? = nil) -> RequestCase {
+        bad(name, cls, rfc, b(input), status, eof: eof, limits: limits, kind: kind)
     }
 
     static func v(_ name: String, _ value: String) -> FieldCheck { .value(name, value) }

@@ -7,7 +7,8 @@ extension Conformance {
     /// One event the decoder should produce.
     enum Want<Expected> {
         case message(Expected)
-        case error(status: Int?)   // nil: any status (responses)
+        /// nil kind: not compared.
+        case error(status: Int, kind: HTTPParseError.Kind?)
         case closed
     }
 
@@ -58,7 +59,8 @@ extension Conformance {
         for (g, w) in zip(got, want) {
             switch (g, w) {
             case (.message(let m), .message(let e)) where same(m, e): continue
-            case (.error(let e), .error(let status)) where status == nil || status == e.status: continue
+            case (.error(let e), .error(let status, let kind)) where status == e.status && (kind == nil || kind == e.kind):
+                continue
             case (.closed, .closed): continue
             default: return false
             }
@@ -117,7 +119,7 @@ extension Conformance {
         let verdict: [Want<ExpectedRequest>]
         switch c.verdict {
         case .accept(let r): verdict = [.message(r), .closed]
-        case .reject(let status): verdict = [.error(status: status)]
+        case .reject(let status): verdict = [.error(status: status, kind: c.kind ?? expectedKind(c.cls, status))]
         }
         let accepted = if case .accept = c.verdict { true } else { false }
         // (name, input, expected events, feed EOF)
@@ -157,8 +159,19 @@ extension Conformance {
         switch w {
         case .message(let r):
             "message \(r.method) \(r.target) \(r.version.rawValue) \(describe(r.fields)) body \(escape(r.body))"
-        case .error(let status): "error \(status.map(String.init) ?? "any")"
+        case .error(let status, let kind): "error \(status)" + (kind.map { " (\($0))" } ?? "")
         case .closed: "closed"
+        }
+    }
+
+    /// The error kinds of the table's preamble.
+    static func expectedKind(_ cls: Cls, _ status: Int) -> HTTPParseError.Kind {
+        switch (cls, status) {
+        case (.eof, _): .truncated
+        case (_, 413), (_, 414), (_, 431): .tooLarge
+        case (_, 501), (_, 505): .unsupported
+        case (_, 417): .expectation
+        default: .malformed
         }
     }
 }
@@ -185,7 +198,8 @@ extension Conformance {
             verdict = rs.map { .message($0) } + [.closed]
             accepted = true
         case .reject:
-            verdict = [.error(status: nil)]
+            // The table: a broken peer, answered 502; a truncated one is `truncated`.
+            verdict = [.error(status: 502, kind: c.cls == .eof ? .truncated : nil)]
             accepted = false
         }
         // (name, input, heads, expected events, feed EOF)
@@ -230,7 +244,7 @@ extension Conformance {
         switch w {
         case .message(let r):
             "message \(r.version.rawValue) \(r.status) \(escape(b(r.reason))) \(describe(r.fields)) body \(escape(r.body))"
-        case .error(let status): "error \(status.map(String.init) ?? "(any)")"
+        case .error(let status, let kind): "error \(status)" + (kind.map { " (\($0))" } ?? "")
         case .closed: "closed"
         }
     }
@@ -247,7 +261,7 @@ extension Conformance {
             case .message(let m as HTTPResponse):
                 "message \(m.version.rawValue) \(m.status) \(escape(b(m.reason))) \(describe(m.headers)) body \(escape(m.body))"
             case .message(let m): "message \(m)"
-            case .error(let e): "error \(e.status) (\(e.message))"
+            case .error(let e): "error \(e.status) \(e.kind) (\(e.message))"
             case .closed: "closed"
             case .expectContinue: "expectContinue"
             case .needData: "needData"

@@ -29,6 +29,31 @@ final class ConformanceRequestTests: XCTestCase {
     }
 }
 
+/// `Expect: 100-continue`: the client waits for `100 Continue` before it sends the body, so the
+/// decoder must ask for it once the head is in and the body is not (RFC 9110 §10.1.1).
+final class ConformanceExpectTests: XCTestCase {
+    func testContinueIsAskedForBeforeTheBody() {
+        var checked = 0
+        for c in Conformance.expectCases {
+            guard case .accept(let e) = c.verdict, !e.body.isEmpty else { continue }
+            let headEnd = c.input.indices.first { c.input[$0...].starts(with: [13, 10, 13, 10]) }.map { $0 + 4 }
+            guard let headEnd else { XCTFail("\(c.name): no head end"); continue }
+            for feeding in Feeding.allCases {
+                var d = HTTPRequestDecoder(limits: c.limits)
+                let first = drive(&d, Array(c.input[..<headEnd]), feeding, eof: false)
+                XCTAssertEqual(first, [.expectContinue], "\(c.name) \(feeding): head alone")
+                let rest = drive(&d, Array(c.input[headEnd...]), feeding, eof: false)
+                guard case .message(let r)? = rest.first, rest.count == 1, Conformance.same(r, e) else {
+                    XCTFail("\(c.name) \(feeding): then \(Conformance.describe(rest))")
+                    continue
+                }
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 4)
+    }
+}
+
 final class ConformanceResponseTests: XCTestCase {
     func testEveryResponseCaseGetsItsVerdict() {
         let cases = Conformance.responseCases

@@ -10,8 +10,8 @@ extension Conformance {
     }
 
     static func chunkedBad(_ name: String, _ cls: Cls, _ rfc: String, _ chunks: String, _ status: Int,
-                           limits: HTTPLimits = .standard) -> RequestCase {
-        bad(name, cls, rfc, chunkedHead + chunks, status, limits: limits)
+                           limits: HTTPLimits = .standard, kind: HTTPParseError.Kind? = nil) -> RequestCase {
+        bad(name, cls, rfc, chunkedHead + chunks, status, limits: limits, kind: kind)
     }
 
     static func chunkedBad(_ name: String, _ cls: Cls, _ rfc: String, _ chunks: [UInt8], _ status: Int) -> RequestCase {
@@ -102,10 +102,11 @@ extension Conformance {
                    "2;\nxx\r\n4c\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: a\r\n\r\n", 400),
         chunkedBad("size line CR then a byte", .chunkLine, "9112 §7.1", "5\rX\r\nhello\r\n0\r\n\r\n", 400),
         chunkedBad("over 1 KiB of extensions", .chunkLine, "9112 §7.1",
-                   "5;a=\(repeated("b", 1100))\r\nhello\r\n0\r\n\r\n", 400),
-        chunkedBad("over 1 KiB of extensions, no line end", .chunkLine, "9112 §7.1", "5;a=\(repeated("b", 1100))", 400),
+                   "5;a=\(repeated("b", 1100))\r\nhello\r\n0\r\n\r\n", 400, kind: .tooLarge),
+        chunkedBad("over 1 KiB of extensions, no line end", .chunkLine, "9112 §7.1", "5;a=\(repeated("b", 1100))", 400,
+                   kind: .tooLarge),
         chunkedBad("over a small line limit", .chunkLine, "9112 §7.1", "5;a=\(repeated("b", 40))\r\nhello\r\n0\r\n\r\n",
-                   400, limits: small),
+                   400, limits: small, kind: .tooLarge),
     ]
 
     static let chunkDataCases: [RequestCase] = [

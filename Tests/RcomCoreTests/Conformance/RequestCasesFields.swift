@@ -112,6 +112,14 @@ extension Conformance {
         bad("HTTP/1.0 with two Hosts", .host, "9112 §3.2", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400),
         bad("HTTP/1.2 (read as 1.1) with no Host", .host, "9112 §3.2", "GET / HTTP/1.2\r\n\r\n", 400),
         bad("absolute-form with no Host", .host, "9112 §3.2", "GET http://a/b HTTP/1.1\r\n\r\n", 400),
+        // RFC 9112 §3.2 also requires 400 for "a Host header field with an invalid field value"
+        // (Host = uri-host [ ":" port ]); the table does not list it.
+        bad("Host with a space inside", .host, "9112 §3.2", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+        bad("Host with a path", .host, "9112 §3.2", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+        bad("Host with userinfo", .host, "9112 §3.2", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400),
+        bad("Host with a port that is not digits", .host, "9112 §3.2", "GET / HTTP/1.1\r\nHost: a:b\r\n\r\n", 400),
+        ok("Host with an IPv6 literal and a port", .host, "9112 §3.2", "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n",
+           fields: [v("Host", "[::1]:8080")]),
         ok("empty Host", .host, "9112 §3.2", "GET / HTTP/1.1\r\nHost:\r\n\r\n", fields: [v("Host", "")]),
         ok("Host with a port", .host, "9112 §3.2", "GET / HTTP/1.1\r\nHost: a:8080\r\n\r\n", fields: [v("Host", "a:8080")]),
         ok("Host after other fields", .host, "9112 §3.2", "GET / HTTP/1.1\r\nX: 1\r\nHost: a\r\n\r\n", fields: [v("Host", "a")]),
