@@ -12,7 +12,8 @@ extension JobServerPipeline {
         return hit ? rule : nil
     }
 
-    mutating func start(_ id: ConnectionID, _ request: HTTPRequest, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
+    mutating func start(_ ref: RequestRef, _ request: HTTPRequest, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
+        let id = ref.connection
         let reset = roll(.reset) != nil
         let error = roll(.error500) != nil
         let slow = roll(.slowStart)
@@ -22,19 +23,20 @@ extension JobServerPipeline {
         }
         if error {
             let status = faultDice.next64() % 2 == 0 ? 500 : 503
-            return respond(id, .error(status, "injected fault: job server error"), keepAlive: request.keepAlive, now_ns: now_ns)
+            return respond(ref, .error(status, "injected fault: job server error"), now_ns: now_ns)
         }
         guard jobsInFlight < config.jobsInFlightMax else {
-            return respond(id, .error(503, "too many jobs in progress (\(config.jobsInFlightMax)); retry later"), keepAlive: request.keepAlive, now_ns: now_ns)
+            return respond(ref, .error(503, "too many jobs in progress (\(config.jobsInFlightMax)); retry later"), now_ns: now_ns)
         }
         if let slow {
             connections[id]!.busy = true
-            return arm(.slowStartDone(id, request), at: now_ns + UInt64(slow.delay_ms) * 1_000_000)
+            return arm(.slowStartDone(ref, request), at: now_ns + UInt64(slow.delay_ms) * 1_000_000)
         }
-        return launch(id, request, start, now_ns: now_ns)
+        return launch(ref, request, start, now_ns: now_ns)
     }
 
-    mutating func launch(_ id: ConnectionID, _ request: HTTPRequest, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
+    mutating func launch(_ ref: RequestRef, _ request: HTTPRequest, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
+        let id = ref.connection
         let jobID = String(entropy.next64(), radix: 16)
         let startedAt = ISO8601.format(ms: config.wallOrigin_ms + Int64(now_ns / 1_000_000))
         let job = Job(id: jobID, startedAt: startedAt, proof: JobProof.sign(secret: config.secret, id: jobID, startedAt: startedAt),
@@ -44,7 +46,7 @@ extension JobServerPipeline {
         let done_ns = now_ns + UInt64(config.job_ms) * 1_000_000
         if start.wait {
             connections[id]!.busy = true
-            return arm(.waitJobDone(id, job, keepAlive: request.keepAlive), at: done_ns)
+            return arm(.waitJobDone(ref, job), at: done_ns)
         }
         let url = start.callback!
         let running = Array(JSONText.object([("state", JSONText.quote("running")), ("id", JSONText.quote(jobID))]).utf8)
@@ -55,7 +57,7 @@ extension JobServerPipeline {
         if drop {
             jobsInFlight -= 1
             stats.jobsCompleted += 1
-            return respond(id, .json(200, running), keepAlive: request.keepAlive, now_ns: now_ns)
+            return respond(ref, .json(200, running), now_ns: now_ns)
         }
         if early {
             // The callback races ahead of the start response: the response is written only
@@ -64,10 +66,10 @@ extension JobServerPipeline {
             jobsInFlight -= 1
             stats.jobsCompleted += 1
             metrics.jobDuration.observe(from: job.launched_ns, to: now_ns)
-            return postCallback(job, url, deferredStart: (id, running, request.keepAlive), now_ns: now_ns)
+            return postCallback(job, url, deferredStart: (ref, running), now_ns: now_ns)
         }
         let due = done_ns + UInt64(delay?.delay_ms ?? 0) * 1_000_000
-        return respond(id, .json(200, running), keepAlive: request.keepAlive, now_ns: now_ns)
+        return respond(ref, .json(200, running), now_ns: now_ns)
             + arm(.callbackDue(job, url, copies: copies), at: due)
     }
 
@@ -80,27 +82,27 @@ extension JobServerPipeline {
 
     mutating func fire(_ purpose: TimerPurpose, now_ns: Instant_ns) -> [ReactorEffect] {
         switch purpose {
-        case .waitJobDone(let id, let job, let keepAlive):
+        case .waitJobDone(let ref, let job):
             jobsInFlight -= 1
             stats.jobsCompleted += 1
             metrics.jobDuration.observe(from: job.launched_ns, to: now_ns)
-            guard connections[id] != nil else { return [] }
+            guard connections[ref.connection] != nil else { return [] }
             stats.waitResponses += 1
-            connections[id]!.busy = false
-            return respond(id, .json(200, job.body), keepAlive: keepAlive, now_ns: now_ns)
+            connections[ref.connection]!.busy = false
+            return respond(ref, .json(200, job.body), now_ns: now_ns)
         case .callbackDue(let job, let url, let copies):
             jobsInFlight -= 1
             stats.jobsCompleted += 1
             metrics.jobDuration.observe(from: job.launched_ns, to: now_ns)
             return (0..<copies).flatMap { _ in postCallback(job, url, deferredStart: nil, now_ns: now_ns) }
-        case .slowStartDone(let id, let request):
-            guard connections[id] != nil, case .success(let start) = JobStartRequest.parse(request.body) else { return [] }
-            connections[id]!.busy = false
-            return launch(id, request, start, now_ns: now_ns)
+        case .slowStartDone(let ref, let request):
+            guard connections[ref.connection] != nil, case .success(let start) = JobStartRequest.parse(request.body) else { return [] }
+            connections[ref.connection]!.busy = false
+            return launch(ref, request, start, now_ns: now_ns)
         }
     }
 
-    mutating func postCallback(_ job: Job, _ url: HTTPURL, deferredStart: (ConnectionID, [UInt8], Bool)?, now_ns: Instant_ns) -> [ReactorEffect] {
+    mutating func postCallback(_ job: Job, _ url: HTTPURL, deferredStart: (RequestRef, [UInt8])?, now_ns: Instant_ns) -> [ReactorEffect] {
         var headers = HTTPHeaders()
         headers.add("Host", url.hostHeader)
         headers.add("Content-Type", "application/json")
@@ -139,8 +141,8 @@ extension JobServerPipeline {
     }
 
     mutating func finishDeferred(_ tag: CallbackTag, now_ns: Instant_ns) -> [ReactorEffect] {
-        guard let (id, body, keepAlive) = tag.deferredStart, connections[id] != nil else { return [] }
-        connections[id]!.busy = false
-        return respond(id, .json(200, body), keepAlive: keepAlive, now_ns: now_ns)
+        guard let (ref, body) = tag.deferredStart, connections[ref.connection] != nil else { return [] }
+        connections[ref.connection]!.busy = false
+        return respond(ref, .json(200, body), now_ns: now_ns)
     }
 }

@@ -5,26 +5,21 @@ extension JobServerPipeline {
     // MARK: - Parsing and serving, strictly in order per connection
 
     mutating func parse(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
-        var effects: [ReactorEffect] = []
+        let refusedBefore = connections[id]!.http.refusedByCodec
         // Mutate in place: copying the connection out would copy its receive buffer per request.
         parsing: while connections[id] != nil {
-            let event = connections[id]!.decoder.next()
-            switch event {
-            case .message(let r):
+            switch connections[id]!.http.next() {
+            case .request(let sequence, let r):
                 stats.requests += 1
-                connections[id]!.queue.append(.request(r))
-            case .expectContinue:
-                effects.append(.write(id, HTTPSerializer.continueResponse))
-            case .needData, .closed:
-                break parsing
-            case .error(let e):
-                stats.badRequests += 1
-                connections[id]!.queue.append(.malformed(e))
+                connections[id]!.queue.append(Queued(sequence: sequence, request: r))
+            case .needData, .readingDone:
                 break parsing
             }
         }
+        if connections[id]!.http.refusedByCodec && !refusedBefore { stats.badRequests += 1 }
         makeRunnable(id)
-        return effects
+        // 100 Continue, 501s and a parse error's answer, each in its turn; the close after EOF.
+        return flush(id)
     }
 
     /// Serves queued requests of one connection until one has to wait.
@@ -32,13 +27,8 @@ extension JobServerPipeline {
         var effects: [ReactorEffect] = []
         // No local copy of the connection: holding one while its queue is edited would copy the queue.
         while connections[id]?.busy == false, let head = connections[id]?.queue.first {
-            guard case .request(let request) = head else {
-                // A parse error: answer it and close; the byte stream cannot be resynchronised.
-                guard case .malformed(let e) = head else { break }
-                connections[id]!.queue.removeAll()
-                connections[id]!.busy = true
-                return effects + [.write(id, HTTPSerializer.bytes(HTTPResponse.error(e.status, e.message, keepAlive: false))), .close(id)]
-            }
+            let ref = RequestRef(connection: id, sequence: head.sequence)
+            let request = head.request
             switch route(request) {
             case .start(let job):
                 if let holder = accounts[job.account]?.holder, holder != id {
@@ -53,14 +43,13 @@ extension JobServerPipeline {
                 connections[id]!.waitsFor = nil
                 accounts[job.account, default: AccountHandler()].holder = id
                 if !connections[id]!.holds.contains(job.account) { connections[id]!.holds.append(job.account) }
-                effects += start(id, request, job, now_ns: now_ns)
+                effects += start(ref, request, job, now_ns: now_ns)
             case .respond(let response):
                 _ = connections[id]!.queue.popFirst()
-                effects += respond(id, response, keepAlive: request.keepAlive, now_ns: now_ns)
+                effects += respond(ref, response, now_ns: now_ns)
             }
         }
         if let c = connections[id] {
-            if c.queue.isEmpty && !c.busy && c.peerDone { effects.append(.close(id)) }
             if c.readPaused && c.waitsFor == nil && c.queue.count < 8 {
                 connections[id]!.readPaused = false
                 effects.append(.resumeReading(id))

@@ -22,21 +22,21 @@ public struct JobServerPipeline: EventPipeline {
     var runnable: [ConnectionID] = []
 
     struct ServerConnection {
-        var decoder: HTTPRequestDecoder
+        /// Its HTTP: numbering, keep-alive, 100 Continue, HEAD, 501, parse errors, EOF.
+        var http: HTTPServerConnection
         var queue = FIFO<Queued>()
         /// A request is being served (job running, slow start, early callback in flight).
         var busy = false
         /// Accounts whose handler this connection holds (several under --hold connection).
         var holds: [String] = []
         var waitsFor: String?
-        var peerDone = false
         var readPaused = false
     }
 
-    enum Queued {
-        case request(HTTPRequest)
-        /// Unparseable input: answered with its status, then the connection closes.
-        case malformed(HTTPParseError)
+    /// A request read and not yet served; answered by `sequence` through the connection.
+    struct Queued {
+        let sequence: UInt64
+        let request: HTTPRequest
     }
 
     struct AccountHandler {
@@ -57,15 +57,15 @@ public struct JobServerPipeline: EventPipeline {
     }
 
     enum TimerPurpose {
-        case waitJobDone(ConnectionID, Job, keepAlive: Bool)
+        case waitJobDone(RequestRef, Job)
         case callbackDue(Job, HTTPURL, copies: Int)
-        case slowStartDone(ConnectionID, HTTPRequest)
+        case slowStartDone(RequestRef, HTTPRequest)
     }
 
     struct CallbackTag: Sendable {
         let job: String
         /// Early-callback fault: the start response waits for this callback to be answered.
-        let deferredStart: (ConnectionID, [UInt8], Bool)?
+        let deferredStart: (RequestRef, [UInt8])?
         let attempt: Int
         let url: HTTPURL
         let request: HTTPRequest
@@ -107,14 +107,13 @@ public struct JobServerPipeline: EventPipeline {
     private mutating func react(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         switch event {
         case .accepted(let id, _):
-            connections[id] = ServerConnection(decoder: HTTPRequestDecoder(limits: config.limits))
+            connections[id] = ServerConnection(http: HTTPServerConnection(limits: config.limits))
             return []
         case .received(let id, let bytes) where connections[id] != nil:
-            connections[id]!.decoder.receive(bytes)
+            connections[id]!.http.receive(bytes)
             return parse(id, now_ns: now_ns)
         case .readClosed(let id) where connections[id] != nil:
-            connections[id]!.decoder.receiveEOF()
-            connections[id]!.peerDone = true
+            connections[id]!.http.receiveEOF()
             return parse(id, now_ns: now_ns)
         case .closed(let id, _) where connections[id] != nil:
             return connectionGone(id, now_ns: now_ns)
@@ -133,18 +132,27 @@ public struct JobServerPipeline: EventPipeline {
 
     // MARK: - Responses and the handler
 
-    mutating func respond(_ id: ConnectionID, _ response: HTTPResponse, keepAlive: Bool, now_ns: Instant_ns) -> [ReactorEffect] {
-        var r = response
-        if !keepAlive { r.headers.set("Connection", "close") }
-        var effects: [ReactorEffect] = [.write(id, HTTPSerializer.bytes(r))]
+    /// Answers request `ref`; the connection writes it in its turn (HEAD without the body,
+    /// `Connection: close` on the last one) and says when to close.
+    mutating func respond(_ ref: RequestRef, _ response: HTTPResponse, now_ns: Instant_ns) -> [ReactorEffect] {
+        let id = ref.connection
+        guard connections[id] != nil else { return [] }
+        connections[id]!.http.respond(ref.sequence, response)
+        var effects = flush(id)
         if config.hold == .request { effects += release(from: id, now_ns: now_ns) }
-        if !keepAlive {
-            connections[id]?.queue.removeAll()
-            connections[id]?.busy = true
-            effects.append(.close(id))
-            return effects
-        }
         makeRunnable(id)
+        return effects
+    }
+
+    /// What the connection has to write; once it says close, nothing more of it is served.
+    mutating func flush(_ id: ConnectionID) -> [ReactorEffect] {
+        let out = connections[id]!.http.takeOutput()
+        var effects: [ReactorEffect] = out.bytes.isEmpty ? [] : [.write(id, out.bytes)]
+        if out.close {
+            connections[id]!.queue.removeAll()
+            connections[id]!.busy = true
+            effects.append(.close(id))
+        }
         return effects
     }
 
