@@ -1,20 +1,20 @@
 import RcomCore
 import CShims
 import Glibc
-import Synchronization
 
 /// The one thread-safe door into the reactor: other threads post events, the eventfd wakes
 /// the poller, the reactor drains the inbox on its own thread. Bounded: past `capacity`
 /// queued events, `post` returns false and the caller must retry or drop (it decides).
 public final class WakeupHandle: Sendable {
     let fd: Int32
-    private let inbox: Mutex<[ReactorEventBox]>
+    /// A pthread lock, not Synchronization.Mutex: see `Locked` (ThreadSanitizer must see it).
+    private let inbox: Locked<[ReactorEventBox]>
     public let capacity: Int
 
     init(capacity: Int = 65_536) {
         fd = rcom_eventfd()
         precondition(fd >= 0, "eventfd failed: errno \(errno)")
-        inbox = Mutex([])
+        inbox = Locked([])
         self.capacity = capacity
     }
 
