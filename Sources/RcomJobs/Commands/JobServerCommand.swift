@@ -30,7 +30,10 @@ public enum JobServerCommand: Command {
 
         Faults (probabilities per start request, reproducible with --seed):
           drop-callback=P  duplicate-callback=P  early-callback=P (callback before the start response)
-          delay-callback=DUR@P  error-500=P (500 or 503)  reset=P  slow-start=DUR@P
+          delay-callback=DUR@P  error-500=P (500 or 503)  slow-start=DUR@P
+          reset=P (reset instead of starting the job)
+          reset-after-start=P (the job starts and will call back; the connection is reset before the answer)
+        GET /stats counts starts_repeated: start requests for a callback URL already started (must stay 0).
         """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {

@@ -20,6 +20,8 @@ public enum ProxyCommand: Command {
             OptionSpec("drain-timeout", value: "DURATION", help: "On SIGTERM/SIGINT keep waiting clients this long for their callbacks, then answer 503 and exit", default: "30s"),
             OptionSpec("max-connections", value: "N", help: "Client connections at most; at the bound the oldest idle or half-sent one is closed, else 503. Capped by the file-descriptor limit (RLIMIT_NOFILE, raised to its hard limit) less a reserve for upstream connections", default: "15000"),
             OptionSpec("max-upstream-connections", value: "N", help: "Accounts with an open upstream connection at once", default: "1000"),
+            OptionSpec("upstream-pipeline-depth", value: "N", help: "Starts in flight on one upstream connection; bounds how many become ambiguous when it breaks", default: "16"),
+            OptionSpec("ambiguity-grace", value: "DURATION", help: "A start in flight on a connection that broke may be running: its client waits this long for the callback, then gets 502", default: "5s"),
             ServerRunner.recordOption,
             ServerRunner.pollerOption,
         ],
@@ -55,6 +57,8 @@ public enum ProxyCommand: Command {
             config.callbackTimeout_ms = max(1, try args.duration_ms("callback-timeout") ?? 30_000)
             config.startTimeout_ms = max(1, try args.duration_ms("start-timeout") ?? 10_000)
             config.upstreamConnectionsMax = try args.int("max-upstream-connections", range: 1...100_000) ?? 1000
+            config.upstreamPipelineDepthMax = try args.int("upstream-pipeline-depth", range: 1...100_000) ?? 16
+            config.ambiguityGrace_ms = max(1, try args.duration_ms("ambiguity-grace") ?? 5_000)
             config.clientTimeouts = HTTPServerTimeouts(request_ms: max(1, try args.duration_ms("header-timeout") ?? 10_000),
                                                        idle_ms: max(1, try args.duration_ms("idle-timeout") ?? 60_000))
             config.drainTimeout_ms = max(0, try args.duration_ms("drain-timeout") ?? 30_000)

@@ -3,7 +3,7 @@ import RcomCLI
 
 /// Which faults the job server injects and how often: `--faults drop-callback=0.1,
 /// duplicate-callback=0.05,early-callback=0.2,delay-callback=2s@0.1,error-500=0.05,reset=0.02,
-/// slow-start=300ms@0.1`. Probabilities are per start request, drawn from the seeded generator.
+/// reset-after-start=0.02,slow-start=300ms@0.1`. Probabilities are per start request, drawn from the seeded generator.
 public struct FaultSpec: Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, CaseIterable, Sendable {
         case dropCallback = "drop-callback"
@@ -11,7 +11,11 @@ public struct FaultSpec: Equatable, Sendable, CustomStringConvertible {
         case earlyCallback = "early-callback"
         case delayCallback = "delay-callback"
         case error500 = "error-500"
+        /// The connection is reset instead of starting the job.
         case reset = "reset"
+        /// The job starts (its callback will come), then the connection is reset before the
+        /// start response is written: the other side of the ambiguity a proxy must handle.
+        case resetAfterStart = "reset-after-start"
         case slowStart = "slow-start"
 
         var takesDuration: Bool { self == .delayCallback || self == .slowStart }

@@ -71,6 +71,8 @@ public struct JobServerStats: Sendable {
     public var callbackRetries = 0
     public var badRequests = 0
     public var handlerWaits = 0
+    /// Start requests whose callback URL a job was already started for (a proxy re-sending).
+    public var startsRepeated = 0
     public var faults: [FaultSpec.Kind: Int] = [:]
 
     public var json: String {
@@ -80,7 +82,7 @@ public struct JobServerStats: Sendable {
             ("wait_responses", "\(waitResponses)"), ("callbacks_sent", "\(callbacksSent)"),
             ("callbacks_answered", "\(callbacksAnswered)"), ("callbacks_failed", "\(callbacksFailed)"), ("callback_retries", "\(callbackRetries)"),
             ("bad_requests", "\(badRequests)"), ("handler_waits", "\(handlerWaits)"),
-            ("faults", JSONText.object(f)),
+            ("starts_repeated", "\(startsRepeated)"), ("faults", JSONText.object(f)),
         ])
     }
 }

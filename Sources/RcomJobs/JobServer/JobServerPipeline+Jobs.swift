@@ -49,6 +49,10 @@ extension JobServerPipeline {
             return arm(.waitJobDone(ref, job), at: done_ns)
         }
         let url = start.callback!
+        // A start that repeats a callback URL already started would run a job twice; a proxy
+        // must never send one (each of its tokens is used once). Counted, bounded by clearing.
+        if startedCallbacks.count >= Self.startedCallbacksMax { startedCallbacks.removeAll(keepingCapacity: true) }
+        if !startedCallbacks.insert(url.description).inserted { stats.startsRepeated += 1 }
         let running = Array(JSONText.object([("state", JSONText.quote("running")), ("id", JSONText.quote(jobID))]).utf8)
         let drop = roll(.dropCallback) != nil
         let copies = roll(.duplicateCallback) != nil ? 2 : 1
@@ -69,6 +73,10 @@ extension JobServerPipeline {
             return postCallback(job, url, deferredStart: (ref, running), now_ns: now_ns)
         }
         let due = done_ns + UInt64(delay?.delay_ms ?? 0) * 1_000_000
+        if roll(.resetAfterStart) != nil {
+            connections[id]!.busy = true
+            return [.reset(id)] + arm(.callbackDue(job, url, copies: copies), at: due)
+        }
         return respond(ref, .json(200, running), now_ns: now_ns)
             + arm(.callbackDue(job, url, copies: copies), at: due)
     }

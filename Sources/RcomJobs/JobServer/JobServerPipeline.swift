@@ -20,6 +20,10 @@ public struct JobServerPipeline: EventPipeline {
     var callbacks: OutboundPool<CallbackTag>
     var jobsInFlight = 0
     var runnable: [ConnectionID] = []
+    /// Callback URLs of jobs started, to count starts that repeat one (`starts_repeated`).
+    var startedCallbacks: Set<String> = []
+    /// Past this many remembered URLs the memory is cleared (repeats older than that go uncounted).
+    static let startedCallbacksMax = 1_000_000
 
     struct ServerConnection {
         /// Its HTTP: numbering, keep-alive, 100 Continue, HEAD, 501, parse errors, EOF.

@@ -16,6 +16,9 @@ struct CorrelateStage {
         let ref: RequestRef
         let timer: TimerID
         var started = false
+        /// Why the start became ambiguous (connection broke after it was written), if it did.
+        var ambiguous: String?
+        var deadline_ns: Instant_ns
     }
 
     enum Finished: Equatable {
@@ -76,7 +79,8 @@ struct CorrelateStage {
         let token = entropy.hexToken(bits: 128)
         nextTimer += 1
         let timer = TimerID(raw: nextTimer)
-        waiting[token] = Waiter(ref: ref, timer: timer)
+        let deadline = now_ns + UInt64(config.callbackTimeout_ms) * 1_000_000
+        waiting[token] = Waiter(ref: ref, timer: timer, deadline_ns: deadline)
         tokensOf[ref.connection, default: []].append(token)
         timers[timer] = token
         var forwarded = object
@@ -85,7 +89,7 @@ struct CorrelateStage {
         // Sorted keys: the bytes sent upstream are the same on every run (traces compare them).
         let body = (try? JSONSerialization.data(withJSONObject: forwarded, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         stats.jobsStarted += 1
-        return [.effect(.setTimer(timer, deadline_ns: now_ns + UInt64(config.callbackTimeout_ms) * 1_000_000)),
+        return [.effect(.setTimer(timer, deadline_ns: deadline)),
                 .dispatch(UpstreamJob(account: account, body: Array(body), purpose: .waitForCallback(token: token)))]
     }
 
@@ -121,11 +125,30 @@ struct CorrelateStage {
         }
     }
 
-    mutating func upstream(_ outcome: UpstreamOutcome) -> [Output] {
+    mutating func upstream(_ outcome: UpstreamOutcome, now_ns: Instant_ns) -> [Output] {
         switch outcome {
-        case .accepted(.waitForCallback(let token), _):
+        case .accepted(.waitForCallback(let token), let response):
+            guard let waiter = waiting[token] else { return [] }
+            // The job server said yes; if it did not say it in JSON, it is not the server we
+            // think, and no callback is coming: waiting out the timeout would only hide that.
+            guard (try? JSONSerialization.jsonObject(with: Data(response.body))) is [String: Any] else {
+                stats.upstreamMalformedAccepts += 1
+                return finish(token, as: .failed) + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "the job server accepted the start but its answer is not a JSON object")))]
+            }
             waiting[token]?.started = true
             return []
+        case .ambiguous(.waitForCallback(let token), let reason):
+            guard let waiter = waiting[token] else { return [] }
+            stats.upstreamAmbiguous += 1
+            // The job may be running: its callback still completes the client. Never re-sent.
+            waiting[token]!.ambiguous = reason
+            let grace = now_ns + UInt64(config.ambiguityGrace_ms) * 1_000_000
+            guard grace < waiter.deadline_ns else { return [] }
+            waiting[token]!.deadline_ns = grace
+            return [.effect(.setTimer(waiter.timer, deadline_ns: grace))]
+        case .ambiguous(.passThrough(let ref), let reason):
+            stats.upstreamAmbiguous += 1
+            return [.deliver(Delivery(ref: ref, response: .error(502, "the job server's connection broke after the request was sent (\(reason)); the job may or may not have started")))]
         case .rejected(.waitForCallback(let token), let response):
             guard let waiter = waiting[token] else { return [] }
             stats.upstreamErrorsPassed += 1
@@ -154,6 +177,11 @@ struct CorrelateStage {
     mutating func timer(_ id: TimerID) -> [Output]? {
         guard let token = timers[id] else { return nil }
         guard let waiter = waiting[token] else { return [] }
+        if let why = waiter.ambiguous {
+            stats.ambiguousUnresolved += 1
+            return finish(token, as: .failed)
+                + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "the job server's connection broke after the start was sent (\(why)) and no callback came within \(config.ambiguityGrace_ms) ms: the job may or may not have run")))]
+        }
         stats.timeouts += 1
         return finish(token, as: .timedOut)
             + [.deliver(Delivery(ref: waiter.ref, response: .error(504, "no callback from the job server within \(config.callbackTimeout_ms) ms")))]

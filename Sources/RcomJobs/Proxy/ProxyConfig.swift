@@ -22,8 +22,16 @@ public struct ProxyConfig: Sendable {
     /// The waits between attempts double from `upstreamConnectBackoff_ms`.
     public var upstreamConnectAttemptsMax = 4
     public var upstreamConnectBackoff_ms: Int64 = 100
-    /// Requests pipelined on one upstream connection before the rest wait in the account's queue.
-    public var upstreamPipelineDepthMax = 1_024
+    /// Starts pipelined on one upstream connection before the rest wait in the account's queue.
+    /// It bounds the blast radius of a reset: every start in flight on a connection that breaks
+    /// is ambiguous (it may have started), and ambiguous starts are never re-sent.
+    public var upstreamPipelineDepthMax = 16
+    /// A start made ambiguous by a broken connection keeps its client waiting this long for the
+    /// callback (the job may be running); then 502 naming the ambiguity. Capped by the callback timeout.
+    public var ambiguityGrace_ms: Int64 = 5_000
+    /// After the connection attempts to the job server are spent, an account's new starts fail
+    /// at once for this long instead of each trying again.
+    public var upstreamDownHold_ms: Int64 = 1_000
     /// Requests queued per account (not yet written upstream); beyond it: 503.
     public var upstreamQueueMax = 100_000
     /// Finished tokens remembered so late or duplicate callbacks are answered correctly; the
@@ -101,6 +109,12 @@ public struct ProxyStats: Sendable, Equatable {
     public var timeouts = 0
     public var clientsGone = 0
     public var upstreamFailures = 0
+    /// Starts in flight on a connection that broke (the job may have started).
+    public var upstreamAmbiguous = 0
+    /// Of those, clients answered 502 because no callback came within the grace.
+    public var ambiguousUnresolved = 0
+    /// 2xx start answers whose body was not a JSON object (502).
+    public var upstreamMalformedAccepts = 0
     public var upstreamTimeouts = 0
     public var upstreamErrorsPassed = 0
     public var badRequests = 0

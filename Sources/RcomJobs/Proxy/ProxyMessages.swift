@@ -29,7 +29,10 @@ struct UpstreamJob: Sendable {
 enum UpstreamOutcome {
     case accepted(UpstreamJob.Purpose, HTTPResponse)
     case rejected(UpstreamJob.Purpose, HTTPResponse)
+    /// Never sent (or refused before it could be): the job did not start.
     case failed(UpstreamJob.Purpose, reason: String)
+    /// Written, then the connection broke before its answer: the job may be running.
+    case ambiguous(UpstreamJob.Purpose, reason: String)
     /// The job server kept the connection but did not answer in time.
     case timedOut(UpstreamJob.Purpose, reason: String)
 }

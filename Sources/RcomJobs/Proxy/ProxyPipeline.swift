@@ -100,7 +100,7 @@ public struct ProxyPipeline: EventPipeline {
             next += 1
             switch item {
             case .upstream(let outcomes):
-                for outcome in outcomes { work.append(.correlate(correlate.upstream(outcome))) }
+                for outcome in outcomes { work.append(.correlate(correlate.upstream(outcome, now_ns: now_ns))) }
             case .correlate(let outputs):
                 for output in outputs {
                     switch output {
@@ -180,7 +180,7 @@ public struct ProxyPipeline: EventPipeline {
             ("callbacks_matched", "\(s.callbacksMatched)"), ("callbacks_early", "\(s.callbacksEarly)"),
             ("callbacks_unknown", "\(s.callbacksUnknown)"), ("callbacks_duplicate", "\(s.callbacksDuplicate)"),
             ("callbacks_late", "\(s.callbacksLate)"), ("timeouts", "\(s.timeouts)"), ("clients_gone", "\(s.clientsGone)"),
-            ("upstream_connect_retries", "\(upstream.connectRetries)"), ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_timeouts", "\(s.upstreamTimeouts)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
+            ("upstream_connect_retries", "\(upstream.connectRetries)"), ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_ambiguous", "\(s.upstreamAmbiguous)"), ("ambiguous_unresolved", "\(s.ambiguousUnresolved)"), ("upstream_malformed_accepts", "\(s.upstreamMalformedAccepts)"), ("upstream_timeouts", "\(s.upstreamTimeouts)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
             ("bad_requests", "\(s.badRequests + c.malformed)"), ("refused_overload", "\(s.refusedOverload)"),
             ("request_timeouts", "\(c.requestTimeouts)"), ("idle_timeouts", "\(c.idleTimeouts)"),
             ("connections_evicted", "\(c.evicted)"), ("connections_refused_at_limit", "\(c.refusedAtLimit)"),

@@ -16,6 +16,8 @@ struct UpstreamStage {
         var connectFailures = 0
         /// Waiting out a backoff before the next connection attempt.
         var retryTimer: TimerID?
+        /// After the connection attempts were spent: starts fail at once until then.
+        var downUntil_ns: Instant_ns = 0
         var queued: Int { queue.count }
         var idle: Bool { queued == 0 && (connection?.inFlight.isEmpty ?? true) && retryTimer == nil }
     }
@@ -56,7 +58,7 @@ struct UpstreamStage {
         let reason = "the job server did not answer the start request within \(config.startTimeout_ms) ms"
         let failed = lanes[account]?.connection?.fail(reason: reason) ?? []
         lanes[account]?.connection = nil
-        let timedOut = outcomes(failed).map { o -> UpstreamOutcome in
+        let timedOut = outcomes(failed, sent: false).map { o -> UpstreamOutcome in
             if case .failed(let purpose, let why) = o { return .timedOut(purpose, reason: why) }
             return o
         }
@@ -85,6 +87,9 @@ struct UpstreamStage {
             let busy = HTTPResponse.error(503, "too many requests queued for account \(job.account.prefix(60)); retry later")
             return ([], [.rejected(job.purpose, busy)])
         }
+        if let down = lanes[job.account]?.downUntil_ns, down > now_ns {
+            return ([], [.failed(job.purpose, reason: "the job server refused \(config.upstreamConnectAttemptsMax) connections in a row moments ago")])
+        }
         lanes[job.account, default: Lane()].queue.append(job)
         lanes[job.account]!.lastUsed_ns = now_ns
         return (pump(job.account, now_ns: now_ns), [])
@@ -112,8 +117,13 @@ struct UpstreamStage {
             if neverOpened, let retry = retryLater(account, failed, now_ns: now_ns) {
                 return (cancel + retry + grantSlots(now_ns: now_ns), [])
             }
+            if neverOpened {
+                // The attempts are spent: the account is down for a moment, so the next starts
+                // fail at once instead of each waiting out the backoff again.
+                lanes[account]?.downUntil_ns = now_ns + UInt64(config.upstreamDownHold_ms) * 1_000_000
+            }
             lanes[account]?.connectFailures = 0
-            return (cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), outcomes(failed))
+            return (cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), outcomes(failed, sent: !neverOpened))
         default:
             return nil
         }
@@ -133,7 +143,7 @@ struct UpstreamStage {
         effects += watch(id, inFlight: c.inFlight.count, progressed: !results.isEmpty, now_ns: now_ns)
         effects += pump(account, now_ns: now_ns)
         effects += grantSlots(now_ns: now_ns)
-        return (effects, outcomes(results))
+        return (effects, outcomes(results, sent: true))
     }
 
     /// A connection attempt failed before it opened: nothing it carried was sent. Puts those
@@ -154,13 +164,14 @@ struct UpstreamStage {
         return [.setTimer(t, deadline_ns: now_ns + UInt64(wait_ms) * 1_000_000)]
     }
 
-    private func outcomes(_ list: [HTTPClientConnection<UpstreamJob>.Outcome]) -> [UpstreamOutcome] {
+    /// `sent`: the connection had opened, so what it carried was written and may have started.
+    private func outcomes(_ list: [HTTPClientConnection<UpstreamJob>.Outcome], sent: Bool) -> [UpstreamOutcome] {
         list.flatMap { o -> [UpstreamOutcome] in
             switch o {
             case .response(let job, let r):
                 return [(200...299).contains(r.status) ? .accepted(job.purpose, r) : .rejected(job.purpose, r)]
             case .failed(let jobs, let reason):
-                return jobs.map { .failed($0.purpose, reason: reason) }
+                return jobs.map { sent ? .ambiguous($0.purpose, reason: reason) : .failed($0.purpose, reason: reason) }
             }
         }
     }

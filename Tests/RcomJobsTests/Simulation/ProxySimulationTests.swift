@@ -95,6 +95,7 @@ final class ProxySimulationTests: XCTestCase {
         // Every waiting client leaves by exactly one door; these clients never leave early.
         let st = proxy.pipeline.stats
         let doors = st.jobsDelivered + st.timeouts + st.clientsGone + st.upstreamFailures + st.upstreamTimeouts + st.upstreamErrorsPassed
+            + st.ambiguousUnresolved + st.upstreamMalformedAccepts
         if doors != st.jobsStarted { problems.append("\(st.jobsStarted) jobs started but \(doors) exits counted: \(st)") }
         if st.clientsGone != 0 { problems.append("\(st.clientsGone) clients counted as gone, none left early") }
         if proxy.pipeline.waitingClients != 0 { problems.append("proxy still holds \(proxy.pipeline.waitingClients) waiting clients") }
