@@ -2,7 +2,7 @@
 public enum LogOptions {
     public static let options: [OptionSpec] = [
         OptionSpec("log-format", value: "text|json", help: "Log lines on stderr as text, or one JSON object per line", default: "text"),
-        OptionSpec("log-level", value: "error|warn|info|debug", help: "Drop log records less severe than this", default: "info"),
+        OptionSpec("log-level", value: "LEVEL", help: "error, warn, info or debug: drop log records less severe than this", default: "info"),
         OptionSpec("access-log", help: "Also log one line per request: method, path, status, duration, bytes"),
     ]
 
