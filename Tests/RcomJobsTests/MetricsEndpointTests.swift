@@ -45,6 +45,25 @@ final class MetricsEndpointTests: XCTestCase {
         XCTAssertEqual(try BlockingHTTP.post(port: server.port, path: "/metrics", json: "{}").status, 405)
     }
 
+    func testProxyMetricsPassPromtoolAndObserveTheJobs() throws {
+        let server = try ServerProcess(["jobserver", "--port", "0", "--job-ms", "20", "--secret", "s"])
+        defer { server.stop() }
+        let proxy = try ServerProcess(["proxy", "--host", "127.0.0.1", "--port", "0", "--upstream", "http://127.0.0.1:\(server.port)"])
+        defer { proxy.stop() }
+        for i in 0..<4 { XCTAssertEqual(try BlockingHTTP.post(port: proxy.port, path: "/start", json: Self.start("p\(i)")).status, 200) }
+        let response = try BlockingHTTP.get(port: proxy.port, path: "/metrics")
+        XCTAssertEqual(response.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
+        let page = String(decoding: response.body, as: UTF8.self)
+        XCTAssertNil(try Promtool.problems(page))
+        let s = Exposition.samples(page)
+        XCTAssertEqual(s["rcom_proxy_jobs_delivered_total"], 4)
+        XCTAssertEqual(s["rcom_proxy_callback_wait_seconds_count"], 4)
+        XCTAssertEqual(s["rcom_proxy_upstream_start_latency_seconds_count"], 4)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(s["rcom_proxy_callback_wait_seconds_sum"]), 4 * 0.020, "each wait covers a 20 ms job")
+        let health = BlockingHTTP.json(try BlockingHTTP.get(port: proxy.port, path: "/healthz"))
+        XCTAssertNotNil(health["commit"], "\(health)")
+    }
+
     func testTrackAndProviderSimulatorMetricsPassPromtool() throws {
         let dir = NSTemporaryDirectory() + "rcom-metrics-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

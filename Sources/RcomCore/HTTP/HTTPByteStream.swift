@@ -72,6 +72,10 @@ struct HTTPByteStream {
         }
         while i < end {
             let b = buffer[i]
+            if b != 10 && i > start && buffer[i - 1] == 13 {
+                // Refused as soon as it is seen: a CR that does not begin a CRLF (e.g. CR CR LF).
+                return .failure(HTTPParseError(400, "bare CR in message head", kind: .malformed))
+            }
             if b != 10 {
                 if inFirstWord && firstLineEnd < 0 {
                     let offset = i - lineStart

@@ -112,3 +112,46 @@ enum HTTPChunkLine {
         }
     }
 }
+
+/// `uri-host [ ":" port ]` as the Host header and CONNECT's authority-form carry it (RFC 9112
+/// §3.2, §3.2.3; RFC 3986 §3.2.2): a reg-name, IPv4 or bracketed IP literal, no userinfo.
+enum HTTPAuthority {
+    static func isValid(_ text: Substring, portRequired: Bool) -> Bool {
+        let bytes = Array(text.utf8)
+        var hostEnd = bytes.count
+        var portStart: Int?
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1,
+                  bytes[1..<close].allSatisfy({ isHex($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return false }
+            hostEnd = close + 1
+            if hostEnd < bytes.count {
+                guard bytes[hostEnd] == UInt8(ascii: ":") else { return false }
+                portStart = hostEnd + 1
+            }
+        } else {
+            if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) {
+                hostEnd = colon
+                portStart = colon + 1
+            }
+            guard hostEnd > 0, bytes[..<hostEnd].allSatisfy(isRegNameByte) else { return false }
+        }
+        guard let p = portStart else { return !portRequired }
+        // port = *DIGIT (RFC 3986 §3.2.3): empty after ':' is allowed, except where a port is required.
+        let port = bytes[p...]
+        return (!port.isEmpty || !portRequired) && port.count <= 5 && port.allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
+
+    /// unreserved / pct-encoded / sub-delims; ':' and '@' are not (no userinfo, one port).
+    private static func isRegNameByte(_ b: UInt8) -> Bool {
+        switch b {
+        case 48...57, 65...90, 97...122: return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"),
+             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            return true
+        default: return false
+        }
+    }
+
+    private static func isHex(_ b: UInt8) -> Bool { HTTPChunkLine.hexValue(b) != nil }
+}

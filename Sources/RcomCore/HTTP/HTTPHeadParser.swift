@@ -53,6 +53,8 @@ enum HTTPHeadParser {
                 }
                 return .failure(HTTPParseError(400, "Transfer-Encoding '\(te.joined(separator: ", ").prefix(60))' does not end in chunked"))
             }
+            // A response's framing is still known (chunked is last); a request's other coding we cannot undo.
+            if !isRequest { return .success(.chunked) }
             guard te.count == 1 else {
                 return .failure(HTTPParseError(501, "unsupported Transfer-Encoding '\(te.joined(separator: ", ").prefix(60))'"))
             }

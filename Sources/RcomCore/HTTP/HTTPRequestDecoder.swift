@@ -74,10 +74,14 @@ public struct HTTPRequestDecoder: Sendable {
         case .success(let h): headers = h
         }
         let hosts = headers.all("host")
-        if version == .http11 && hosts.count != 1 {
+        if hosts.count > 1 || (version == .http11 && hosts.isEmpty) {
             return .failure(HTTPParseError(400, hosts.isEmpty ? "missing Host header" : "more than one Host header"))
         }
-        if let expect = headers.first("expect"), expect.lowercased() != "100-continue" {
+        // Host = uri-host [ ":" port ] (RFC 9112 §3.2); empty is allowed (no authority).
+        if let host = hosts.first, !host.isEmpty, !HTTPAuthority.isValid(Substring(host), portRequired: false) {
+            return .failure(HTTPParseError(400, "malformed Host header"))
+        }
+        if let expect = headers.all("expect").first(where: { $0.lowercased() != "100-continue" }) {
             return .failure(HTTPParseError(417, "unsupported expectation '\(expect.prefix(40))'"))
         }
         return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .none).map {
@@ -90,9 +94,7 @@ public struct HTTPRequestDecoder: Sendable {
     static func isTargetForm(_ target: Substring.UTF8View.SubSequence, method: String) -> Bool {
         if target.first == UInt8(ascii: "/") { return method != "CONNECT" }
         if target.elementsEqual("*".utf8) { return method == "OPTIONS" }
-        if method == "CONNECT" {
-            return target.contains(UInt8(ascii: ":")) && !target.contains(UInt8(ascii: "/"))
-        }
+        if method == "CONNECT" { return HTTPAuthority.isValid(Substring(target), portRequired: true) }
         return HTTPRequest.absoluteFormPathStart(target) != nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RcomBuildInfo
 import RcomCLI
 import RcomCore
 import RcomReactor
@@ -24,7 +25,7 @@ public enum ProxyCommand: Command {
             OptionSpec("ambiguity-grace", value: "DURATION", help: "A start in flight on a connection that broke may be running: its client waits this long for the callback, then gets 502", default: "5s"),
             ServerRunner.recordOption,
             ServerRunner.pollerOption,
-        ],
+        ] + LogOptions.options,
         discussion: """
         Clients POST {"account": ..., "wait": true} to any path (e.g. /start); the proxy starts the job
         upstream with wait:false and a callback URL <public-url>/callback/<token>, and answers the client
@@ -41,7 +42,9 @@ public enum ProxyCommand: Command {
         let port: Int
         let poller: PollerKind
         var limits = ReactorLimits()
+        let logger: Logger
         do throws(UsageError) {
+            logger = try LogOptions.logger(args)
             host = args.string("host") ?? "0.0.0.0"
             port = try args.int("port", range: 0...65535) ?? 8080
             let upText = args.string("upstream") ?? ""
@@ -54,6 +57,7 @@ public enum ProxyCommand: Command {
                 publicURL = u
             }
             config = ProxyConfig(upstream: upstream, publicURL: publicURL)
+            config.build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
             config.callbackTimeout_ms = max(1, try args.duration_ms("callback-timeout") ?? 30_000)
             config.startTimeout_ms = max(1, try args.duration_ms("start-timeout") ?? 10_000)
             config.upstreamConnectionsMax = try args.int("max-upstream-connections", range: 1...100_000) ?? 1000
@@ -86,7 +90,11 @@ public enum ProxyCommand: Command {
         }
         return ServerRunner.run(
             component: "proxy", host: host, port: port, recordPath: args.string("record"), poller: poller,
-            limits: limits,
+            limits: limits, logger: logger,
+            summary: { p in
+                [("requests", .int(p.stats.requests)), ("jobs_delivered", .int(p.stats.jobsDelivered)),
+                 ("upstream_ambiguous", .int(p.stats.upstreamAmbiguous)), ("timeouts", .int(p.stats.timeouts))]
+            },
             announce: { bound in
                 "rcom proxy listening on http://\(host):\(bound) → upstream \(config.upstream), callbacks via \(explicitPublic ? config.publicURL.description : "http://127.0.0.1:\(bound)")"
             },

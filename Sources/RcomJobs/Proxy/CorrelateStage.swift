@@ -19,6 +19,9 @@ struct CorrelateStage {
         /// Why the start became ambiguous (connection broke after it was written), if it did.
         var ambiguous: String?
         var deadline_ns: Instant_ns
+        /// When the client's request was complete, and when its start went upstream (metrics).
+        let requested_ns: Instant_ns
+        var startSent_ns: Instant_ns
     }
 
     enum Finished: Equatable {
@@ -31,6 +34,7 @@ struct CorrelateStage {
     let config: ProxyConfig
     private let entropy: EntropySource
     private(set) var stats = ProxyStats()
+    private(set) var metrics = ProxyMetrics()
     private var waiting: [String: Waiter] = [:]
     private var tokensOf: [ConnectionID: [String]] = [:]
     private var timers: [TimerID: String] = [:]
@@ -80,7 +84,7 @@ struct CorrelateStage {
         nextTimer += 1
         let timer = TimerID(raw: nextTimer)
         let deadline = now_ns + UInt64(config.callbackTimeout_ms) * 1_000_000
-        waiting[token] = Waiter(ref: ref, timer: timer, deadline_ns: deadline)
+        waiting[token] = Waiter(ref: ref, timer: timer, deadline_ns: deadline, requested_ns: now_ns, startSent_ns: now_ns)
         tokensOf[ref.connection, default: []].append(token)
         timers[timer] = token
         var forwarded = object
@@ -93,7 +97,7 @@ struct CorrelateStage {
                 .dispatch(UpstreamJob(account: account, body: Array(body), purpose: .waitForCallback(token: token)))]
     }
 
-    mutating func callback(_ ref: RequestRef, token: String, _ request: HTTPRequest) -> [Output] {
+    mutating func callback(_ ref: RequestRef, token: String, _ request: HTTPRequest, now_ns: Instant_ns) -> [Output] {
         let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
         let jobID = object?["id"] as? String ?? ""
         if let waiter = waiting[token] {
@@ -103,6 +107,8 @@ struct CorrelateStage {
             stats.callbacksMatched += 1
             if !waiter.started { stats.callbacksEarly += 1 }
             stats.jobsDelivered += 1
+            metrics.observeCallbackWait(startSent_ns: waiter.startSent_ns, callback_ns: now_ns)
+            metrics.observeJobAnswered(requested_ns: waiter.requested_ns, startSent_ns: waiter.startSent_ns, callback_ns: now_ns, answered_ns: now_ns)
             var out = finish(token, as: .delivered(jobID: jobID))
             out.append(.deliver(Delivery(ref: waiter.ref, response: .json(200, request.body))))
             out.append(.deliver(Delivery(ref: ref, response: .json(200, Array("{\"ok\":true}".utf8)))))
@@ -127,13 +133,15 @@ struct CorrelateStage {
 
     mutating func upstream(_ outcome: UpstreamOutcome, now_ns: Instant_ns) -> [Output] {
         switch outcome {
-        case .accepted(.waitForCallback(let token), let response):
+        case .accepted(.waitForCallback(let token), let response, let sent_ns):
             guard let waiter = waiting[token] else { return [] }
+            metrics.observeUpstreamStart(sent_ns: sent_ns, answered_ns: now_ns)
+            waiting[token]!.startSent_ns = sent_ns
             // The job server said yes; if it did not say it in JSON, it is not the server we
             // think, and no callback is coming: waiting out the timeout would only hide that.
             guard (try? JSONSerialization.jsonObject(with: Data(response.body))) is [String: Any] else {
                 stats.upstreamMalformedAccepts += 1
-                return finish(token, as: .failed) + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "the job server accepted the start but its answer is not a JSON object")))]
+                return finish(token, as: .failed, now_ns: now_ns) + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "the job server accepted the start but its answer is not a JSON object")))]
             }
             waiting[token]?.started = true
             return []
@@ -152,19 +160,19 @@ struct CorrelateStage {
         case .rejected(.waitForCallback(let token), let response):
             guard let waiter = waiting[token] else { return [] }
             stats.upstreamErrorsPassed += 1
-            return finish(token, as: .failed) + [.deliver(Delivery(ref: waiter.ref, response: passThrough(response)))]
+            return finish(token, as: .failed, now_ns: now_ns) + [.deliver(Delivery(ref: waiter.ref, response: passThrough(response)))]
         case .failed(.waitForCallback(let token), let reason):
             guard let waiter = waiting[token] else { return [] }
             stats.upstreamFailures += 1
-            return finish(token, as: .failed) + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "job server unavailable: \(reason)")))]
+            return finish(token, as: .failed, now_ns: now_ns) + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "job server unavailable: \(reason)")))]
         case .timedOut(.waitForCallback(let token), let reason):
             guard let waiter = waiting[token] else { return [] }
             stats.upstreamTimeouts += 1
-            return finish(token, as: .failed) + [.deliver(Delivery(ref: waiter.ref, response: .error(504, reason)))]
+            return finish(token, as: .failed, now_ns: now_ns) + [.deliver(Delivery(ref: waiter.ref, response: .error(504, reason)))]
         case .timedOut(.passThrough(let ref), let reason):
             stats.upstreamTimeouts += 1
             return [.deliver(Delivery(ref: ref, response: .error(504, reason)))]
-        case .accepted(.passThrough(let ref), let response), .rejected(.passThrough(let ref), let response):
+        case .accepted(.passThrough(let ref), let response, _), .rejected(.passThrough(let ref), let response):
             if response.status >= 400 { stats.upstreamErrorsPassed += 1 }
             return [.deliver(Delivery(ref: ref, response: passThrough(response)))]
         case .failed(.passThrough(let ref), let reason):
@@ -174,29 +182,29 @@ struct CorrelateStage {
     }
 
     /// Returns nil when the timer is not one of ours.
-    mutating func timer(_ id: TimerID) -> [Output]? {
+    mutating func timer(_ id: TimerID, now_ns: Instant_ns) -> [Output]? {
         guard let token = timers[id] else { return nil }
         guard let waiter = waiting[token] else { return [] }
         if let why = waiter.ambiguous {
             stats.ambiguousUnresolved += 1
-            return finish(token, as: .failed)
+            return finish(token, as: .failed, now_ns: now_ns)
                 + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "the job server's connection broke after the start was sent (\(why)) and no callback came within \(config.ambiguityGrace_ms) ms: the job may or may not have run")))]
         }
         stats.timeouts += 1
-        return finish(token, as: .timedOut)
+        return finish(token, as: .timedOut, now_ns: now_ns)
             + [.deliver(Delivery(ref: waiter.ref, response: .error(504, "no callback from the job server within \(config.callbackTimeout_ms) ms")))]
     }
 
     /// Every waiting client is answered `status` now (drain deadline, second signal), in
     /// request order so that replays see the same effects.
-    mutating func abandonAll(status: Int, _ message: String) -> [Output] {
+    mutating func abandonAll(status: Int, _ message: String, now_ns: Instant_ns) -> [Output] {
         let tokens = waiting.sorted { a, b in
             (a.value.ref.connection, a.value.ref.sequence) < (b.value.ref.connection, b.value.ref.sequence)
         }.map(\.key)
         var out: [Output] = []
         for token in tokens {
             guard let ref = waiting[token]?.ref else { continue }
-            out += finish(token, as: .failed)
+            out += finish(token, as: .failed, now_ns: now_ns)
             out.append(.deliver(Delivery(ref: ref, response: .error(status, message, keepAlive: false))))
         }
         return out
@@ -219,8 +227,10 @@ struct CorrelateStage {
     // MARK: bookkeeping
 
     /// Removes a waiter everywhere it is indexed and remembers how it ended.
-    private mutating func finish(_ token: String, as end: Finished) -> [Output] {
+    /// `now_ns`: the client is answered now (not by its callback), which the metrics observe.
+    private mutating func finish(_ token: String, as end: Finished, now_ns: Instant_ns? = nil) -> [Output] {
         guard let waiter = waiting.removeValue(forKey: token) else { return [] }
+        if let now_ns { metrics.observeRequestAnswered(requested_ns: waiter.requested_ns, answered_ns: now_ns) }
         timers[waiter.timer] = nil
         if var list = tokensOf[waiter.ref.connection] {
             list.removeAll { $0 == token }

@@ -51,6 +51,8 @@ public struct ProxyConfig: Sendable {
     /// After SIGTERM/SIGINT, waiting clients are kept this long for their callbacks; those still
     /// waiting then get 503, and the proxy exits.
     public var drainTimeout_ms: Int64 = 30_000
+    /// Reported by `/healthz` and `rcom_build_info`.
+    public var build = BuildLabel.none
 
     public init(upstream: HTTPURL, publicURL: HTTPURL) {
         self.upstream = upstream
@@ -73,7 +75,9 @@ public struct ProxyConfig: Sendable {
          ("waiting_clients_max", "\(waitingClientsMax)"),
          ("upstream_connections_max", "\(upstreamConnectionsMax)"),
          ("request_timeout_ms", "\(clientTimeouts.request_ms)"), ("idle_timeout_ms", "\(clientTimeouts.idle_ms)"),
-         ("client_connections_max", "\(clientConnectionsMax)"), ("drain_timeout_ms", "\(drainTimeout_ms)")]
+         ("client_connections_max", "\(clientConnectionsMax)"), ("drain_timeout_ms", "\(drainTimeout_ms)"),
+         ("upstream_pipeline_depth", "\(upstreamPipelineDepthMax)"), ("ambiguity_grace_ms", "\(ambiguityGrace_ms)")]
+            + build.traceConfig
     }
 
     public static func fromTrace(_ c: [String: String]) -> ProxyConfig? {
@@ -91,6 +95,9 @@ public struct ProxyConfig: Sendable {
                                                 idle_ms: c["idle_timeout_ms"].flatMap { Int64($0) } ?? Int64(Int32.max))
         cfg.clientConnectionsMax = c["client_connections_max"].flatMap { Int($0) } ?? Int.max
         cfg.drainTimeout_ms = c["drain_timeout_ms"].flatMap { Int64($0) } ?? cfg.drainTimeout_ms
+        cfg.upstreamPipelineDepthMax = c["upstream_pipeline_depth"].flatMap { Int($0) } ?? cfg.upstreamPipelineDepthMax
+        cfg.ambiguityGrace_ms = c["ambiguity_grace_ms"].flatMap { Int64($0) } ?? cfg.ambiguityGrace_ms
+        cfg.build = BuildLabel(trace: c)
         return cfg
     }
 }

@@ -23,11 +23,13 @@ struct UpstreamJob: Sendable {
     let account: String
     let body: [UInt8]
     let purpose: Purpose
+    /// When its start request was written upstream (set by the upstream stage), for the metrics.
+    var sent_ns: Instant_ns = 0
 }
 
 /// dispatch upstream → correlate: what became of a start request.
 enum UpstreamOutcome {
-    case accepted(UpstreamJob.Purpose, HTTPResponse)
+    case accepted(UpstreamJob.Purpose, HTTPResponse, sent_ns: Instant_ns)
     case rejected(UpstreamJob.Purpose, HTTPResponse)
     /// Never sent (or refused before it could be): the job did not start.
     case failed(UpstreamJob.Purpose, reason: String)

@@ -59,18 +59,18 @@ public struct ProxyPipeline: EventPipeline {
         case .timer(Self.serverTimer):
             effects += server.timer(now_ns: now_ns)
         case .timer(Self.drainTimer):
-            work.append(.correlate(correlate.abandonAll(status: 503, "the proxy is shutting down: no callback came within its drain timeout of \(config.drainTimeout_ms) ms")))
+            work.append(.correlate(correlate.abandonAll(status: 503, "the proxy is shutting down: no callback came within its drain timeout of \(config.drainTimeout_ms) ms", now_ns: now_ns)))
             drain.deadlinePassed = true
         case .timer(let t) where upstream.owns(t):
             let (upEffects, outcomes) = upstream.timer(t, now_ns: now_ns)
             effects += upEffects
             work.append(.upstream(outcomes))
         case .timer(let t):
-            work.append(.correlate(correlate.timer(t) ?? []))
+            work.append(.correlate(correlate.timer(t, now_ns: now_ns) ?? []))
         case .shutdown:
             if drain.started {
                 // A second signal: answer everyone still waiting, then go at once.
-                work.append(.correlate(correlate.abandonAll(status: 503, "the proxy is shutting down now")))
+                work.append(.correlate(correlate.abandonAll(status: 503, "the proxy is shutting down now", now_ns: now_ns)))
                 drain.immediate = true
             } else {
                 drain.started = true
@@ -137,7 +137,7 @@ public struct ProxyPipeline: EventPipeline {
                 }
             case .callback(let token):
                 // Callbacks are taken while draining: they are what the drain waits for.
-                outputs += correlate.callback(ref, token: token, request)
+                outputs += correlate.callback(ref, token: token, request, now_ns: now_ns)
             case .local:
                 outputs.append(.deliver(Delivery(ref: ref, response: local(request))))
             }
@@ -150,14 +150,16 @@ public struct ProxyPipeline: EventPipeline {
         case ("GET", "/healthz"), ("HEAD", "/healthz"):
             // 503 while draining, so a load balancer stops sending new clients here.
             return drain.started ? .json(503, Array("{\"ok\":false,\"draining\":true}".utf8), keepAlive: false)
-                                 : .json(200, Array("{\"ok\":true}".utf8))
+                                 : .json(200, Array(config.build.healthJSON.utf8))
         case ("GET", "/stats"):
             return .json(200, Array(statsJSON.utf8))
+        case ("GET", "/metrics"):
+            return .metrics(metricsText)
         case (_, let p) where p.hasPrefix("/callback/"):
             var resp = HTTPResponse.error(405, "callbacks must be POSTed")
             resp.headers.add("Allow", "POST")
             return resp
-        case (_, "/healthz"), (_, "/stats"):
+        case (_, "/healthz"), (_, "/stats"), (_, "/metrics"):
             var resp = HTTPResponse.error(405, "method \(r.method) not allowed on \(r.path)")
             resp.headers.add("Allow", "GET, HEAD")
             return resp
@@ -166,6 +168,15 @@ public struct ProxyPipeline: EventPipeline {
             resp.headers.add("Allow", "POST")
             return resp
         }
+    }
+
+    /// `GET /metrics`: Prometheus text exposition 0.0.4.
+    public var metricsText: String {
+        correlate.metrics.render(stats: correlate.stats, server: server.counters,
+                                 gauges: ProxyMetrics.Gauges(clientsWaiting: correlate.waitingCount, clientConnections: server.count,
+                                                             upstreamConnections: upstream.connectionCount, upstreamQueued: upstream.queuedCount,
+                                                             finishedTokensRemembered: correlate.finishedRemembered, draining: drain.started),
+                                 upstreamConnectRetries: upstream.connectRetries, build: config.build)
     }
 
     public var statsJSON: String {
@@ -204,7 +215,7 @@ enum ProxyRoute {
             self = .callback(token: hasQuery ? "" : String(path.dropFirst("/callback/".count)))
             return
         }
-        self = path == "/healthz" || path == "/stats" || r.method != "POST" ? .local : .job
+        self = path == "/healthz" || path == "/stats" || path == "/metrics" || r.method != "POST" ? .local : .job
     }
 }
 

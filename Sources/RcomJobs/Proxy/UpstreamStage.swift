@@ -169,7 +169,7 @@ struct UpstreamStage {
         list.flatMap { o -> [UpstreamOutcome] in
             switch o {
             case .response(let job, let r):
-                return [(200...299).contains(r.status) ? .accepted(job.purpose, r) : .rejected(job.purpose, r)]
+                return [(200...299).contains(r.status) ? .accepted(job.purpose, r, sent_ns: job.sent_ns) : .rejected(job.purpose, r)]
             case .failed(let jobs, let reason):
                 return jobs.map { sent ? .ambiguous($0.purpose, reason: reason) : .failed($0.purpose, reason: reason) }
             }
@@ -197,7 +197,8 @@ struct UpstreamStage {
             effects.append(c.connectEffect)
             lane.connection = c
         }
-        while lane.connection!.inFlight.count < config.upstreamPipelineDepthMax, let job = lane.queue.popFirst() {
+        while lane.connection!.inFlight.count < config.upstreamPipelineDepthMax, var job = lane.queue.popFirst() {
+            job.sent_ns = now_ns
             effects += lane.connection!.send(request(job), tag: job)
         }
         if let c = lane.connection {
