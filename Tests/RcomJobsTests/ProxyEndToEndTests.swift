@@ -69,6 +69,32 @@ final class ProxyEndToEndTests: XCTestCase {
         XCTAssertEqual(proxy.stop().stats.callbacksUnknown, 1)
     }
 
+    func testCallbackURLsNameTheInstanceAndOnlyItsOwnAreTaken() throws {
+        XCTAssertEqual(ProxyConfig.defaultInstance(host: "127.0.0.2", port: 8080), "127-0-0-2-8080")
+        var config = ProxyConfig(upstream: HTTPURL(host: "127.0.0.1", port: 9), publicURL: HTTPURL(host: "front", port: 80))
+        config.instance = "p2"
+        XCTAssertEqual(config.callbackURL(token: "abc"), "http://front/callback/p2/abc")
+        func route(_ target: String) -> String {
+            switch ProxyRoute(HTTPRequest(method: "POST", target: target), instance: "p2") {
+            case .callback(let token): return "callback:" + token
+            case .job: return "job"
+            case .local: return "local"
+            }
+        }
+        XCTAssertEqual(route("/callback/p2/abc"), "callback:abc")
+        XCTAssertEqual(route("/callback/p3/abc"), "callback:", "another instance's callback is no token of ours")
+        XCTAssertEqual(route("/callback/p2/abc?x=1"), "callback:", "a query is not in any URL we hand out")
+        XCTAssertEqual(route("/callback/abc"), "callback:")
+        XCTAssertEqual(route("/start"), "job")
+
+        // End to end: the job server calls back the URL with the instance in it.
+        let server = try Fixtures.jobServer(job_ms: 20)
+        let proxy = try Fixtures.proxy(upstreamPort: server.port)
+        XCTAssertEqual(try BlockingHTTP.post(port: proxy.port, path: "/start", json: #"{"account":"a","wait":true}"#).status, 200)
+        XCTAssertEqual(try BlockingHTTP.post(port: proxy.port, path: "/callback/other/deadbeef", json: "{}").status, 404)
+        XCTAssertEqual(proxy.stop().stats.jobsDelivered, 1)
+    }
+
     func testUpstreamDownAnswers502Promptly() throws {
         let proxy = try Fixtures.proxy(upstreamPort: Fixtures.closedPort(), callbackTimeout_ms: 60_000)
         let started = Date()

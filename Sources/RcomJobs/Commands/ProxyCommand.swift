@@ -22,6 +22,8 @@ public enum ProxyCommand: Command {
             OptionSpec("max-connections", value: "N", help: "Client connections at most; at the bound the oldest idle or half-sent one is closed, else 503. Capped by the file-descriptor limit (RLIMIT_NOFILE, raised to its hard limit) less a reserve for upstream connections", default: "15000"),
             OptionSpec("max-upstream-connections", value: "N", help: "Accounts with an open upstream connection at once", default: "1000"),
             OptionSpec("upstream-pipeline-depth", value: "N", help: "Starts in flight on one upstream connection; bounds how many become ambiguous when it breaks", default: "16"),
+            OptionSpec("instance", value: "ID", help: "This instance's name in callback URLs (<public-url>/callback/ID/<token>), for a front end that routes callbacks by path; default: HOST-PORT with dots as dashes, e.g. 127-0-0-2-8080"),
+            OptionSpec("upstream-idle-release", value: "DURATION", help: "Close an account's upstream connection after it idles this long (0: keep it), so instances behind a balancer take turns with a one-connection-per-account job server", default: "0"),
             OptionSpec("ambiguity-grace", value: "DURATION", help: "A start in flight on a connection that broke may be running: its client waits this long for the callback, then gets 502", default: "5s"),
             ServerRunner.recordOption,
             ServerRunner.pollerOption,
@@ -63,6 +65,13 @@ public enum ProxyCommand: Command {
             config.upstreamConnectionsMax = try args.int("max-upstream-connections", range: 1...100_000) ?? 1000
             config.upstreamPipelineDepthMax = try args.int("upstream-pipeline-depth", range: 1...100_000) ?? 16
             config.ambiguityGrace_ms = max(1, try args.duration_ms("ambiguity-grace") ?? 5_000)
+            config.upstreamIdleRelease_ms = max(0, try args.duration_ms("upstream-idle-release") ?? 0)
+            if let id = args.string("instance") {
+                guard ProxyConfig.isValidInstance(id) else {
+                    throw UsageError("--instance must be 1 to 64 letters, digits, '-', '.', '_' or '~' (one URL path segment), got \(TerminalText.quoted(id))")
+                }
+                config.instance = id
+            }
             config.clientTimeouts = HTTPServerTimeouts(request_ms: max(1, try args.duration_ms("header-timeout") ?? 10_000),
                                                        idle_ms: max(1, try args.duration_ms("idle-timeout") ?? 60_000))
             config.drainTimeout_ms = max(0, try args.duration_ms("drain-timeout") ?? 30_000)
@@ -100,6 +109,7 @@ public enum ProxyCommand: Command {
             },
             make: { entropy, bound in
                 var c = config
+                if !args.isSet("instance") { c.instance = ProxyConfig.defaultInstance(host: host, port: bound) }
                 if !explicitPublic { c.publicURL = HTTPURL(scheme: "http", host: host == "0.0.0.0" ? "127.0.0.1" : host, port: bound) }
                 return (ProxyPipeline(config: c, entropy: entropy), c.traceConfig)
             })

@@ -32,6 +32,13 @@ public struct ProxyConfig: Sendable {
     /// After the connection attempts to the job server are spent, an account's new starts fail
     /// at once for this long instead of each trying again.
     public var upstreamDownHold_ms: Int64 = 1_000
+    /// An account's upstream connection with nothing in flight is closed after this long (0:
+    /// kept open). Behind a balancer with a job server that allows one connection per account,
+    /// instances then take turns with the account's handler instead of one holding it.
+    public var upstreamIdleRelease_ms: Int64 = 0
+    /// This instance's name in callback URLs (`<public-url>/callback/<instance>/<token>`), so a
+    /// front end routes each callback to the instance that holds its client by the path alone.
+    public var instance = "rcom"
     /// Requests queued per account (not yet written upstream); beyond it: 503.
     public var upstreamQueueMax = 100_000
     /// Finished tokens remembered so late or duplicate callbacks are answered correctly; the
@@ -66,7 +73,19 @@ public struct ProxyConfig: Sendable {
 
     public func callbackURL(token: String) -> String {
         let base = publicURL.description.hasSuffix("/") ? String(publicURL.description.dropLast()) : publicURL.description
-        return base + "/callback/" + token
+        return base + "/callback/" + instance + "/" + token
+    }
+
+    /// `host:port` → `host-port` with dots as dashes: one path segment, the same on every run.
+    public static func defaultInstance(host: String, port: Int) -> String {
+        String((host + "-" + String(port)).map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+    }
+
+    /// An instance name is one path segment of unreserved characters.
+    public static func isValidInstance(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy {
+            ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 || $0 == 126
+        }
     }
 
     public var traceConfig: [(String, String)] {
@@ -76,7 +95,8 @@ public struct ProxyConfig: Sendable {
          ("upstream_connections_max", "\(upstreamConnectionsMax)"),
          ("request_timeout_ms", "\(clientTimeouts.request_ms)"), ("idle_timeout_ms", "\(clientTimeouts.idle_ms)"),
          ("client_connections_max", "\(clientConnectionsMax)"), ("drain_timeout_ms", "\(drainTimeout_ms)"),
-         ("upstream_pipeline_depth", "\(upstreamPipelineDepthMax)"), ("ambiguity_grace_ms", "\(ambiguityGrace_ms)")]
+         ("upstream_pipeline_depth", "\(upstreamPipelineDepthMax)"), ("ambiguity_grace_ms", "\(ambiguityGrace_ms)"),
+         ("upstream_idle_release_ms", "\(upstreamIdleRelease_ms)"), ("instance", instance)]
             + build.traceConfig
     }
 
@@ -98,6 +118,8 @@ public struct ProxyConfig: Sendable {
         cfg.upstreamPipelineDepthMax = c["upstream_pipeline_depth"].flatMap { Int($0) } ?? cfg.upstreamPipelineDepthMax
         cfg.ambiguityGrace_ms = c["ambiguity_grace_ms"].flatMap { Int64($0) } ?? cfg.ambiguityGrace_ms
         cfg.build = BuildLabel(trace: c)
+        cfg.upstreamIdleRelease_ms = c["upstream_idle_release_ms"].flatMap { Int64($0) } ?? 0
+        cfg.instance = c["instance"] ?? cfg.instance
         return cfg
     }
 }

@@ -123,7 +123,7 @@ public struct ProxyPipeline: EventPipeline {
         effects += serverEffects
         var outputs: [CorrelateStage.Output] = []
         for (ref, request) in requests {
-            switch ProxyRoute(request) {
+            switch ProxyRoute(request, instance: config.instance) {
             case .job:
                 correlate.countRequest()
                 if drain.started {
@@ -191,7 +191,7 @@ public struct ProxyPipeline: EventPipeline {
             ("callbacks_matched", "\(s.callbacksMatched)"), ("callbacks_early", "\(s.callbacksEarly)"),
             ("callbacks_unknown", "\(s.callbacksUnknown)"), ("callbacks_duplicate", "\(s.callbacksDuplicate)"),
             ("callbacks_late", "\(s.callbacksLate)"), ("timeouts", "\(s.timeouts)"), ("clients_gone", "\(s.clientsGone)"),
-            ("upstream_connect_retries", "\(upstream.connectRetries)"), ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_ambiguous", "\(s.upstreamAmbiguous)"), ("ambiguous_unresolved", "\(s.ambiguousUnresolved)"), ("upstream_malformed_accepts", "\(s.upstreamMalformedAccepts)"), ("upstream_timeouts", "\(s.upstreamTimeouts)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
+            ("upstream_connect_retries", "\(upstream.connectRetries)"), ("upstream_idle_releases", "\(upstream.idleReleases)"), ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_ambiguous", "\(s.upstreamAmbiguous)"), ("ambiguous_unresolved", "\(s.ambiguousUnresolved)"), ("upstream_malformed_accepts", "\(s.upstreamMalformedAccepts)"), ("upstream_timeouts", "\(s.upstreamTimeouts)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
             ("bad_requests", "\(s.badRequests + c.malformed)"), ("refused_overload", "\(s.refusedOverload)"),
             ("request_timeouts", "\(c.requestTimeouts)"), ("idle_timeouts", "\(c.idleTimeouts)"),
             ("connections_evicted", "\(c.evicted)"), ("connections_refused_at_limit", "\(c.refusedAtLimit)"),
@@ -200,19 +200,22 @@ public struct ProxyPipeline: EventPipeline {
     }
 }
 
-/// Which stage a request is for. Callbacks are `POST /callback/<token>` with no query (the
-/// proxy hands out no URL with one, so another target is not that callback: 404 by token).
+/// Which stage a request is for. Callbacks are `POST /callback/<instance>/<token>` with no
+/// query: the proxy hands out no other URL, so any other target (another instance's name, a
+/// query, extra segments) is not one of its callbacks and gets 404 by token.
 enum ProxyRoute {
     case job
     case callback(token: String)
     case local
 
-    init(_ r: HTTPRequest) {
+    init(_ r: HTTPRequest, instance: String) {
         let path = r.path
         if path.hasPrefix("/callback/") {
             guard r.method == "POST" else { self = .local; return }
             let hasQuery = r.originTarget.utf8.count != path.utf8.count
-            self = .callback(token: hasQuery ? "" : String(path.dropFirst("/callback/".count)))
+            let parts = path.dropFirst("/callback/".count).split(separator: "/", omittingEmptySubsequences: false)
+            let ours = !hasQuery && parts.count == 2 && parts[0] == instance
+            self = .callback(token: ours ? String(parts[1]) : "")
             return
         }
         self = path == "/healthz" || path == "/stats" || path == "/metrics" || r.method != "POST" ? .local : .job

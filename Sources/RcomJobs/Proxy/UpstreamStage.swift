@@ -18,6 +18,7 @@ struct UpstreamStage {
         var retryTimer: TimerID?
         /// After the connection attempts were spent: starts fail at once until then.
         var downUntil_ns: Instant_ns = 0
+        var releaseTimer: TimerID?
         var queued: Int { queue.count }
         var idle: Bool { queued == 0 && (connection?.inFlight.isEmpty ?? true) && retryTimer == nil }
     }
@@ -33,6 +34,9 @@ struct UpstreamStage {
     private var timerOf: [ConnectionID: TimerID] = [:]
     /// Backoff timers before an account's next connection attempt (same id space).
     private var retryTimers: [TimerID: String] = [:]
+    /// Idle-release timers: an account's connection with nothing in flight is closed when one
+    /// fires, so that another instance's starts for that account get the job server's handler.
+    private var releaseTimers: [TimerID: String] = [:]
     /// Connection attempts made again after one that never opened (for /stats).
     private(set) var connectRetries = 0
 
@@ -41,13 +45,23 @@ struct UpstreamStage {
     var connectionCount: Int { laneOf.count }
     var queuedCount: Int { lanes.values.reduce(0) { $0 + $1.queued } }
     func owns(_ id: ConnectionID) -> Bool { laneOf[id] != nil }
-    func owns(_ timer: TimerID) -> Bool { silenceTimers[timer] != nil || retryTimers[timer] != nil }
-    var armedTimers: Int { silenceTimers.count + retryTimers.count }
+    func owns(_ timer: TimerID) -> Bool { silenceTimers[timer] != nil || retryTimers[timer] != nil || releaseTimers[timer] != nil }
+    var armedTimers: Int { silenceTimers.count + retryTimers.count + releaseTimers.count }
+    /// Connections released after idling `upstreamIdleRelease_ms` (for /stats).
+    private(set) var idleReleases = 0
 
     /// A silence timer fired: the job server holds the connection but answers nothing.
     /// Reset it and fail what it carried with 504; queued work gets a fresh connection.
     /// A retry timer fired: the account's backoff is over, it connects again.
     mutating func timer(_ t: TimerID, now_ns: Instant_ns) -> (effects: [ReactorEffect], outcomes: [UpstreamOutcome]) {
+        if let account = releaseTimers.removeValue(forKey: t) {
+            lanes[account]?.releaseTimer = nil
+            guard let lane = lanes[account], lane.idle, let c = lane.connection else { return ([], []) }
+            idleReleases += 1
+            laneOf[c.id] = nil
+            lanes[account] = nil
+            return ([.close(c.id)] + grantSlots(now_ns: now_ns), [])
+        }
         if let account = retryTimers.removeValue(forKey: t) {
             lanes[account]?.retryTimer = nil
             return (pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), [])
@@ -92,7 +106,7 @@ struct UpstreamStage {
         }
         lanes[job.account, default: Lane()].queue.append(job)
         lanes[job.account]!.lastUsed_ns = now_ns
-        return (pump(job.account, now_ns: now_ns), [])
+        return (pump(job.account, now_ns: now_ns) + releaseIfIdle(job.account, now_ns: now_ns), [])
     }
 
     /// Returns nil for events on connections that are not upstream connections.
@@ -143,6 +157,7 @@ struct UpstreamStage {
         effects += watch(id, inFlight: c.inFlight.count, progressed: !results.isEmpty, now_ns: now_ns)
         effects += pump(account, now_ns: now_ns)
         effects += grantSlots(now_ns: now_ns)
+        effects += releaseIfIdle(account, now_ns: now_ns)
         return (effects, outcomes(results, sent: true))
     }
 
@@ -209,6 +224,24 @@ struct UpstreamStage {
         return effects
     }
 
+    /// With `upstreamIdleRelease_ms` set, an idle account's connection gets a release timer;
+    /// one that has work again has its timer cancelled.
+    private mutating func releaseIfIdle(_ account: String, now_ns: Instant_ns) -> [ReactorEffect] {
+        guard config.upstreamIdleRelease_ms > 0, let lane = lanes[account], lane.connection != nil else { return [] }
+        if lane.idle {
+            guard lane.releaseTimer == nil else { return [] }
+            nextSerial += 1
+            let t = TimerID(raw: ConnectionID.outboundBit | nextSerial)
+            lanes[account]!.releaseTimer = t
+            releaseTimers[t] = account
+            return [.setTimer(t, deadline_ns: now_ns + UInt64(config.upstreamIdleRelease_ms) * 1_000_000)]
+        }
+        guard let t = lane.releaseTimer else { return [] }
+        lanes[account]!.releaseTimer = nil
+        releaseTimers[t] = nil
+        return [.cancelTimer(t)]
+    }
+
     /// Frees the least recently used idle account's connection; false if none is idle.
     private mutating func evictIdle(except account: String, into effects: inout [ReactorEffect]) -> Bool {
         let candidates = laneOf.compactMap { (id, acc) -> (Instant_ns, String, ConnectionID)? in
@@ -217,6 +250,10 @@ struct UpstreamStage {
         }
         guard let victim = candidates.min(by: { ($0.0, $0.1) < ($1.0, $1.1) }) else { return false }
         effects.append(.close(victim.2))
+        if let t = lanes[victim.1]?.releaseTimer {
+            releaseTimers[t] = nil
+            effects.append(.cancelTimer(t))
+        }
         laneOf[victim.2] = nil
         lanes[victim.1] = nil
         return true
