@@ -15,12 +15,16 @@ public final class EpollPoller: Poller {
 
     deinit { close(epfd) }
 
-    public func set(_ fd: Int32, _ interest: Interest) {
+    public func set(_ fd: Int32, _ interest: Interest) -> PollerFailure? {
         var mask: UInt32 = 0
         if interest.read { mask |= UInt32(RCOM_EPOLLIN) }
         if interest.write { mask |= UInt32(RCOM_EPOLLOUT) }
         let op = registered.contains(fd) ? Int32(RCOM_EPOLL_CTL_MOD) : Int32(RCOM_EPOLL_CTL_ADD)
-        if rcom_epoll_ctl(epfd, op, fd, mask, UInt64(UInt32(bitPattern: fd))) == 0 { registered.insert(fd) }
+        guard rcom_epoll_ctl(epfd, op, fd, mask, UInt64(UInt32(bitPattern: fd))) == 0 else {
+            return PollerFailure(call: "epoll_ctl", errno: errno)
+        }
+        registered.insert(fd)
+        return nil
     }
 
     public func remove(_ fd: Int32) {
@@ -28,13 +32,14 @@ public final class EpollPoller: Poller {
         _ = rcom_epoll_ctl(epfd, Int32(RCOM_EPOLL_CTL_DEL), fd, 0, 0)
     }
 
-    public func wait(timeout_ms: Int32) -> [Readiness] {
+    public func wait(timeout_ms: Int32) -> Result<[Readiness], PollerFailure> {
         let n = datas.withUnsafeMutableBufferPointer { d in
             events.withUnsafeMutableBufferPointer { e in
                 rcom_epoll_wait(epfd, d.baseAddress, e.baseAddress, Int32(d.count), timeout_ms)
             }
         }
-        guard n > 0 else { return [] }
+        if n < 0 { return errno == EINTR ? .success([]) : .failure(PollerFailure(call: "epoll_wait", errno: errno)) }
+        guard n > 0 else { return .success([]) }
         var out: [Readiness] = []
         out.reserveCapacity(Int(n))
         for i in 0..<Int(n) {
@@ -44,6 +49,6 @@ public final class EpollPoller: Poller {
                                  readable: trouble || m & UInt32(RCOM_EPOLLIN) != 0,
                                  writable: trouble || m & UInt32(RCOM_EPOLLOUT) != 0))
         }
-        return out
+        return .success(out)
     }
 }

@@ -7,7 +7,7 @@ public final class PollPoller: Poller {
 
     public init() {}
 
-    public func set(_ fd: Int32, _ interest: Interest) {
+    public func set(_ fd: Int32, _ interest: Interest) -> PollerFailure? {
         var events: Int16 = 0
         if interest.read { events |= Int16(POLLIN) }
         if interest.write { events |= Int16(POLLOUT) }
@@ -17,6 +17,7 @@ public final class PollPoller: Poller {
             slot[fd] = fds.count
             fds.append(pollfd(fd: fd, events: events, revents: 0))
         }
+        return nil
     }
 
     public func remove(_ fd: Int32) {
@@ -29,9 +30,10 @@ public final class PollPoller: Poller {
         fds.removeLast()
     }
 
-    public func wait(timeout_ms: Int32) -> [Readiness] {
+    public func wait(timeout_ms: Int32) -> Result<[Readiness], PollerFailure> {
         let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout_ms) }
-        guard n > 0 else { return [] }
+        if n < 0 { return errno == EINTR ? .success([]) : .failure(PollerFailure(call: "poll", errno: errno)) }
+        guard n > 0 else { return .success([]) }
         var out: [Readiness] = []
         out.reserveCapacity(Int(n))
         for p in fds where p.revents != 0 {
@@ -40,6 +42,6 @@ public final class PollPoller: Poller {
                                  readable: trouble || p.revents & Int16(POLLIN) != 0,
                                  writable: trouble || p.revents & Int16(POLLOUT) != 0))
         }
-        return out
+        return .success(out)
     }
 }

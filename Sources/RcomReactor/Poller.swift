@@ -16,13 +16,22 @@ public struct Interest: Equatable, Sendable {
     public static let none = Interest(read: false, write: false)
 }
 
+/// A poller call that failed: the reactor handles it (closes the connection, or stops with a
+/// message), never mistakes it for "nothing ready".
+public struct PollerFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    public let call: String
+    public let errno: Int32
+    public var description: String { "\(call) failed: errno \(errno)" }
+}
+
 /// The readiness backend: a handful of calls, one file per implementation.
 public protocol Poller: AnyObject {
     /// Starts or changes watching `fd`. `Interest.none` keeps it registered but silent.
-    func set(_ fd: Int32, _ interest: Interest)
+    func set(_ fd: Int32, _ interest: Interest) -> PollerFailure?
     func remove(_ fd: Int32)
-    /// Blocks up to `timeout_ms` (-1: forever) and returns the ready fds.
-    func wait(timeout_ms: Int32) -> [Readiness]
+    /// Blocks up to `timeout_ms` (-1: forever) and returns the ready fds. An interrupted wait
+    /// (EINTR) is an empty success; any other failure is returned.
+    func wait(timeout_ms: Int32) -> Result<[Readiness], PollerFailure>
 }
 
 public enum PollerKind: String, Sendable, CaseIterable {

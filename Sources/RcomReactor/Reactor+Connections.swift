@@ -20,8 +20,10 @@ extension Reactor {
         if interest == .none {
             // poll(2) reports HUP even with no events asked; unregistering avoids a busy loop.
             if c.registered { poller.remove(c.fd); c.registered = false }
+        } else if let failure = poller.set(c.fd, interest) {
+            // The connection cannot be watched: it would hang unseen, so it is closed now.
+            finalize(c, reason: failure.description)
         } else {
-            poller.set(c.fd, interest)
             c.registered = true
         }
     }
@@ -43,7 +45,11 @@ extension Reactor {
         guard active != listenersActive else { return }
         listenersActive = active
         for fd in listeners {
-            if active { poller.set(fd, Interest(read: true, write: false)) } else { poller.remove(fd) }
+            if active {
+                if let failure = poller.set(fd, Interest(read: true, write: false)) { fail(failure) }
+            } else {
+                poller.remove(fd)
+            }
         }
     }
 

@@ -26,9 +26,12 @@ public struct ReactorLimits: Sendable {
 /// `ReactorEvent`s, hands them with the time to the pipeline, and carries out the effects.
 ///
 /// Tick order (documented in design/architecture.md): wait (timeout = next timer) →
-/// readiness in kernel order (wakeup inbox, accepts, connect completions, reads, writes) →
-/// due timers in deadline order → accept-retry check. Events caused by carrying out effects
-/// (a failed connect, a local close) are queued and handled before the next readiness entry.
+/// readiness entries in kernel order, each one: the wakeup inbox, or a listener's accepts, or
+/// a connection's connect completion, else its write (flush) then its read → due timers in
+/// deadline order → accept-retry check. Events caused by carrying out effects (a failed
+/// connect, a local close) are queued and handled before the next readiness entry. A poller
+/// failure is handled, never read as "nothing ready": a connection whose registration fails is
+/// closed; a failed wait or a listener that cannot be watched stops the loop with exit 70.
 public final class Reactor<P: EventPipeline> {
     public internal(set) var pipeline: P
     public let limits: ReactorLimits
@@ -88,10 +91,14 @@ public final class Reactor<P: EventPipeline> {
 
     /// Runs until the pipeline emits `.stop`; returns its exit code.
     public func run() -> Int32 {
-        poller.set(wakeup.fd, Interest(read: true, write: false))
+        if let failure = poller.set(wakeup.fd, Interest(read: true, write: false)) { fail(failure) }
         setListeners(active: true)
         while stopCode == nil {
-            let ready = poller.wait(timeout_ms: waitTimeout_ms())
+            let waited = poller.wait(timeout_ms: waitTimeout_ms())
+            guard case .success(let ready) = waited else {
+                if case .failure(let failure) = waited { fail(failure) }
+                break
+            }
             for r in ready {
                 if stopCode != nil { break }
                 if r.fd == wakeup.fd {
@@ -110,6 +117,13 @@ public final class Reactor<P: EventPipeline> {
         }
         shutdownAll()
         return stopCode ?? 0
+    }
+
+    /// The loop cannot go on (the poller itself failed): say so and stop.
+    func fail(_ failure: PollerFailure) {
+        let line = "rcom: the event loop stopped: \(failure)\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { Glibc.write(2, $0.baseAddress, $0.count - 1) }
+        stopCode = 70
     }
 
     // MARK: - Dispatch
