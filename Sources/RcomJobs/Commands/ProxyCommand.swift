@@ -50,8 +50,13 @@ public enum ProxyCommand: Command {
             host = args.string("host") ?? "0.0.0.0"
             port = try args.int("port", range: 0...65535) ?? 8080
             let upText = args.string("upstream") ?? ""
-            guard let upstream = HTTPURL(upText), upstream.scheme == "http" else {
-                throw UsageError("--upstream must be an absolute http:// URL (TLS upstreams are not supported), got '\(upText)'")
+            let upstream: HTTPURL
+            switch HTTPURL.parse(upText) {
+            case .failure(let e): throw UsageError("--upstream \(TerminalText.quoted(upText)): \(e.reason)")
+            case .success(let u): upstream = u
+            }
+            guard upstream.scheme == "http" else {
+                throw UsageError("--upstream must be an http:// URL (TLS upstreams are not supported), got \(TerminalText.quoted(upText))")
             }
             var publicURL = HTTPURL(scheme: "http", host: host == "0.0.0.0" ? "127.0.0.1" : host, port: port)
             if let p = args.string("public-url") {
@@ -91,12 +96,6 @@ public enum ProxyCommand: Command {
             return ExitCode.usage
         }
         let explicitPublic = args.isSet("public-url")
-        if let text = try? String(contentsOfFile: "/proc/sys/net/core/somaxconn", encoding: .utf8),
-           let backlog = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), backlog < limits.connectionsMax {
-            // Measured: 10,000 simultaneous connects against a 4,096 backlog lost ~80,000
-            // handshakes to overflow; clients then wait for SYN retransmits (1 s, 3 s, 7 s).
-            Terminal.stderr("rcom proxy: note: the listen backlog is capped at \(backlog) by net.core.somaxconn; bursts of more simultaneous connects will wait for TCP retransmits\n")
-        }
         return ServerRunner.run(
             component: "proxy", host: host, port: port, recordPath: args.string("record"), poller: poller,
             limits: limits, logger: logger,
@@ -105,7 +104,9 @@ public enum ProxyCommand: Command {
                  ("upstream_ambiguous", .int(p.stats.upstreamAmbiguous)), ("timeouts", .int(p.stats.timeouts))]
             },
             announce: { bound in
-                "rcom proxy listening on http://\(host):\(bound) → upstream \(config.upstream), callbacks via \(explicitPublic ? config.publicURL.description : "http://127.0.0.1:\(bound)")"
+                // After the listen succeeded: a note about a proxy that failed to start misleads.
+                noteBacklog(below: limits.connectionsMax)
+                return "rcom proxy listening on http://\(host):\(bound) → upstream \(config.upstream), callbacks via \(explicitPublic ? config.publicURL.description : "http://127.0.0.1:\(bound)")"
             },
             make: { entropy, bound in
                 var c = config
@@ -113,5 +114,13 @@ public enum ProxyCommand: Command {
                 if !explicitPublic { c.publicURL = HTTPURL(scheme: "http", host: host == "0.0.0.0" ? "127.0.0.1" : host, port: bound) }
                 return (ProxyPipeline(config: c, entropy: entropy), c.traceConfig)
             })
+    }
+
+    /// Measured: 10,000 simultaneous connects against a 4,096 backlog lost ~80,000 handshakes to
+    /// overflow; clients then wait for SYN retransmits (1 s, 3 s, 7 s).
+    private static func noteBacklog(below connectionsMax: Int) {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/core/somaxconn", encoding: .utf8),
+              let backlog = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), backlog < connectionsMax else { return }
+        Terminal.stderr("rcom proxy: note: the listen backlog is capped at \(backlog) by net.core.somaxconn; bursts of more simultaneous connects will wait for TCP retransmits\n")
     }
 }
