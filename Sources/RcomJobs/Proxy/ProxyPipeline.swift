@@ -54,7 +54,7 @@ public struct ProxyPipeline: EventPipeline {
         case .readClosed(let id) where server.knows(id):
             work.append(.correlate(inbound(id, nil, now_ns: now_ns, effects: &effects)))
         case .closed(let id, _) where server.knows(id):
-            server.closed(id)
+            effects += server.closed(id)
             work.append(.correlate(correlate.connectionGone(id)))
         case .timer(Self.serverTimer):
             effects += server.timer(now_ns: now_ns)
@@ -86,7 +86,7 @@ public struct ProxyPipeline: EventPipeline {
         }
         run(work, now_ns: now_ns, into: &effects)
         if drain.started, let code = drain.exitCode(outstanding: server.outstanding) {
-            effects.append(.stop(exitCode: code))
+            effects += [.cancelTimer(Self.drainTimer), .stop(exitCode: code)]
         }
         return effects
     }

@@ -55,8 +55,7 @@ public struct TrackPipeline: EventPipeline {
         case .readClosed(let id):
             return serve(id, nil, now_ns: now_ns)
         case .closed(let id, _):
-            server.closed(id)
-            return []
+            return server.closed(id)
         case .timer(Self.serverTimer):
             return server.timer(now_ns: now_ns)
         case .shutdown:

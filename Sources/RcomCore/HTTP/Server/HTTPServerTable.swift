@@ -123,10 +123,18 @@ public struct HTTPServerTable {
     }
 
     /// The reactor says the connection is gone; forget it.
-    public mutating func closed(_ id: ConnectionID) {
-        guard let e = entries.removeValue(forKey: id) else { return }
+    /// The reactor says the connection is gone; forget it. When the last one goes, the table's
+    /// timer is cancelled (nothing is left to time out), so a quiet server holds no timer.
+    @discardableResult
+    public mutating func closed(_ id: ConnectionID) -> [ReactorEffect] {
+        guard let e = entries.removeValue(forKey: id) else { return [] }
         outstanding -= e.outstanding
         if e.overLimit { overLimitCount -= 1 }
+        guard entries.isEmpty, armed_ns != nil else { return [] }
+        armed_ns = nil
+        requestDue.removeAll()
+        idleDue.removeAll()
+        return [.cancelTimer(timerID)]
     }
 
     /// Drain: connections being served read no more and close after their last answer. Idle
