@@ -1,5 +1,5 @@
 # The C libraries rcom links against (through module maps), and the tools its tests use
-# (sqlite3, promtool), installed with apt-get if missing.
+# (sqlite3, promtool, nginx), installed with apt-get if missing.
 # Sourced by scripts/main-job, scripts/test and .ci/run.
 ensure_system_libraries() {
     local need=()
@@ -9,6 +9,8 @@ ensure_system_libraries() {
     command -v sqlite3 >/dev/null || need+=(sqlite3)
     # promtool (Debian's prometheus package): the tests lint every /metrics page with it.
     command -v promtool >/dev/null || need+=(prometheus)
+    # nginx: the scale-out tests run three proxies behind a real one (deploy/nginx/).
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
     if [ ${#need[@]} -gt 0 ]; then
         echo "installing ${need[*]}"
         # No recommends: prometheus would otherwise pull in its web console and exporters.
