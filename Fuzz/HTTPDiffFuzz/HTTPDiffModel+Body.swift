@@ -124,9 +124,11 @@ extension DiffModelReader {
         var i = r.lowerBound
         while i < r.upperBound && B.hex(b[i]) != nil { i += 1 }
         let digits = Array(b[r.lowerBound..<i])
-        // Leading zeros are not counted against any limit (the table), the line's length included.
+        // Leading zeros are "not counted against any limit" (the table), yet the line's own bound
+        // may fairly count every byte it has to hold: where only the zeros pass it, no comparison.
         let zeros = digits.prefix { $0 == 0x30 }.count
         if over(r.count - zeros, limits.chunkLineBytesMax) { fault(400, "chunk line", "chunk line over \(limits.chunkLineBytesMax) bytes") }
+        else if r.count > limits.chunkLineBytesMax { flags.uncertain = true }
         if digits.isEmpty { fault(400, "chunk size", "no hex digits") }
         let size = boundedValue(digits, radix: 16)
         if size.map({ bodySoFar + $0 > limits.bodyBytesMax }) ?? true { fault(413, "chunk size", "body over \(limits.bodyBytesMax)") }

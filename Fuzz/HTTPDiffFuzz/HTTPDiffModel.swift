@@ -301,16 +301,25 @@ extension DiffModelReader {
     func authorityForm(_ u: [UInt8]) -> Bool {
         guard let colon = u.lastIndex(of: 0x3A) else { return false }
         let port = u[(colon + 1)...]
-        return !port.isEmpty && port.allSatisfy(B.isDigit) && colon > 0 && uriHost(u[..<colon])
+        return !port.isEmpty && self.port(port) && colon > 0 && uriHost(u[..<colon])
+    }
+
+    /// port = *DIGIT (RFC 3986 §3.2.3) has no bound; refusing more than five digits (no port is
+    /// above 65535) is as fair as accepting them, so such an input is not compared.
+    func port(_ digits: ArraySlice<UInt8>) -> Bool {
+        if digits.count > 5 { flags.uncertain = true }
+        return digits.allSatisfy(B.isDigit)
     }
 
     /// Host = uri-host [ ":" port ] (RFC 9112 §3.2); empty when the target has no authority.
+    /// A port after an empty host (":80") is refused: RFC 3986 lets a reg-name be empty, but an
+    /// http(s) authority with an empty host is invalid (RFC 9110 §4.2.1).
     func hostValue(_ u: ArraySlice<UInt8>) -> Bool {
         if u.isEmpty { return true }
         // The port's colon is the last one outside an IP-literal's brackets.
         let bracket = u.lastIndex(of: 0x5D) ?? u.startIndex
         if let colon = u[bracket...].lastIndex(of: 0x3A), u.first != 0x5B || colon > bracket {
-            return u[(colon + 1)...].allSatisfy(B.isDigit) && uriHost(u[..<colon])
+            return colon > u.startIndex && port(u[(colon + 1)...]) && uriHost(u[..<colon])
         }
         return uriHost(u)
     }

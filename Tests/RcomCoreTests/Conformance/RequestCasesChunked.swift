@@ -32,6 +32,10 @@ extension Conformance {
         chunkedOK("zero-padded sizes within a small limit", .chunkSize, "9112 §7.1",
                   "00000000000000000000000008\r\nbbbbbbbb\r\n0000000000000000000008\r\nbbbbbbbb\r\n0\r\n\r\n",
                   repeated("b", 16), limits: small),
+        // The table: leading zeros are "not counted against any limit"; here only the zeros take
+        // the line past the small 32-byte chunk-line bound.
+        chunkedOK("leading zeros past the chunk-line bound", .chunkSize, "9112 §7.1",
+                  "\(repeated("0", 40))8\r\nbbbbbbbb\r\n0\r\n\r\n", "bbbbbbbb", limits: small),
         chunkedBad("0x prefix", .chunkSize, "9112 §7.1", "0x5\r\nhello\r\n0\r\n\r\n", 400),
         chunkedBad("empty size line", .chunkSize, "9112 §7.1", "\r\nhello\r\n0\r\n\r\n", 400),
         chunkedBad("plus sign", .chunkSize, "9112 §7.1", "+5\r\nhello\r\n0\r\n\r\n", 400),
