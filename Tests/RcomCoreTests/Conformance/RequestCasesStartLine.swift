@@ -19,6 +19,9 @@ extension Conformance {
         bad("CR then a byte in place of the blank line", .lineEnding, "9112 §2.2",
             "GET / HTTP/1.1\r\nHost: a\r\n\rX\r\n\r\n", 400),
         bad("CR CR LF as the blank line", .lineEnding, "9112 §2.2", "GET / HTTP/1.1\r\nHost: a\r\n\r\r\n", 400),
+        // Decidable as soon as the byte after the CR arrives: no line end or EOF is fed.
+        bad("bare CR in the request line, no line end", .lineEnding, "9112 §2.2", "GET / HTTP/1.1\rX", 400),
+        bad("bare CR in a field, no line end", .lineEnding, "9112 §2.2", "GET / HTTP/1.1\r\nHost: a\rb", 400),
         bad("LF CR after the request line", .lineEnding, "9112 §2.2", "GET / HTTP/1.1\n\rHost: a\r\n\r\n", 400),
         bad("bare CR ends a field line", .lineEnding, "9112 §2.2", "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n", 400),
         ok("one leading CRLF is skipped", .lineEnding, "9112 §2.2", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
