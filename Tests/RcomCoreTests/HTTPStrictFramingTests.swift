@@ -76,4 +76,19 @@ final class HTTPStrictFramingTests: XCTestCase {
         guard case .error(let tooMany) = big.next() else { return XCTFail("no error") }
         XCTAssertEqual(tooMany.kind, .tooLarge)
     }
+
+    func testTheSplitNeverChangesWhichFaultIsReported() {
+        // Found by scripts/fuzz-http: a start line past its bound that also ends in a bare LF was
+        // 400 when read whole (the LF seen first) and 414 byte by byte (the bound seen first).
+        let limits = HTTPLimits(startLineBytesMax: 16, headerBytesMax: 32)
+        for input in ["GET /0123456789abcdef HTTP/1.1\nHost: a\r\n\r\n",
+                      "GET / HTTP/1.1\r\nHost: a\r\nX: 0123456789abcdef0123456789\nY: b\r\n\r\n"] {
+            let statuses = Feeding.allCases.map { feeding -> Int? in
+                guard case .error(let e)? = requestEvents(bytes(input), limits: limits, feeding).last else { return nil }
+                return e.status
+            }
+            XCTAssertEqual(Set(statuses).count, 1, "\(input): \(statuses)")
+            XCTAssertNotNil(statuses[0])
+        }
+    }
 }

@@ -77,6 +77,15 @@ struct HTTPByteStream {
                 return .failure(HTTPParseError(400, "bare CR in message head", kind: .malformed))
             }
             if b != 10 {
+                // The size bounds are checked byte by byte too, so that how the bytes were split
+                // never changes which fault is reported first (found by scripts/fuzz-http).
+                if firstLineEnd < 0 {
+                    if b != 13 && i + 1 - lineStart > limits.startLineBytesMax {
+                        return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes", kind: .tooLarge))
+                    }
+                } else if i + 1 - firstLineEnd > limits.headerBytesMax {
+                    return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes", kind: .tooLarge))
+                }
                 if inFirstWord && firstLineEnd < 0 {
                     let offset = i - lineStart
                     // A CR in the first column may begin a leading empty line; its LF is checked below.
@@ -209,6 +218,9 @@ struct HTTPByteStream {
         while true {
             switch chunkState {
             case .size:
+                // A leading zero followed by another hex digit carries nothing: consumed as it
+                // arrives, so zeros count against no bound and cannot pile up in the buffer.
+                while buffered >= 2, buffer[start] == 48, HTTPChunkLine.hexValue(buffer[start + 1]) != nil { start += 1 }
                 guard let nl = indexOfNewline(from: start, within: limits.chunkLineBytesMax + 2) else {
                     if buffered > limits.chunkLineBytesMax + 1 { return .failure(HTTPParseError(400, "chunk size line too long", kind: .tooLarge)) }
                     return eof ? .failure(truncated("inside a chunked body")) : .success(nil)
