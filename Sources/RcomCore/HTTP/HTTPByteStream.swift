@@ -70,33 +70,38 @@ struct HTTPByteStream {
             scan = HeadScan(next: i - start, lineStart: lineStart - start, lineCount: lineCount,
                             firstLineEnd: firstLineEnd < 0 ? -1 : firstLineEnd - start, inFirstWord: inFirstWord)
         }
+        // The first index past the bound of the line or section being read: one comparison per
+        // byte, so the split of the bytes never changes which fault is reported first.
+        var limit = firstLineEnd < 0 ? lineStart + limits.startLineBytesMax : firstLineEnd + limits.headerBytesMax
         while i < end {
             let b = buffer[i]
-            if b != 10 && i > start && buffer[i - 1] == 13 {
-                // Refused as soon as it is seen: a CR that does not begin a CRLF (e.g. CR CR LF).
-                return .failure(HTTPParseError(400, "bare CR in message head", kind: .malformed))
-            }
-            if b != 10 {
-                // The size bounds are checked byte by byte too, so that how the bytes were split
-                // never changes which fault is reported first (found by scripts/fuzz-http).
-                if firstLineEnd < 0 {
-                    if b != 13 && i + 1 - lineStart > limits.startLineBytesMax {
-                        return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes", kind: .tooLarge))
-                    }
-                } else if i + 1 - firstLineEnd > limits.headerBytesMax {
-                    return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes", kind: .tooLarge))
+            if b != 10 && b != 13 {
+                if i >= limit {
+                    return .failure(firstLineEnd < 0
+                        ? HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes", kind: .tooLarge)
+                        : HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes", kind: .tooLarge))
                 }
                 if inFirstWord && firstLineEnd < 0 {
-                    let offset = i - lineStart
-                    // A CR in the first column may begin a leading empty line; its LF is checked below.
-                    if !(offset == 0 && b == 13) {
-                        switch Self.firstWordByte(b, at: offset, of: startLine) {
-                        case .more: break
-                        case .done: inFirstWord = false
-                        case .refused:
-                            return .failure(HTTPParseError(400, startLine == .request ? "not an HTTP request" : "not an HTTP response", kind: .malformed))
-                        }
+                    switch Self.firstWordByte(b, at: i - lineStart, of: startLine) {
+                    case .more: break
+                    case .done: inFirstWord = false
+                    case .refused:
+                        return .failure(HTTPParseError(400, startLine == .request ? "not an HTTP request" : "not an HTTP response", kind: .malformed))
                     }
+                }
+                i += 1
+                continue
+            }
+            if b == 13 {
+                // A CR must begin a CRLF; refused as soon as the byte after it is seen (CR CR LF).
+                guard i + 1 < end else { break }
+                guard buffer[i + 1] == 10 else { return .failure(HTTPParseError(400, "bare CR in message head", kind: .malformed)) }
+                if firstLineEnd >= 0 && i >= limit {
+                    return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes", kind: .tooLarge))
+                }
+                // A CR in the first column may begin a leading empty line; otherwise it ends the first word early.
+                if inFirstWord && firstLineEnd < 0 && i > lineStart {
+                    return .failure(HTTPParseError(400, startLine == .request ? "not an HTTP request" : "not an HTTP response", kind: .malformed))
                 }
                 i += 1
                 continue
@@ -109,10 +114,12 @@ struct HTTPByteStream {
                 // An empty line before the start line: skipped (RFC 9112 §2.2 robustness).
                 start = i + 1
                 lineStart = start
+                limit = lineStart + limits.startLineBytesMax
                 i += 1
                 continue
             } else if firstLineEnd < 0 {
                 firstLineEnd = i
+                limit = firstLineEnd + limits.headerBytesMax
                 if lineLength > limits.startLineBytesMax {
                     return .failure(HTTPParseError(startLineStatus, "start line longer than \(limits.startLineBytesMax) bytes", kind: .tooLarge))
                 }
@@ -270,7 +277,7 @@ struct HTTPByteStream {
                 }
                 // Trailers are dropped, but only after they are read by the field-line grammar:
                 // skipping unchecked lines would swallow a pipelined request sent after `0\r\n`.
-                if let problem = HTTPFieldLine.problem(line) {
+                if let problem = line.withUnsafeBufferPointer({ HTTPFieldLine.problem($0) }) {
                     return .failure(HTTPParseError(400, "malformed trailer: \(problem)", kind: .malformed))
                 }
                 chunkState = .trailers(bytes: seen + line.count + 2)

@@ -3,14 +3,21 @@
 enum HTTPFieldLine {
     /// Why `line` (without its CRLF) is not `field-name ":" OWS field-value OWS`, or nil.
     /// obs-fold is refused (RFC 9112 §5.2: a server may reject it; strict parsers do).
-    static func problem<C: Collection>(_ line: C) -> String? where C.Element == UInt8 {
+    static func problem(_ line: UnsafeBufferPointer<UInt8>, checkingValue: Bool = true) -> String? {
         guard let first = line.first else { return "empty field line" }
         if first == 32 || first == 9 { return "obsolete line folding is not accepted" }
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return "field line without a colon" }
-        if colon == line.startIndex { return "empty field name" }
+        var colon = -1
+        for (i, b) in line.enumerated() where b == UInt8(ascii: ":") {
+            colon = i
+            break
+        }
+        guard colon >= 0 else { return "field line without a colon" }
+        if colon == 0 { return "empty field name" }
         // No whitespace may stand between the name and the colon (§5.1): a space is not a tchar.
-        guard line[line.startIndex..<colon].allSatisfy(ASCII.isTokenChar) else { return "invalid field name" }
-        guard line[line.index(after: colon)...].allSatisfy(isFieldValueByte) else { return "control character in a field value" }
+        for i in 0..<colon where !ASCII.isTokenChar(line[i]) { return "invalid field name" }
+        if checkingValue {
+            for i in (colon + 1)..<line.count where !isFieldValueByte(line[i]) { return "control character in a field value" }
+        }
         return nil
     }
 
@@ -117,7 +124,11 @@ enum HTTPChunkLine {
 /// §3.2, §3.2.3; RFC 3986 §3.2.2): a reg-name, IPv4 or bracketed IP literal, no userinfo.
 enum HTTPAuthority {
     static func isValid(_ text: Substring, portRequired: Bool) -> Bool {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { isValid($0, portRequired: portRequired) }
+    }
+
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>, portRequired: Bool) -> Bool {
         var hostEnd = bytes.count
         var portStart: Int?
         if bytes.first == UInt8(ascii: "[") {

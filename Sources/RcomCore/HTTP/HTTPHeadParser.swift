@@ -6,7 +6,9 @@ enum HTTPHeadParser {
         for line in lines {
             // Bytes, not Characters: a combining mark after ':' or ' ' would merge with it.
             let bytes = line.utf8
-            if let problem = HTTPFieldLine.problem(bytes) {
+            // Control characters in values were refused for the whole head already (decodeLines).
+            var raw = line
+            if let problem = raw.withUTF8({ HTTPFieldLine.problem($0, checkingValue: false) }) {
                 return .failure(HTTPParseError(400, problem, kind: .malformed))
             }
             let colon = bytes.firstIndex(of: UInt8(ascii: ":"))!
@@ -18,6 +20,8 @@ enum HTTPHeadParser {
     /// `HTTP/1.0` and `HTTP/1.1`; a higher 1.x is read as 1.1 (RFC 9110 §2.5); another major
     /// version is valid but not ours (505); anything else is not a version (400).
     static func version(_ text: Substring) -> Result<HTTPVersion, HTTPParseError> {
+        // The common case without building anything.
+        if text == "HTTP/1.1" { return .success(.http11) }
         let b = Array(text.utf8)
         guard b.count == 8, b[0...4].elementsEqual("HTTP/".utf8), b[6] == UInt8(ascii: "."),
               (48...57).contains(b[5]), (48...57).contains(b[7]) else {

@@ -81,7 +81,9 @@ public struct HTTPRequestDecoder: Sendable {
         if let host = hosts.first, !host.isEmpty, !HTTPAuthority.isValid(Substring(host), portRequired: false) {
             return .failure(HTTPParseError(400, "malformed Host header"))
         }
-        if let expect = headers.all("expect").first(where: { $0.lowercased() != "100-continue" }) {
+        if let expect = headers.fields.first(where: {
+            HTTPHeaders.equalsIgnoringCase($0.name, "expect") && !HTTPHeaders.equalsIgnoringCase($0.value, "100-continue")
+        })?.value {
             return .failure(HTTPParseError(417, "unsupported expectation '\(expect.prefix(40))'"))
         }
         return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .none).map {
