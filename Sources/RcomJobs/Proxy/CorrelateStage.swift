@@ -204,6 +204,7 @@ struct CorrelateStage {
         var out: [Output] = []
         for token in tokens {
             guard let ref = waiting[token]?.ref else { continue }
+            stats.drainAbandoned += 1
             out += finish(token, as: .failed, now_ns: now_ns)
             out.append(.deliver(Delivery(ref: ref, response: .error(status, message, keepAlive: false))))
         }

@@ -142,6 +142,8 @@ public struct ProxyStats: Sendable, Equatable {
     public var upstreamAmbiguous = 0
     /// Of those, clients answered 502 because no callback came within the grace.
     public var ambiguousUnresolved = 0
+    /// Clients answered 503 by the drain timeout or a second signal.
+    public var drainAbandoned = 0
     /// 2xx start answers whose body was not a JSON object (502).
     public var upstreamMalformedAccepts = 0
     public var upstreamTimeouts = 0

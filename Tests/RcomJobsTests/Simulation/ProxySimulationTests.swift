@@ -55,11 +55,24 @@ final class ProxySimulationTests: XCTestCase {
 
     final class Box<P: EventPipeline> {
         var pipeline: P
+        /// Exit codes of the `.stop` effects the pipeline emitted.
+        var stops: [Int32] = []
+        /// Set by the scenario: a problem to report if a stop comes while this says one is wrong.
+        var checkAtStop: ((P) -> String?)?
+        var stopProblems: [String] = []
         init(_ p: P) { pipeline = p }
-        func handle(_ e: ReactorEvent, _ now: Instant_ns) -> [ReactorEffect] { pipeline.handle(e, now_ns: now) }
+        func handle(_ e: ReactorEvent, _ now: Instant_ns) -> [ReactorEffect] {
+            let effects = pipeline.handle(e, now_ns: now)
+            for case .stop(let code) in effects {
+                stops.append(code)
+                if let problem = checkAtStop?(pipeline) { stopProblems.append(problem) }
+            }
+            return effects
+        }
     }
 
-    func runScenario(seed: UInt64, clients: Int, faults: String, hold: HandlerHold) -> (problems: [String], statuses: [Int]) {
+    func runScenario(seed: UInt64, clients: Int, faults: String, hold: HandlerHold,
+                     drainAt_ns: UInt64? = nil) -> (problems: [String], statuses: [Int]) {
         let net = SimulatedNetwork(seed: seed)
         var serverConfig = Fixtures.jobServerConfig(job_ms: 500, hold: hold, faults: faults, seed: seed)
         serverConfig.callbackConnectionsPerHostMax = 8
@@ -67,9 +80,15 @@ final class ProxySimulationTests: XCTestCase {
         var proxyConfig = ProxyConfig(upstream: HTTPURL(host: "127.0.0.1", port: 9000), publicURL: HTTPURL(host: "127.0.0.1", port: 8080))
         proxyConfig.callbackTimeout_ms = 3000
         proxyConfig.startTimeout_ms = 1500
+        proxyConfig.ambiguityGrace_ms = 1000
+        proxyConfig.drainTimeout_ms = 2500
+        proxyConfig.clientTimeouts = HTTPServerTimeouts(request_ms: 2000, idle_ms: 4000)
         let proxy = Box(ProxyPipeline(config: proxyConfig, entropy: SeededEntropy(seed: seed ^ 0xC0FFEE)))
         net.add(port: 9000, server.handle)
-        net.add(port: 8080, proxy.handle)
+        let proxyNode = net.add(port: 8080, proxy.handle)
+        if let drainAt_ns { net.inject(.shutdown, to: proxyNode, after: drainAt_ns) }
+        // Stopping with a client still waiting would cut it off: every one is answered first.
+        proxy.checkAtStop = { p in p.waitingClients == 0 ? nil : "stopped with \(p.waitingClients) clients waiting" }
         var boxes: [Box<SimClient>] = []
         for i in 0..<clients {
             let b = Box(SimClient(proxyPort: 8080))
@@ -82,6 +101,8 @@ final class ProxySimulationTests: XCTestCase {
 
         var problems: [String] = []
         let allowed: Set<Int> = [200, 500, 502, 503, 504]
+        // A job the job server ran twice would show as a repeated start: never, whatever broke.
+        if server.pipeline.stats.startsRepeated != 0 { problems.append("\(server.pipeline.stats.startsRepeated) starts repeated") }
         for (i, b) in boxes.enumerated() {
             let c = b.pipeline
             if c.answers.count != 1 { problems.append("client \(i): \(c.answers.count) answers, failures \(c.failures)") }
@@ -95,11 +116,18 @@ final class ProxySimulationTests: XCTestCase {
         // Every waiting client leaves by exactly one door; these clients never leave early.
         let st = proxy.pipeline.stats
         let doors = st.jobsDelivered + st.timeouts + st.clientsGone + st.upstreamFailures + st.upstreamTimeouts + st.upstreamErrorsPassed
-            + st.ambiguousUnresolved + st.upstreamMalformedAccepts
+            + st.ambiguousUnresolved + st.upstreamMalformedAccepts + st.drainAbandoned
         if doors != st.jobsStarted { problems.append("\(st.jobsStarted) jobs started but \(doors) exits counted: \(st)") }
         if st.clientsGone != 0 { problems.append("\(st.clientsGone) clients counted as gone, none left early") }
         if proxy.pipeline.waitingClients != 0 { problems.append("proxy still holds \(proxy.pipeline.waitingClients) waiting clients") }
         if proxy.pipeline.armedTimers != 0 { problems.append("proxy still has \(proxy.pipeline.armedTimers) timers armed") }
+        if drainAt_ns != nil {
+            // The drain ends once: exit 0 when the last waiting client is answered or at its timeout.
+            if proxy.stops != [0] { problems.append("drain stops \(proxy.stops), expected [0]") }
+            problems += proxy.stopProblems
+        } else if !proxy.stops.isEmpty {
+            problems.append("stopped without a signal: \(proxy.stops)")
+        }
         return (problems.map { "seed \(seed): \($0)" }, boxes.flatMap { $0.pipeline.answers.map(\.status) })
     }
 
@@ -119,6 +147,29 @@ final class ProxySimulationTests: XCTestCase {
         guard !failed else { return }
         XCTAssertGreaterThan(statuses[200, default: 0], 100, "\(statuses)")
         XCTAssertGreaterThan(statuses.filter { $0.key != 200 }.values.reduce(0, +), 10, "\(statuses)")
+    }
+
+    /// The doors added for production (drain, ambiguity grace, client timeouts, reset-after-start)
+    /// over a thousand seeds: small runs, so the suite stays quick; more seeds with RCOM_SIM_SEEDS.
+    func testAThousandSeedsWithDrainAndAmbiguousStartsKeepEveryPromise() {
+        let base = UInt64(ProcessInfo.processInfo.environment["RCOM_SIM_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        let seeds = Int(ProcessInfo.processInfo.environment["RCOM_SIM_SEEDS"] ?? "") ?? 1_000
+        let faults = "reset=0.05,reset-after-start=0.1,drop-callback=0.05,early-callback=0.2,delay-callback=2s@0.1,slow-start=300ms@0.1"
+        var statuses: [Int: Int] = [:]
+        for offset in 0..<seeds {
+            let seed = base &+ UInt64(offset)
+            // Half the runs drain: SIGTERM somewhere in the first 1.5 s, while jobs are in flight.
+            let drainAt: UInt64? = offset % 2 == 0 ? (seed % 1_500) * 1_000_000 : nil
+            let run = runScenario(seed: seed, clients: 6, faults: faults, hold: offset % 3 == 0 ? .connection : .request, drainAt_ns: drainAt)
+            if !run.problems.isEmpty {
+                XCTFail("\(run.problems) — reproduce with RCOM_SIM_SEED=\(seed) RCOM_SIM_SEEDS=1")
+                return
+            }
+            for s in run.statuses { statuses[s, default: 0] += 1 }
+        }
+        // Both kinds of ending really happened.
+        XCTAssertGreaterThan(statuses[200, default: 0], seeds, "\(statuses)")
+        XCTAssertGreaterThan(statuses[503, default: 0] + statuses[502, default: 0], 10, "\(statuses)")
     }
 
     func testNoFaultsMeansEveryJobCompletes() {
