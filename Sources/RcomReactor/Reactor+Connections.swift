@@ -10,8 +10,9 @@ extension Reactor {
     func register(_ c: ReactorConnection) {
         connections[c.id] = c
         if c.fd >= 0 { byFD[c.fd] = c.id }
+        if !c.id.isOutbound { inboundCount += 1 }
         updateInterest(c)
-        if connections.count >= limits.connectionsMax { setListeners(active: false) }
+        if !mayAccept { setListeners(active: false) }
     }
 
     func updateInterest(_ c: ReactorConnection) {
@@ -30,12 +31,13 @@ extension Reactor {
 
     func finalize(_ c: ReactorConnection, reason: String, abortive: Bool = false) {
         guard connections.removeValue(forKey: c.id) != nil else { return }
+        if !c.id.isOutbound { inboundCount -= 1 }
         if c.fd >= 0 {
             if c.registered { poller.remove(c.fd) }
             byFD[c.fd] = nil
-            if abortive { Socket.reset(c.fd) } else { close(c.fd) }
+            if abortive { Socket.reset(c.fd) } else if c.state == .open { Socket.closeDiscardingInput(c.fd) } else { close(c.fd) }
         }
-        if acceptResume_ns == nil && !listenersActive && connections.count < limits.connectionsMax {
+        if acceptResume_ns == nil && !listenersActive && mayAccept {
             setListeners(active: true)
         }
         dispatch(.closed(c.id, reason: reason))
@@ -56,7 +58,7 @@ extension Reactor {
     func acceptBurst(listener fd: Int32) {
         let index = listeners.firstIndex(of: fd) ?? 0
         for _ in 0..<limits.acceptsPerTickMax {
-            guard connections.count < limits.connectionsMax else {
+            guard mayAccept else {
                 setListeners(active: false)
                 return
             }
@@ -138,7 +140,7 @@ extension Reactor {
             c.state = .open
             updateInterest(c)
             dispatch(.connected(id))
-            flush(c)
+            flush(c)  // a no-op if handling `.connected` finalized it
             return
         }
         if writable { flush(c) }
@@ -146,6 +148,7 @@ extension Reactor {
     }
 
     func read(_ c: ReactorConnection) {
+        guard connections[c.id] === c else { return }
         guard c.state == .open, !c.readEOF else {
             // Readiness without read interest means an error or hang-up: find out by writing.
             if c.queuedBytes > 0 { flush(c) } else if c.readEOF, !c.pausedByPipeline { updateInterest(c) }
@@ -185,6 +188,11 @@ extension Reactor {
     }
 
     func flush(_ c: ReactorConnection) {
+        // A connection finalized while an event was being handled (its write failed, the
+        // pipeline closed it) must never write again: its fd number may already belong to a new
+        // socket, and its unsent bytes would go to another peer (found by scripts/fault-matrix:
+        // a start written twice, on a reconnect that reused the fd).
+        guard connections[c.id] === c else { return }
         while let (chunk, offset) = c.head {
             let n = chunk.withUnsafeBytes { buf in
                 Glibc.write(c.fd, buf.baseAddress! + offset, buf.count - offset)

@@ -17,6 +17,10 @@ public struct ReactorLimits: Sendable {
     public var acceptsPerTickMax = 8192
     /// Open connections (both directions). At the bound the listeners stop accepting until one closes.
     public var connectionsMax = 15_000
+    /// Inbound connections at most (a server keeps the rest of its descriptors for its own
+    /// outbound connections). At the bound the listeners stop accepting: newcomers wait in the
+    /// listen backlog until an inbound connection closes.
+    public var inboundConnectionsMax = Int.max
     /// After EMFILE/ENFILE on accept, listeners pause this long instead of spinning.
     public var acceptRetry_ms: UInt64 = 100
     public init() {}
@@ -45,11 +49,16 @@ public final class Reactor<P: EventPipeline> {
     var pending: [ReactorEvent] = []
     var draining = false
     var nextInbound: UInt64 = 1
+    var inboundCount = 0
+    /// Below both bounds: the listeners may be watched.
+    var mayAccept: Bool { connections.count < limits.connectionsMax && inboundCount < limits.inboundConnectionsMax }
     var stopCode: Int32?
     var acceptResume_ns: UInt64?
     let origin_ns = MonotonicClock.now_ns()
     var readBuffer: [UInt8]
     var recorder: TraceRecorder?
+    /// Where `.notice` effects go (the server's logger); dropped when unset.
+    public var noticeSink: ((OperatorNotice) -> Void)?
     var drawsForTrace: (() -> [UInt64])?
 
     public init(pipeline: P, poller: PollerKind = .poll, limits: ReactorLimits = ReactorLimits()) {
@@ -112,7 +121,7 @@ public final class Reactor<P: EventPipeline> {
             fireDueTimers()
             if let resume = acceptResume_ns, now_ns() >= resume {
                 acceptResume_ns = nil
-                setListeners(active: connections.count < limits.connectionsMax)
+                setListeners(active: mayAccept)
             }
         }
         shutdownAll()
@@ -171,6 +180,7 @@ public final class Reactor<P: EventPipeline> {
             c.pausedByPipeline = false
             updateInterest(c)
         case .stop(let code): stopCode = code
+        case .notice(let n): noticeSink?(n)
         }
     }
 

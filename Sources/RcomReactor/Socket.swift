@@ -87,6 +87,18 @@ enum Socket {
     }
 
     /// Abortive close: the peer sees a reset, not an orderly EOF.
+    /// Closes after discarding what the peer sent and nobody read (bounded): a socket closed with
+    /// unread input answers with a reset, and the peer may then lose the response written just
+    /// before (a 503 or 408 to a client whose request was never read).
+    static func closeDiscardingInput(_ fd: Int32) {
+        var scratch = [UInt8](repeating: 0, count: 16_384)
+        for _ in 0..<4 {
+            let n = scratch.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+        }
+        close(fd)
+    }
+
     static func reset(_ fd: Int32) {
         var l = linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))

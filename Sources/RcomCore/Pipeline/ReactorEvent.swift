@@ -34,6 +34,8 @@ public enum ReactorEffect: Equatable, Sendable {
     case resumeReading(ConnectionID)
     /// End the event loop; `run` returns this code after flushing pending writes briefly.
     case stop(exitCode: Int32)
+    /// A line for the operator's log.
+    case notice(OperatorNotice)
 }
 
 /// Where randomness comes from. The core never creates its own: production passes the system

@@ -31,6 +31,9 @@ public enum TraceCodec {
         case .pauseReading(let c): return obj([("kind", q("pause_reading")), ("conn", "\(c.raw)")])
         case .resumeReading(let c): return obj([("kind", q("resume_reading")), ("conn", "\(c.raw)")])
         case .stop(let code): return obj([("kind", q("stop")), ("exit_code", "\(code)")])
+        case .notice(let n):
+            return obj([("kind", q("notice")), ("level", q(n.level.rawValue)), ("msg", q(n.message)),
+                        ("fields", "[" + n.fields.map { "[\(q($0.0)),\(q($0.1))]" }.joined(separator: ",") + "]")])
         }
     }
 
@@ -120,6 +123,10 @@ public enum TraceCodec {
         case "pause_reading": return conn.map { .pauseReading($0) }
         case "resume_reading": return conn.map { .resumeReading($0) }
         case "stop": return (o["exit_code"] as? Int).map { .stop(exitCode: Int32($0)) }
+        case "notice":
+            guard let level = (o["level"] as? String).flatMap(OperatorNotice.Level.init(rawValue:)), let msg = o["msg"] as? String,
+                  let pairs = o["fields"] as? [[String]], pairs.allSatisfy({ $0.count == 2 }) else { return nil }
+            return .notice(OperatorNotice(level, msg, pairs.map { ($0[0], $0[1]) }))
         default: return nil
         }
     }

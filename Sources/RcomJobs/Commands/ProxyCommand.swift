@@ -90,6 +90,7 @@ public enum ProxyCommand: Command {
             config.upstreamConnectionsMax = budget.upstreamMax
             config.callbackConnectionsReserve = budget.callbackReserve
             limits.connectionsMax = budget.reactorConnectionsMax
+            limits.inboundConnectionsMax = budget.inboundConnectionsMax
             poller = try ServerRunner.poller(args)
         } catch {
             Terminal.error(error.message)

@@ -20,9 +20,12 @@ struct ProxyDescriptorBudget: Equatable {
         clientsMax = max(0, min(clientsWanted, usable - upstreamMax - callbackReserve))
     }
 
-    /// The reactor's bound: every kind together, plus one so that a newcomer at the client bound
-    /// is accepted and answered 503 rather than left in the listen backlog.
-    var reactorConnectionsMax: Int { clientsMax + callbackReserve + upstreamMax + 1 }
+    /// The reactor's bound: every kind together.
+    var reactorConnectionsMax: Int { clientsMax + callbackReserve + upstreamMax }
+    /// Inbound connections never take the upstream part: past clients and the callback reserve
+    /// (whose connections answer a job 503 and close, so it keeps turning over), newcomers wait
+    /// in the listen backlog instead of being accepted and cut off.
+    var inboundConnectionsMax: Int { clientsMax + callbackReserve }
 
     /// Raises the soft RLIMIT_NOFILE to the hard limit and returns the soft limit in force.
     static func raiseDescriptorLimit() -> Int {

@@ -51,6 +51,12 @@ enum ServerRunner {
             }
         }
         reactor.handleTerminationSignals()
+        if let logger {
+            reactor.noticeSink = { n in
+                let level: LogLevel = switch n.level { case .error: .error; case .warn: .warn; case .info: .info; case .debug: .debug }
+                logger.log(level, n.message, n.fields.map { ($0.0, .string($0.1)) })
+            }
+        }
         // Written unbuffered: scripts wait for this line to know the port.
         FileHandle.standardOutput.write(Data((announce(listener.port) + "\n").utf8))
         logger?.info("listening", [("port", .int(listener.port)), ("connections_max", .int(limits.connectionsMax))])

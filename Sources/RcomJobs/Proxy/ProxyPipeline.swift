@@ -23,7 +23,10 @@ public struct ProxyPipeline: EventPipeline {
         self.config = config
         server = HTTPServerTable(limits: config.limits, timeouts: config.clientTimeouts,
                                  connectionsMax: config.clientConnectionsMax,
-                                 overLimitMax: config.callbackConnectionsReserve, timerID: Self.serverTimer)
+                                 // Past the client budget every newcomer is admitted "over the limit" (a job on
+                                 // it gets 503, a callback is served); how many is the reactor's inbound bound
+                                 // (clients + callback reserve): refusing here unread could drop a callback.
+                                 overLimitMax: .max, timerID: Self.serverTimer)
         correlate = CorrelateStage(config: config, entropy: entropy)
         upstream = UpstreamStage(config: config)
     }
@@ -57,7 +60,15 @@ public struct ProxyPipeline: EventPipeline {
             effects += server.closed(id)
             work.append(.correlate(correlate.connectionGone(id)))
         case .timer(Self.serverTimer):
+            let before = server.counters
             effects += server.timer(now_ns: now_ns)
+            // Timeouts in aggregate: one line per sweep that closed something, never one per client.
+            let after = server.counters
+            if after.requestTimeouts > before.requestTimeouts || after.idleTimeouts > before.idleTimeouts {
+                effects.append(.notice(OperatorNotice(.info, "client connections timed out", [
+                    ("request_timeouts", "\(after.requestTimeouts - before.requestTimeouts)"),
+                    ("idle_timeouts", "\(after.idleTimeouts - before.idleTimeouts)"), ("client_connections", "\(server.count)")])))
+            }
         case .timer(Self.drainTimer):
             work.append(.correlate(correlate.abandonAll(status: 503, "the proxy is shutting down: no callback came within its drain timeout of \(config.drainTimeout_ms) ms", now_ns: now_ns)))
             drain.deadlinePassed = true
@@ -69,11 +80,14 @@ public struct ProxyPipeline: EventPipeline {
             work.append(.correlate(correlate.timer(t, now_ns: now_ns) ?? []))
         case .shutdown:
             if drain.started {
+                effects.append(.notice(OperatorNotice(.warn, "second signal: answering every waiting client 503 and stopping", [("waiting", "\(correlate.waitingCount)")])))
                 // A second signal: answer everyone still waiting, then go at once.
                 work.append(.correlate(correlate.abandonAll(status: 503, "the proxy is shutting down now", now_ns: now_ns)))
                 drain.immediate = true
             } else {
                 drain.started = true
+                effects.append(.notice(OperatorNotice(.info, "drain started", [("waiting", "\(correlate.waitingCount)"),
+                                                                              ("drain_timeout_ms", "\(config.drainTimeout_ms)")])))
                 effects += server.stopReadingServed(now_ns: now_ns)
                 effects.append(.setTimer(Self.drainTimer, deadline_ns: now_ns + UInt64(config.drainTimeout_ms) * 1_000_000))
             }
@@ -86,7 +100,8 @@ public struct ProxyPipeline: EventPipeline {
         }
         run(work, now_ns: now_ns, into: &effects)
         if drain.started, let code = drain.exitCode(outstanding: server.outstanding) {
-            effects += [.cancelTimer(Self.drainTimer), .stop(exitCode: code)]
+            effects += [.notice(OperatorNotice(.info, "drain finished", [("exit_code", "\(code)"), ("answered_503", "\(correlate.stats.drainAbandoned)")])),
+                        .cancelTimer(Self.drainTimer), .stop(exitCode: code)]
         }
         return effects
     }
@@ -100,6 +115,7 @@ public struct ProxyPipeline: EventPipeline {
             next += 1
             switch item {
             case .upstream(let outcomes):
+                effects += Self.notices(for: outcomes)
                 for outcome in outcomes { work.append(.correlate(correlate.upstream(outcome, now_ns: now_ns))) }
             case .correlate(let outputs):
                 for output in outputs {
@@ -114,6 +130,28 @@ public struct ProxyPipeline: EventPipeline {
                 }
             }
         }
+    }
+
+    /// What the operator hears of upstream trouble: one line per batch of outcomes, not per start.
+    private static func notices(for outcomes: [UpstreamOutcome]) -> [ReactorEffect] {
+        var ambiguous = 0, failed = 0
+        var reason = ""
+        for o in outcomes {
+            switch o {
+            case .ambiguous(_, let why): ambiguous += 1; reason = why
+            case .failed(_, let why): failed += 1; reason = why
+            default: break
+            }
+        }
+        var out: [ReactorEffect] = []
+        if ambiguous > 0 {
+            out.append(.notice(OperatorNotice(.warn, "upstream connection broke with starts in flight (ambiguous: kept waiting for callbacks)",
+                                              [("starts", "\(ambiguous)"), ("reason", reason)])))
+        }
+        if failed > 0 {
+            out.append(.notice(OperatorNotice(.warn, "job server unreachable: starts failed", [("starts", "\(failed)"), ("reason", reason)])))
+        }
+        return out
     }
 
     /// Bytes (or EOF) from a client or the job server's callback connection → stage outputs.

@@ -115,7 +115,7 @@ final class SimulatedNetwork {
             schedule(node, .timer(t), at: due)
         case .cancelTimer(let t):
             timers[node]?[t] = nil
-        case .pauseReading, .resumeReading, .stop:
+        case .pauseReading, .resumeReading, .stop, .notice:
             break  // the simulated peers never overrun; stop ends nothing here
         }
     }

@@ -189,12 +189,15 @@ public struct HTTPServerTable {
         while let due = idleDue.first, !isCurrent(due, .idle) { _ = idleDue.popFirst() }
         let request = requestDue.first.map { (since: $0.deadline_ns &- UInt64(timeouts.request_ms) * 1_000_000, id: $0.id) }
         let idle = idleDue.first.map { (since: $0.deadline_ns &- UInt64(timeouts.idle_ms) * 1_000_000, id: $0.id) }
+        let oldest: (since: Instant_ns, id: ConnectionID)?
         switch (request, idle) {
-        case let (r?, i?): return r.since <= i.since ? r.id : i.id
-        case let (r?, nil): return r.id
-        case let (nil, i?): return i.id
-        case (nil, nil): return nil
+        case let (r?, i?): oldest = r.since <= i.since ? r : i
+        case let (r?, nil): oldest = r
+        case let (nil, i?): oldest = i
+        case (nil, nil): oldest = nil
         }
+        guard let o = oldest, o.since &+ UInt64(max(0, timeouts.evictableAfter_ms)) * 1_000_000 <= now_ns else { return nil }
+        return o.id
     }
 
     private mutating func flush(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {

@@ -13,6 +13,10 @@ public struct HTTPServerTimeouts: Equatable, Sendable {
     /// Timeouts are checked in batches: one fires up to this late, so a burst of connections
     /// costs one timer, not one each.
     public var granularity_ms: Int64 = 250
+    /// At the connection budget only a connection idle or half-sent for at least this long is
+    /// closed to make room: one accepted a moment ago has its request still on the way (under a
+    /// burst, evicting those would close every newcomer unanswered).
+    public var evictableAfter_ms: Int64 = 1_000
 
     public init(request_ms: Int64, idle_ms: Int64) {
         self.request_ms = request_ms
