@@ -8,12 +8,13 @@ import RcomCore
 final class ProxyDoorsEmbeddedTests: XCTestCase {
     private let ms: UInt64 = 1_000_000
 
-    private func harness() -> EmbeddedHarness<ProxyPipeline> {
+    private func harness(finishedTokensMax: Int = 200_000) -> EmbeddedHarness<ProxyPipeline> {
         var config = ProxyConfig(upstream: HTTPURL(host: "127.0.0.1", port: 9000), publicURL: HTTPURL(host: "127.0.0.1", port: 8080))
         config.clientTimeouts = HTTPServerTimeouts(request_ms: 1_000, idle_ms: 5_000)
         config.drainTimeout_ms = 3_000
         config.ambiguityGrace_ms = 2_000
         config.callbackTimeout_ms = 30_000
+        config.finishedTokensMax = finishedTokensMax
         return EmbeddedHarness(ProxyPipeline(config: config, entropy: SeededEntropy(seed: 1)))
     }
 
@@ -134,5 +135,28 @@ final class ProxyDoorsEmbeddedTests: XCTestCase {
         h.feed(.closed(client, reason: "test"))
         _ = h.drainEffects()
         XCTAssertTrue(h.finish().isClean, "\(h.finish())")
+    }
+
+    func testTheMemoryOfFinishedTokensHoldsExactlyItsBound() {
+        var h = harness(finishedTokensMax: 3)
+        let (first, up, firstCallback) = waitingClient(&h, client: 1, answerStart: true)
+        XCTAssertTrue(text(postCallback(&h, firstCallback, from: 101), to: first).hasPrefix("HTTP/1.1 200 "))
+        var callbacks = [firstCallback]
+        // The next four go out on the same keep-alive upstream connection.
+        for n in 2...5 {
+            let client = ConnectionID(raw: UInt64(n))
+            h.feed(.accepted(client, listener: 0))
+            let sent = text(h.feed(.received(client, Array(jobRequest.utf8))), to: up)
+            guard let range = sent.range(of: #"/callback/[^"]+"#, options: .regularExpression) else { return XCTFail(sent) }
+            let body = #"{"id":"1","state":"running"}"#
+            h.feed(.received(up, Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)))
+            XCTAssertTrue(text(postCallback(&h, String(sent[range]), from: UInt64(100 + n)), to: client).hasPrefix("HTTP/1.1 200 "))
+            callbacks.append(String(sent[range]))
+        }
+        XCTAssertTrue(h.pipeline.statsJSON.contains("\"finished_tokens_remembered\":3"), h.pipeline.statsJSON)
+        // The two oldest are forgotten (404); the newest three are remembered (a repeat is a duplicate).
+        XCTAssertTrue(text(postCallback(&h, callbacks[0], from: 200), to: ConnectionID(raw: 200)).hasPrefix("HTTP/1.1 404 "))
+        XCTAssertTrue(text(postCallback(&h, callbacks[2], from: 201), to: ConnectionID(raw: 201)).hasPrefix("HTTP/1.1 200 "))
+        XCTAssertEqual(h.pipeline.stats.callbacksDuplicate, 1)
     }
 }

@@ -40,8 +40,11 @@ struct CorrelateStage {
     private var timers: [TimerID: String] = [:]
     private var nextTimer: UInt64 = 0
     private var finished: [String: Finished] = [:]
-    private var finishedOrder: [String] = []
-    private var finishedHead = 0
+    /// Finished tokens in the order they finished, as a ring of `finishedTokensMax` slots: the
+    /// oldest is overwritten (and forgotten) by the newest, so the memory is the bound, not twice
+    /// it (an array compacted by halves kept up to 400,000 tokens alive: measured 144 MiB RSS).
+    private var finishedRing: [String] = []
+    private var ringNext = 0
 
     init(config: ProxyConfig, entropy: EntropySource) {
         self.config = config
@@ -149,11 +152,23 @@ struct CorrelateStage {
             guard let waiter = waiting[token] else { return [] }
             stats.upstreamAmbiguous += 1
             // The job may be running: its callback still completes the client. Never re-sent.
-            waiting[token]!.ambiguous = reason
+            waiting[token]!.ambiguous = "the job server's connection broke after the start was sent (\(reason))"
             let grace = now_ns + UInt64(config.ambiguityGrace_ms) * 1_000_000
             guard grace < waiter.deadline_ns else { return [] }
             waiting[token]!.deadline_ns = grace
             return [.effect(.setTimer(waiter.timer, deadline_ns: grace))]
+        case .unreachable(let reason):
+            // The job server is gone (it closed a connection, then refused every attempt): a
+            // callback is no longer likely. Every waiting client gets the grace, not the full
+            // callback timeout; one still coming within it completes the client as usual.
+            let grace = now_ns + UInt64(config.ambiguityGrace_ms) * 1_000_000
+            var out: [Output] = []
+            for token in waiting.keys.sorted() where waiting[token]!.deadline_ns > grace {
+                waiting[token]!.deadline_ns = grace
+                waiting[token]!.ambiguous = waiting[token]!.ambiguous ?? "the job server became unreachable (\(reason))"
+                out.append(.effect(.setTimer(waiting[token]!.timer, deadline_ns: grace)))
+            }
+            return out
         case .ambiguous(.passThrough(let ref), let reason):
             stats.upstreamAmbiguous += 1
             return [.deliver(Delivery(ref: ref, response: .error(502, "the job server's connection broke after the request was sent (\(reason)); the job may or may not have started")))]
@@ -188,7 +203,7 @@ struct CorrelateStage {
         if let why = waiter.ambiguous {
             stats.ambiguousUnresolved += 1
             return finish(token, as: .failed, now_ns: now_ns)
-                + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "the job server's connection broke after the start was sent (\(why)) and no callback came within \(config.ambiguityGrace_ms) ms: the job may or may not have run")))]
+                + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "\(why), and no callback came within \(config.ambiguityGrace_ms) ms: the job may or may not have run")))]
         }
         stats.timeouts += 1
         return finish(token, as: .timedOut, now_ns: now_ns)
@@ -238,14 +253,14 @@ struct CorrelateStage {
             tokensOf[waiter.ref.connection] = list.isEmpty ? nil : list
         }
         finished[token] = end
-        finishedOrder.append(token)
-        if finished.count > config.finishedTokensMax {
-            finished[finishedOrder[finishedHead]] = nil
-            finishedHead += 1
-            if finishedHead > 4096 && finishedHead * 2 > finishedOrder.count {
-                finishedOrder.removeFirst(finishedHead)
-                finishedHead = 0
-            }
+        if finishedRing.count < config.finishedTokensMax {
+            finishedRing.append(token)
+        } else if config.finishedTokensMax > 0 {
+            finished[finishedRing[ringNext]] = nil
+            finishedRing[ringNext] = token
+            ringNext = (ringNext + 1) % config.finishedTokensMax
+        } else {
+            finished[token] = nil
         }
         return [.effect(.cancelTimer(waiter.timer))]
     }

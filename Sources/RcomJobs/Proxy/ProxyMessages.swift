@@ -35,6 +35,9 @@ enum UpstreamOutcome {
     case failed(UpstreamJob.Purpose, reason: String)
     /// Written, then the connection broke before its answer: the job may be running.
     case ambiguous(UpstreamJob.Purpose, reason: String)
+    /// The job server refused every connection attempt of a probe made after it closed a
+    /// connection: callbacks from it are no longer likely.
+    case unreachable(reason: String)
     /// The job server kept the connection but did not answer in time.
     case timedOut(UpstreamJob.Purpose, reason: String)
 }

@@ -136,10 +136,12 @@ public struct ProxyPipeline: EventPipeline {
     private static func notices(for outcomes: [UpstreamOutcome]) -> [ReactorEffect] {
         var ambiguous = 0, failed = 0
         var reason = ""
+        var unreachable: String?
         for o in outcomes {
             switch o {
             case .ambiguous(_, let why): ambiguous += 1; reason = why
             case .failed(_, let why): failed += 1; reason = why
+            case .unreachable(let why): unreachable = why
             default: break
             }
         }
@@ -150,6 +152,9 @@ public struct ProxyPipeline: EventPipeline {
         }
         if failed > 0 {
             out.append(.notice(OperatorNotice(.warn, "job server unreachable: starts failed", [("starts", "\(failed)"), ("reason", reason)])))
+        }
+        if let why = unreachable {
+            out.append(.notice(OperatorNotice(.error, "job server unreachable after closing a connection: waiting clients get the ambiguity grace", [("reason", why)])))
         }
         return out
     }

@@ -19,8 +19,11 @@ struct UpstreamStage {
         /// After the connection attempts were spent: starts fail at once until then.
         var downUntil_ns: Instant_ns = 0
         var releaseTimer: TimerID?
+        /// The job server closed this account's connection: connect once to see whether it is
+        /// still there (its callbacks are what waiting clients need), then close.
+        var probing = false
         var queued: Int { queue.count }
-        var idle: Bool { queued == 0 && (connection?.inFlight.isEmpty ?? true) && retryTimer == nil }
+        var idle: Bool { queued == 0 && (connection?.inFlight.isEmpty ?? true) && retryTimer == nil && !probing }
     }
 
     let config: ProxyConfig
@@ -115,6 +118,16 @@ struct UpstreamStage {
         case .connected(let id):
             guard let account = laneOf[id] else { return nil }
             lanes[account]!.connectFailures = 0
+            if lanes[account]!.probing {
+                lanes[account]!.probing = false
+                if lanes[account]!.queued == 0 && lanes[account]!.connection!.inFlight.isEmpty {
+                    // The job server is there: nothing to send, so the probe's connection goes.
+                    laneOf[id] = nil
+                    lanes[account]!.connection = nil
+                    if lanes[account]!.idle { lanes[account] = nil }
+                    return ([.close(id)], [])
+                }
+            }
             return (lanes[account]!.connection!.connected(), [])
         case .received(let id, let bytes):
             guard let account = laneOf[id] else { return nil }
@@ -131,13 +144,21 @@ struct UpstreamStage {
             if neverOpened, let retry = retryLater(account, failed, now_ns: now_ns) {
                 return (cancel + retry + grantSlots(now_ns: now_ns), [])
             }
+            var found = outcomes(failed, sent: !neverOpened)
             if neverOpened {
                 // The attempts are spent: the account is down for a moment, so the next starts
                 // fail at once instead of each waiting out the backoff again.
                 lanes[account]?.downUntil_ns = now_ns + UInt64(config.upstreamDownHold_ms) * 1_000_000
+                if lanes[account]?.probing == true {
+                    lanes[account]?.probing = false
+                    found.append(.unreachable(reason: reason))
+                }
+            } else {
+                // The job server closed or reset an open connection: is it still there?
+                lanes[account]?.probing = true
             }
             lanes[account]?.connectFailures = 0
-            return (cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), outcomes(failed, sent: !neverOpened))
+            return (cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), found)
         default:
             return nil
         }
@@ -153,6 +174,8 @@ struct UpstreamStage {
             effects.append(.close(id))
             laneOf[id] = nil
             lanes[account]!.connection = nil
+            // Closed by the server itself (not a Connection: close answer): probe it.
+            if bytes == nil { lanes[account]!.probing = true }
         }
         effects += watch(id, inFlight: c.inFlight.count, progressed: !results.isEmpty, now_ns: now_ns)
         effects += pump(account, now_ns: now_ns)
@@ -197,7 +220,7 @@ struct UpstreamStage {
         guard var lane = lanes.removeValue(forKey: account) else { return [] }
         var effects: [ReactorEffect] = []
         if lane.connection == nil || lane.connection?.canSend == false {
-            guard lane.queued > 0, lane.connection == nil, lane.retryTimer == nil else {
+            guard lane.queued > 0 || lane.probing, lane.connection == nil, lane.retryTimer == nil else {
                 lanes[account] = lane
                 return []
             }
