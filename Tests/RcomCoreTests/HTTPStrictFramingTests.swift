@@ -82,7 +82,9 @@ final class HTTPStrictFramingTests: XCTestCase {
         // 400 when read whole (the LF seen first) and 414 byte by byte (the bound seen first).
         let limits = HTTPLimits(startLineBytesMax: 16, headerBytesMax: 32)
         for input in ["GET /0123456789abcdef HTTP/1.1\nHost: a\r\n\r\n",
-                      "GET / HTTP/1.1\r\nHost: a\r\nX: 0123456789abcdef0123456789\nY: b\r\n\r\n"] {
+                      "GET / HTTP/1.1\r\nHost: a\r\nX: 0123456789abcdef0123456789\nY: b\r\n\r\n",
+                      // A bare CR right at the header bound: 400 whole, was 431 byte by byte.
+                      "GET / HTTP/1.1\r\nHost: 0123456789abcdefghijklmn\r\n\rX"] {
             let statuses = Feeding.allCases.map { feeding -> Int? in
                 guard case .error(let e)? = requestEvents(bytes(input), limits: limits, feeding).last else { return nil }
                 return e.status
