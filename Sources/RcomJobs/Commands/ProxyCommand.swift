@@ -106,7 +106,7 @@ public enum ProxyCommand: Command {
             },
             announce: { bound in
                 // After the listen succeeded: a note about a proxy that failed to start misleads.
-                noteBacklog(below: limits.connectionsMax)
+                noteBacklog(below: limits.connectionsMax, logger: logger)
                 return "rcom proxy listening on http://\(host):\(bound) → upstream \(config.upstream), callbacks via \(explicitPublic ? config.publicURL.description : "http://127.0.0.1:\(bound)")"
             },
             make: { entropy, bound in
@@ -119,9 +119,11 @@ public enum ProxyCommand: Command {
 
     /// Measured: 10,000 simultaneous connects against a 4,096 backlog lost ~80,000 handshakes to
     /// overflow; clients then wait for SYN retransmits (1 s, 3 s, 7 s).
-    private static func noteBacklog(below connectionsMax: Int) {
+    private static func noteBacklog(below connectionsMax: Int, logger: Logger) {
         guard let text = try? String(contentsOfFile: "/proc/sys/net/core/somaxconn", encoding: .utf8),
               let backlog = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), backlog < connectionsMax else { return }
-        Terminal.stderr("rcom proxy: note: the listen backlog is capped at \(backlog) by net.core.somaxconn; bursts of more simultaneous connects will wait for TCP retransmits\n")
+        // Through the logger, so that --log-format json keeps stderr one JSON object per line.
+        logger.warn("the listen backlog is capped by net.core.somaxconn; bursts of more simultaneous connects will wait for TCP retransmits",
+                    [("somaxconn", .int(backlog)), ("connections_max", .int(connectionsMax))])
     }
 }
