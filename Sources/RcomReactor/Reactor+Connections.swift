@@ -187,6 +187,8 @@ extension Reactor {
         }
     }
 
+    /// Written with MSG_NOSIGNAL: a peer that closed is an EPIPE to handle, never a SIGPIPE that
+    /// kills the process (a process embedding a reactor, such as the test runner, may not ignore it).
     func flush(_ c: ReactorConnection) {
         // A connection finalized while an event was being handled (its write failed, the
         // pipeline closed it) must never write again: its fd number may already belong to a new
@@ -195,7 +197,7 @@ extension Reactor {
         guard connections[c.id] === c else { return }
         while let (chunk, offset) = c.head {
             let n = chunk.withUnsafeBytes { buf in
-                Glibc.write(c.fd, buf.baseAddress! + offset, buf.count - offset)
+                Glibc.send(c.fd, buf.baseAddress! + offset, buf.count - offset, Int32(MSG_NOSIGNAL))
             }
             if n > 0 {
                 c.consume(n)

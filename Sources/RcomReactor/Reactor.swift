@@ -219,7 +219,7 @@ public final class Reactor<P: EventPipeline> {
 
     func flushOnce(_ c: ReactorConnection) {
         while let (chunk, offset) = c.head {
-            let n = chunk.withUnsafeBytes { Glibc.write(c.fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = chunk.withUnsafeBytes { Glibc.send(c.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else { return }
             c.consume(n)
         }

@@ -19,7 +19,7 @@ enum BlockingHTTP {
 
     static func send(_ fd: Int32, _ request: HTTPRequest) {
         let bytes = HTTPSerializer.bytes(request)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     /// Everything the peer sends until it closes (or the receive timeout passes), as text.
