@@ -12,7 +12,7 @@ extension JobServerPipeline {
         return hit ? rule : nil
     }
 
-    mutating func start(_ ref: RequestRef, _ request: HTTPRequest, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
+    mutating func start(_ ref: RequestRef, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
         let id = ref.connection
         let reset = roll(.reset) != nil
         let error = roll(.error500) != nil
@@ -30,12 +30,12 @@ extension JobServerPipeline {
         }
         if let slow {
             connections[id]!.busy = true
-            return arm(.slowStartDone(ref, request), at: now_ns + UInt64(slow.delay_ms) * 1_000_000)
+            return arm(.slowStartDone(ref, start), at: now_ns + UInt64(slow.delay_ms) * 1_000_000)
         }
-        return launch(ref, request, start, now_ns: now_ns)
+        return launch(ref, start, now_ns: now_ns)
     }
 
-    mutating func launch(_ ref: RequestRef, _ request: HTTPRequest, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
+    mutating func launch(_ ref: RequestRef, _ start: JobStartRequest, now_ns: Instant_ns) -> [ReactorEffect] {
         let id = ref.connection
         let jobID = String(entropy.next64(), radix: 16)
         let startedAt = ISO8601.format(ms: config.wallOrigin_ms + Int64(now_ns / 1_000_000))
@@ -103,10 +103,10 @@ extension JobServerPipeline {
             stats.jobsCompleted += 1
             metrics.jobDuration.observe(from: job.launched_ns, to: now_ns)
             return (0..<copies).flatMap { _ in postCallback(job, url, deferredStart: nil, now_ns: now_ns) }
-        case .slowStartDone(let ref, let request):
-            guard connections[ref.connection] != nil, case .success(let start) = JobStartRequest.parse(request.body) else { return [] }
+        case .slowStartDone(let ref, let start):
+            guard connections[ref.connection] != nil else { return [] }
             connections[ref.connection]!.busy = false
-            return launch(ref, request, start, now_ns: now_ns)
+            return launch(ref, start, now_ns: now_ns)
         }
     }
 

@@ -43,7 +43,7 @@ extension JobServerPipeline {
                 connections[id]!.waitsFor = nil
                 accounts[job.account, default: AccountHandler()].holder = id
                 if !connections[id]!.holds.contains(job.account) { connections[id]!.holds.append(job.account) }
-                effects += start(ref, request, job, now_ns: now_ns)
+                effects += start(ref, job, now_ns: now_ns)
             case .respond(let response):
                 _ = connections[id]!.queue.popFirst()
                 effects += respond(ref, response, now_ns: now_ns)

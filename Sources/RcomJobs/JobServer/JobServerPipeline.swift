@@ -63,7 +63,7 @@ public struct JobServerPipeline: EventPipeline {
     enum TimerPurpose {
         case waitJobDone(RequestRef, Job)
         case callbackDue(Job, HTTPURL, copies: Int)
-        case slowStartDone(RequestRef, HTTPRequest)
+        case slowStartDone(RequestRef, JobStartRequest)
     }
 
     struct CallbackTag: Sendable {
