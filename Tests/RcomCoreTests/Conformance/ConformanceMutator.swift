@@ -1,18 +1,14 @@
+import RcomCore
+
 /// Seeded mutations of fixture inputs for the model-versus-decoder test: byte edits biased
 /// toward the bytes the grammar turns on (CR, LF, SP, HTAB, ":", ";", quotes, digits, CTLs).
-/// SplitMix64, never the clock, so a run is replayed exactly from its printed seed.
+/// The core's SeededEntropy (SplitMix64), never the clock, so a run is replayed exactly from its printed seed.
 struct ConformanceMutator {
-    private var state: UInt64
+    private let entropy: SeededEntropy
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { entropy = SeededEntropy(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { entropy.next64() }
 
     mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
 
