@@ -61,3 +61,9 @@ int rcom_take_termination(void) {
     rcom_termination_flag = 0;
     return 1;
 }
+
+#include <sys/random.h>
+
+long rcom_getrandom(void *buffer, unsigned long length) {
+    return (long)getrandom(buffer, length, 0);
+}

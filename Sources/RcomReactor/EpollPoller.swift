@@ -32,6 +32,10 @@ public final class EpollPoller: Poller {
         _ = rcom_epoll_ctl(epfd, Int32(RCOM_EPOLL_CTL_DEL), fd, 0, 0)
     }
 
+    public func forget(_ fd: Int32) {
+        registered.remove(fd)
+    }
+
     public func wait(timeout_ms: Int32) -> Result<[Readiness], PollerFailure> {
         let n = datas.withUnsafeMutableBufferPointer { d in
             events.withUnsafeMutableBufferPointer { e in

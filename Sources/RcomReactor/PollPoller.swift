@@ -30,6 +30,8 @@ public final class PollPoller: Poller {
         fds.removeLast()
     }
 
+    public func forget(_ fd: Int32) { remove(fd) }
+
     public func wait(timeout_ms: Int32) -> Result<[Readiness], PollerFailure> {
         let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout_ms) }
         if n < 0 { return errno == EINTR ? .success([]) : .failure(PollerFailure(call: "poll", errno: errno)) }

@@ -29,6 +29,10 @@ public protocol Poller: AnyObject {
     /// Starts or changes watching `fd`. `Interest.none` keeps it registered but silent.
     func set(_ fd: Int32, _ interest: Interest) -> PollerFailure?
     func remove(_ fd: Int32)
+    /// `fd` is about to be closed. Closing it takes it off epoll's interest list by itself (the
+    /// reactor never duplicates a socket's descriptor), so the epoll backend only forgets it,
+    /// with no syscall; the poll backend drops its slot.
+    func forget(_ fd: Int32)
     /// Blocks up to `timeout_ms` (-1: forever) and returns the ready fds. An interrupted wait
     /// (EINTR) is an empty success; any other failure is returned.
     func wait(timeout_ms: Int32) -> Result<[Readiness], PollerFailure>

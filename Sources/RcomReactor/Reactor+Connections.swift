@@ -21,11 +21,14 @@ extension Reactor {
         if interest == .none {
             // poll(2) reports HUP even with no events asked; unregistering avoids a busy loop.
             if c.registered { poller.remove(c.fd); c.registered = false }
+        } else if c.registered && interest == c.watched {
+            return
         } else if let failure = poller.set(c.fd, interest) {
             // The connection cannot be watched: it would hang unseen, so it is closed now.
             finalize(c, reason: failure.description)
         } else {
             c.registered = true
+            c.watched = interest
         }
     }
 
@@ -33,9 +36,10 @@ extension Reactor {
         guard connections.removeValue(forKey: c.id) != nil else { return }
         if !c.id.isOutbound { inboundCount -= 1 }
         if c.fd >= 0 {
-            if c.registered { poller.remove(c.fd) }
+            if c.registered { poller.forget(c.fd) }
             byFD[c.fd] = nil
-            if abortive { Socket.reset(c.fd) } else if c.state == .open { Socket.closeDiscardingInput(c.fd) } else { close(c.fd) }
+            // After the peer's EOF there is no unread input left to discard.
+            if abortive { Socket.reset(c.fd) } else if c.state == .open && !c.readEOF { Socket.closeDiscardingInput(c.fd) } else { close(c.fd) }
         }
         if acceptResume_ns == nil && !listenersActive && mayAccept {
             setListeners(active: true)
@@ -132,7 +136,7 @@ extension Reactor {
             if let e = Socket.pendingError(c.fd) {
                 connections[id] = nil
                 byFD[c.fd] = nil
-                if c.registered { poller.remove(c.fd) }
+                if c.registered { poller.forget(c.fd) }
                 close(c.fd)
                 dispatch(.connectFailed(id, reason: e.message))
                 return

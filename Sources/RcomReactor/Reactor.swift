@@ -207,7 +207,7 @@ public final class Reactor<P: EventPipeline> {
         // Best effort: one last non-blocking flush so final responses are not cut.
         for c in connections.values.sorted(by: { $0.id < $1.id }) where c.fd >= 0 {
             if c.state == .open { flushOnce(c) }
-            if c.registered { poller.remove(c.fd) }
+            if c.registered { poller.forget(c.fd) }
             close(c.fd)
         }
         connections.removeAll()

@@ -13,6 +13,9 @@ final class ReactorConnection {
     var pausedByPipeline = false
     var pausedByBackpressure = false
     var registered = false
+    /// What the poller was last told to watch, while `registered`: an unchanged interest costs
+    /// no epoll_ctl (measured: five epoll_ctl calls per proxied job before, mostly repeats).
+    var watched = Interest.none
     private var queue: [[UInt8]] = []
     private var queueStart = 0
     private var headOffset = 0

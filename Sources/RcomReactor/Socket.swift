@@ -9,6 +9,9 @@ enum Socket {
         guard fd >= 0 else { return .failure(.errno("socket")) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        // Accepted sockets inherit TCP_NODELAY from their listener (Linux copies the option):
+        // one setsockopt here instead of one per accepted connection.
+        noDelay(fd)
         let rc = address.withSockaddr { bind(fd, $0, $1) }
         guard rc == 0 else {
             let e = SocketError.errno("bind")
@@ -45,7 +48,6 @@ enum Socket {
     static func accept(_ listener: Int32) -> AcceptResult {
         let fd = rcom_accept_nonblocking(listener)
         if fd >= 0 {
-            noDelay(fd)
             return .accepted(fd)
         }
         switch errno {

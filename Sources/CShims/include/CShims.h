@@ -12,6 +12,8 @@ int rcom_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max, int ti
 int rcom_eventfd(void);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (needs _GNU_SOURCE, which Swift's Glibc lacks).
 int rcom_accept_nonblocking(int listener);
+/// getrandom(2) with no flags: the kernel CSPRNG (blocks only until the pool is first ready).
+long rcom_getrandom(void *buffer, unsigned long length);
 
 /// SIGINT/SIGTERM handler that sets a flag and writes to `wake_fd` (an eventfd), installed
 /// synchronously so no signal can slip between "installed" and "announced ready".

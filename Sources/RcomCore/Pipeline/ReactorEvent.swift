@@ -47,20 +47,19 @@ public protocol EntropySource: AnyObject {
 public extension EntropySource {
     /// Lower-case hex of `bits` random bits (multiple of 64).
     func hexToken(bits: Int = 128) -> String {
-        var s = ""
-        for _ in 0..<(bits / 64) {
-            let v = String(next64(), radix: 16)
-            s += String(repeating: "0", count: 16 - v.count) + v
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        let words = bits / 64
+        return String(unsafeUninitializedCapacity: words * 16) { out in
+            for w in 0..<words {
+                var v = next64()
+                for i in stride(from: 15, through: 0, by: -1) {
+                    out[w * 16 + i] = digits[Int(v & 0xf)]
+                    v >>= 4
+                }
+            }
+            return words * 16
         }
-        return s
     }
-}
-
-/// `SystemRandomNumberGenerator` (getrandom(2) on Linux): unguessable tokens.
-public final class SystemEntropy: EntropySource {
-    private var generator = SystemRandomNumberGenerator()
-    public init() {}
-    public func next64() -> UInt64 { generator.next() }
 }
 
 /// A pipeline: typed events in, effects out, time given. No I/O, no clock, no RNG of its own.

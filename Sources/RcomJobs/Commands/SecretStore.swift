@@ -1,6 +1,7 @@
 import Foundation
 import RcomCLI
 import RcomCore
+import RcomReactor
 
 /// The job server's default secret: created once under `$RCOM_HOME` (default `~/.rcom`) so that
 /// `rcom jobserver` and `rcom jobserver verify` agree out of the box.
