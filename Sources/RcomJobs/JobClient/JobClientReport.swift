@@ -1,5 +1,6 @@
 import Foundation
 import RcomCLI
+import RcomCore
 
 /// Judges a jobclient run the way the work sample does and prints the seed's report.
 public struct JobClientReport: Sendable {
@@ -22,9 +23,9 @@ public struct JobClientReport: Sendable {
                 failures.append("job \(n): HTTP \(r.status ?? 0) \(body)")
                 continue
             }
-            guard let o = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any],
-                  let id = o["id"] as? String, let state = o["state"] as? String,
-                  let startedAt = o["startedAt"] as? String, let proof = o["proof"] as? String else {
+            guard let o = try? JSONObject.parse(r.body).get(),
+                  let id = o.string("id"), let state = o.string("state"),
+                  let startedAt = o.string("startedAt"), let proof = o.string("proof") else {
                 failures.append("job \(n): response is not a completed job JSON object")
                 continue
             }

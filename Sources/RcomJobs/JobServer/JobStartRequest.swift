@@ -1,37 +1,42 @@
 import RcomCore
-import Foundation
 
-/// A parsed `POST /start` body: `{"account": String, "wait": Bool, "callback": URL?}`.
-/// `fields` keeps the whole object so a proxy can forward what it does not know about.
+/// A parsed `POST /start` body: `{"account": String, "wait": Bool, "callback": URL?}`, read by
+/// the proxy and the job server alike with one set of rules (strict RFC 8259, see `JSONObject`).
+/// `object` keeps the body's members so a proxy forwards what it does not know about as sent.
 public struct JobStartRequest: Sendable {
     public let account: String
     public let wait: Bool
     public let callback: HTTPURL?
     public let callbackText: String?
+    public let object: JSONObject
 
     public static let accountBytesMax = 256
 
     /// Errors are sentences for a 400 body.
     public static func parse(_ body: [UInt8]) -> Result<JobStartRequest, JobRequestError> {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
-            return .failure(JobRequestError("body is not a JSON object"))
+        let object: JSONObject
+        switch JSONObject.parse(body) {
+        case .success(let o): object = o
+        case .failure(let e):
+            return .failure(JobRequestError("body is not a JSON object such as {\"account\": \"you@example.com\", \"wait\": true} (\(e))"))
         }
-        guard let account = object["account"] as? String, !account.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let account = object.string("account"), account.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else {
             return .failure(JobRequestError("\"account\" is missing or empty"))
         }
         guard account.utf8.count <= accountBytesMax else {
             return .failure(JobRequestError("\"account\" is longer than \(accountBytesMax) bytes"))
         }
         let wait: Bool
-        switch object["wait"] {
+        switch object.member("wait")?.kind {
         case nil: wait = false
-        case let n as NSNumber where JSONBool.isBoolean(n): wait = n.boolValue
+        case .bool(let b)?: wait = b
         default: return .failure(JobRequestError("\"wait\" must be true or false"))
         }
-        let callbackText = object["callback"] as? String
-        if object["callback"] != nil && callbackText == nil {
+        let callbackMember = object.member("callback")
+        if let m = callbackMember, m.kind != .string {
             return .failure(JobRequestError("\"callback\" must be a string URL"))
         }
+        let callbackText = callbackMember.map { _ in object.string("callback")! }
         var callback: HTTPURL?
         if let text = callbackText {
             guard let url = HTTPURL(text) else {
@@ -42,7 +47,24 @@ public struct JobStartRequest: Sendable {
         if !wait && callback == nil {
             return .failure(JobRequestError("\"wait\" is false but no \"callback\" URL was given"))
         }
-        return .success(JobStartRequest(account: account, wait: wait, callback: callback, callbackText: callbackText))
+        return .success(JobStartRequest(account: account, wait: wait, callback: callback, callbackText: callbackText, object: object))
+    }
+
+    /// The body a proxy sends upstream in place of a waiting start: the client's members as it
+    /// sent them, in its order, except `wait` and `callback`, then `"wait":false` and the proxy's
+    /// callback URL. Deterministic for a given body (traces compare these bytes).
+    public func forwarded(callback url: String) -> [UInt8] {
+        let bytes = object.bytes
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(bytes.count + url.utf8.count + 32)
+        for m in object.members where m.name != "wait" && m.name != "callback" {
+            out.append(contentsOf: bytes[m.range])
+            out.append(UInt8(ascii: ","))
+        }
+        out.append(contentsOf: "\"wait\":false,\"callback\":".utf8)
+        out.append(contentsOf: JSONText.quote(url).utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }
 
@@ -50,9 +72,4 @@ public struct JobRequestError: Error, Equatable, CustomStringConvertible {
     public let message: String
     public init(_ m: String) { message = m }
     public var description: String { message }
-}
-
-/// JSON true/false arrive as a distinct NSNumber subclass; 0 and 1 must not pass for booleans.
-enum JSONBool {
-    static func isBoolean(_ n: NSNumber) -> Bool { String(describing: type(of: n)).contains("Boolean") }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import RcomCore
 
 /// Stage 2 (correlate): the callback registry. A waiting client is registered under an
@@ -61,23 +60,17 @@ struct CorrelateStage {
     // MARK: inputs
 
     mutating func job(_ ref: RequestRef, _ request: HTTPRequest, now_ns: Instant_ns) -> [Output] {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
+        let start: JobStartRequest
+        switch JobStartRequest.parse(request.body) {
+        case .success(let s): start = s
+        case .failure(let e):
             stats.badRequests += 1
-            return [.deliver(Delivery(ref: ref, response: .error(400, "body must be a JSON object such as {\"account\": \"you@example.com\", \"wait\": true}")))]
+            return [.deliver(Delivery(ref: ref, response: .error(400, e.message)))]
         }
-        guard let account = object["account"] as? String, !account.isEmpty else {
-            stats.badRequests += 1
-            return [.deliver(Delivery(ref: ref, response: .error(400, "\"account\" is missing or empty")))]
-        }
-        let waitValue = object["wait"]
-        if let n = waitValue as? NSNumber, !JSONBool.isBoolean(n) {
-            stats.badRequests += 1
-            return [.deliver(Delivery(ref: ref, response: .error(400, "\"wait\" must be true or false")))]
-        }
-        guard (waitValue as? Bool) == true else {
-            // wait:false (or absent): forwarded transparently, callback and all.
+        guard start.wait else {
+            // wait:false: forwarded transparently, callback and all.
             stats.forwardedAsync += 1
-            return [.dispatch(UpstreamJob(account: account, body: request.body, purpose: .passThrough(ref)))]
+            return [.dispatch(UpstreamJob(account: start.account, body: request.body, purpose: .passThrough(ref)))]
         }
         guard waiting.count < config.waitingClientsMax else {
             stats.refusedOverload += 1
@@ -90,19 +83,15 @@ struct CorrelateStage {
         waiting[token] = Waiter(ref: ref, timer: timer, deadline_ns: deadline, requested_ns: now_ns, startSent_ns: now_ns)
         tokensOf[ref.connection, default: []].append(token)
         timers[timer] = token
-        var forwarded = object
-        forwarded["wait"] = false
-        forwarded["callback"] = config.callbackURL(token: token)
-        // Sorted keys: the bytes sent upstream are the same on every run (traces compare them).
-        let body = (try? JSONSerialization.data(withJSONObject: forwarded, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let body = start.forwarded(callback: config.callbackURL(token: token))
         stats.jobsStarted += 1
         return [.effect(.setTimer(timer, deadline_ns: deadline)),
-                .dispatch(UpstreamJob(account: account, body: Array(body), purpose: .waitForCallback(token: token)))]
+                .dispatch(UpstreamJob(account: start.account, body: body, purpose: .waitForCallback(token: token)))]
     }
 
     mutating func callback(_ ref: RequestRef, token: String, _ request: HTTPRequest, now_ns: Instant_ns) -> [Output] {
-        let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
-        let jobID = object?["id"] as? String ?? ""
+        let object = try? JSONObject.parse(request.body).get()
+        let jobID = object?.string("id") ?? ""
         if let waiter = waiting[token] {
             guard object != nil else {
                 return [.deliver(Delivery(ref: ref, response: .error(400, "callback body must be a JSON object")))]
@@ -142,7 +131,7 @@ struct CorrelateStage {
             waiting[token]!.startSent_ns = sent_ns
             // The job server said yes; if it did not say it in JSON, it is not the server we
             // think, and no callback is coming: waiting out the timeout would only hide that.
-            guard (try? JSONSerialization.jsonObject(with: Data(response.body))) is [String: Any] else {
+            guard case .success = JSONObject.parse(response.body) else {
                 stats.upstreamMalformedAccepts += 1
                 return finish(token, as: .failed, now_ns: now_ns) + [.deliver(Delivery(ref: waiter.ref, response: .error(502, "the job server accepted the start but its answer is not a JSON object")))]
             }
