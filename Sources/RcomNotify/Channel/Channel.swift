@@ -25,6 +25,23 @@ public protocol Channel: Sendable {
 
     /// What the provider's answer means.
     func result(of answer: ProviderAnswer) -> DeliveryResult
+
+    /// Settings the channel cannot work without against the endpoint in `settings` (none when
+    /// the simulator is the endpoint): the command refuses to run, naming them (exit 2).
+    static func missingSettings(_ settings: ChannelSettings) -> [String]
+
+    /// Values in `settings` that are credentials and must never be shown (`SecretText`).
+    static func secrets(_ settings: ChannelSettings) -> [String]
+
+    /// What the person sending should know about this notification on this channel (an SMS
+    /// over one part), said on stderr; the notification is sent all the same.
+    func warnings(for notification: Notification) -> [String]
+}
+
+extension Channel {
+    public static func missingSettings(_ settings: ChannelSettings) -> [String] { [] }
+    public static func secrets(_ settings: ChannelSettings) -> [String] { [] }
+    public func warnings(for notification: Notification) -> [String] { [] }
 }
 
 /// A notification ready for delivery: validated, checked against the suppression list,

@@ -7,12 +7,16 @@ public struct ChannelEntry: Sendable {
     public let targetForm: String
     public let endpointKey: String
     public let make: @Sendable (ChannelSettings) -> any Channel
+    public let missingSettings: @Sendable (ChannelSettings) -> [String]
+    public let secrets: @Sendable (ChannelSettings) -> [String]
 
     public init<C: Channel>(_ channel: C.Type) {
         name = C.name
         targetForm = C.targetForm
         endpointKey = C.endpointKey
         make = { C(settings: $0) }
+        missingSettings = { C.missingSettings($0) }
+        secrets = { C.secrets($0) }
     }
 }
 

@@ -11,23 +11,45 @@ public struct SMSChannel: Channel {
         "a phone number in E.164 (+15059045845) or national form (505-9045845, with RCOM_SMS_COUNTRY_CODE, default +1)"
     public static let endpointKey = "RCOM_SMS_URL"
 
+    static let credentialKeys = ["RCOM_SMS_ACCOUNT_SID", "RCOM_SMS_AUTH_TOKEN", "RCOM_SMS_FROM"]
+
     let base: HTTPURL
     let accountSID: String
     let authToken: String
     let from: String
     let countryCode: String
 
+    /// The simulator's account and sender fill in only where the simulator is the endpoint;
+    /// against a configured `RCOM_SMS_URL` they are required (`missingSettings`), never defaulted.
     public init(settings: ChannelSettings) {
+        let simulated = settings.value(Self.endpointKey) == nil
         base = settings.value(Self.endpointKey).flatMap { HTTPURL($0) } ?? settings.simulatorHTTP
-        accountSID = settings.value("RCOM_SMS_ACCOUNT_SID", default: "ACsimulated")
-        authToken = settings.value("RCOM_SMS_AUTH_TOKEN", default: "simulated-token")
-        from = settings.value("RCOM_SMS_FROM", default: "+15550100000")
+        accountSID = settings.value("RCOM_SMS_ACCOUNT_SID") ?? (simulated ? "ACsimulated" : "")
+        authToken = settings.value("RCOM_SMS_AUTH_TOKEN") ?? (simulated ? "simulated-token" : "")
+        from = settings.value("RCOM_SMS_FROM") ?? (simulated ? "+15550100000" : "")
         countryCode = settings.value("RCOM_SMS_COUNTRY_CODE", default: "+1")
+    }
+
+    public static func missingSettings(_ settings: ChannelSettings) -> [String] {
+        guard settings.value(endpointKey) != nil else { return [] }
+        return credentialKeys.filter { settings.value($0) == nil }
+    }
+
+    public static func secrets(_ settings: ChannelSettings) -> [String] {
+        [settings.value("RCOM_SMS_AUTH_TOKEN")].compactMap { $0 }
     }
 
     public func normalise(target: String) -> Result<String, TargetError> {
         PhoneNumber.e164(target, countryCode: countryCode)
             .mapError { TargetError("\(Self.name) target \(TerminalText.quoted(target)): \($0.message); expected \(Self.targetForm)") }
+    }
+
+    /// A Messaging Service SID (`MG` and 32 hex digits) as the sender goes as Twilio's
+    /// `MessagingServiceSid`, which picks the number from the service's pool, instead of `From`.
+    static func isMessagingService(_ sender: String) -> Bool {
+        sender.utf8.count == 34 && sender.hasPrefix("MG") && sender.dropFirst(2).utf8.allSatisfy {
+            ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70)
+        }
     }
 
     public func request(for n: Notification) -> ProviderRequest {
@@ -38,8 +60,17 @@ public struct SMSChannel: Channel {
         h.add("Authorization", "Basic " + Data("\(accountSID):\(authToken)".utf8).base64EncodedString())
         h.add("Content-Type", "application/x-www-form-urlencoded")
         h.add("Accept", "application/json")
-        let body = FormEncoding.encode([("To", n.target), ("From", from), ("Body", n.text)])
+        let sender = Self.isMessagingService(from) ? ("MessagingServiceSid", from) : ("From", from)
+        let body = FormEncoding.encode([("To", n.target), sender, ("Body", n.text)])
         return .http(url, HTTPRequest(method: "POST", target: url.target, headers: h, body: Array(body.utf8)))
+    }
+
+    /// A body over one SMS is sent (the provider concatenates it) and billed per part: said.
+    public func warnings(for n: Notification) -> [String] {
+        let s = SMSSegments(n.text)
+        guard s.count > 1 else { return [] }
+        return ["the SMS body is \(s.units) \(s.encoding == .gsm7 ? "GSM-7 septets" : "UCS-2 code units"): "
+                + "it goes as \(s.count) concatenated parts of at most \(s.perPart) (billed as \(s.count) messages)"]
     }
 
     public func result(of answer: ProviderAnswer) -> DeliveryResult {

@@ -2,15 +2,17 @@ import Foundation
 import RcomCore
 import RcomCLI
 
-/// A generic webhook: `POST` of a JSON object (id, message, link) to the target URL. Any 2xx
-/// is delivery; the answer's JSON `id`, if present, is the provider's id.
+/// A generic webhook: `POST` of a JSON object (id, message, and link when tracking is on) to the
+/// target URL. Any 2xx is delivery; the answer's JSON `id`, if present, is the provider's id.
+/// http targets go over the reactor's own connections, https ones through URLSession.
 /// This file plus one line in `ChannelRegistry.standard` is the whole channel.
 public struct WebhookChannel: Channel {
     public static let name = "webhook"
-    public static let targetForm = "an http:// URL such as http://127.0.0.1:9200/webhook/ops"
+    public static let targetForm = "an http:// or https:// URL such as https://hooks.example.com/ops"
     public static let endpointKey = "RCOM_WEBHOOK_URL"
 
-    /// With a base URL configured, a target may be a bare name appended to it.
+    /// A target may be a bare name, appended to this base when the request is built (so a name
+    /// means the same wherever the base points: the simulator's port is chosen at start).
     let base: HTTPURL
 
     public init(settings: ChannelSettings) {
@@ -19,20 +21,21 @@ public struct WebhookChannel: Channel {
 
     public func normalise(target: String) -> Result<String, TargetError> {
         let t = target.trimmingCharacters(in: .whitespaces)
-        if let url = HTTPURL(t), url.scheme == "http" { return .success(url.description) }
+        if let url = HTTPURL(t) { return .success(url.description) }
         if !t.isEmpty, t.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) {
-            return .success(base.with(target: base.target.trimmingSuffix("/") + "/" + t).description)
+            return .success(t)
         }
-        return .failure(TargetError("\(Self.name) target \(TerminalText.quoted(target)): expected \(Self.targetForm) or a name under \(base)"))
+        return .failure(TargetError("\(Self.name) target \(TerminalText.quoted(target)): expected \(Self.targetForm) or a name (a-z, 0-9, '-', '_') under \(Self.endpointKey)"))
     }
 
     public func request(for n: Notification) -> ProviderRequest {
-        let url = HTTPURL(n.target) ?? base
+        let url = HTTPURL(n.target) ?? base.with(target: base.target.trimmingSuffix("/") + "/" + n.target)
         var h = HTTPHeaders()
         h.add("Host", url.hostHeader)
         h.add("Content-Type", "application/json")
-        let body = JSONText.object([("id", JSONText.quote(n.id)), ("message", JSONText.quote(n.message)),
-                                    ("link", JSONText.quote(n.trackingURL))])
+        var fields = [("id", JSONText.quote(n.id)), ("message", JSONText.quote(n.message))]
+        if !n.trackingURL.isEmpty { fields.append(("link", JSONText.quote(n.trackingURL))) }
+        let body = JSONText.object(fields)
         return .http(url, HTTPRequest(method: "POST", target: url.target, headers: h, body: Array(body.utf8)))
     }
 

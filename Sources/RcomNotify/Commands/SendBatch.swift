@@ -20,7 +20,11 @@ enum SendBatch {
             Terminal.error("cannot read the --batch file \(path)")
             return ExitCode.usage
         }
-        let total = countLines(path)
+        if let why = setup.missingSettings(for: ChannelRegistry.standard.map(\.name)) {
+            setup.error(why)
+            return ExitCode.usage
+        }
+        let total = CSVRecords.countRows(path)
         var store: SQLiteNotificationStore?
         if !setup.dryRun {
             switch SendSetup.openStore(args.string("db")!) {
@@ -39,15 +43,16 @@ enum SendBatch {
         }
         let service = NotificationService(registry: ChannelRegistry(settings: settings), store: store, entropy: setup.idEntropy(store: store),
                                           publicURL: setup.publicURL, wall_ms: { MonotonicClock.wall_ms() })
-        let progress = BatchProgress(total: total, draw: Terminal.stderrIsTerminal)
+        let progress = BatchProgress(total: total, draw: Terminal.stderrIsTerminal ? { Terminal.redraw($0) } : nil)
         let feed = BatchFeed(reader: reader, service: service, channel: channelArg, dice: setup.entropy(3)) { _ in progress.step() }
         if setup.dryRun {
             while let (n, channel) = feed.next() {
                 let request = channel.request(for: n)
-                Terminal.stderr(RequestRendering.render(request, simulated: setup.isSimulated(request, channel: n.channel)) + "\n\n")
+                setup.say(RequestRendering.render(request, simulated: setup.isSimulated(request, channel: n.channel)) + "\n\n")
             }
-            Terminal.stderr("dry run: \(feed.counts.prepared) would be sent, \(feed.counts.invalid) invalid\n")
-            for p in feed.problems { Terminal.error(p) }
+            setup.say("dry run: \(feed.counts.prepared) would be sent, \(feed.counts.invalid) invalid\(trackingNote(setup))\n")
+            for w in feed.warnings { setup.say("warning: \(w)\n") }
+            for p in feed.problems { setup.error(p) }
             return feed.counts.invalid > 0 ? ExitCode.usage : ExitCode.success
         }
         let verbose = args.flag("verbose")
@@ -55,7 +60,7 @@ enum SendBatch {
             switch report {
             case .finished(let o):
                 progress.step()
-                if verbose { Terminal.stderr("\(o.notification.id) \(o.notification.channel) \(o.delivered ? "delivered" : "failed") \(o.result.detail)\n") }
+                if verbose { setup.say("\(o.notification.id) \(o.notification.channel) \(o.delivered ? "delivered" : "failed") \(o.result.detail)\n") }
             case .attempt: break
             }
         }
@@ -64,7 +69,9 @@ enum SendBatch {
         let elapsed_s = Double(MonotonicClock.now_ns() - started) / 1e9
         progress.finish()
         let sim = simulator?.stop()
-        for p in feed.problems { Terminal.error(p) }
+        for w in feed.warnings { setup.say("warning: \(w)\n") }
+        if feed.counts.warned > feed.warnings.count { setup.say("warning: \(feed.counts.warned) SMS bodies over one part in all\n") }
+        for p in feed.problems { setup.error(p) }
         let c = feed.counts
         let rate = elapsed_s > 0 ? Double(ran.delivered + ran.failed) / elapsed_s : 0
         if args.flag("json") {
@@ -73,48 +80,63 @@ enum SendBatch {
                 ("suppressed", String(c.suppressed)), ("invalid", String(c.invalid)), ("store_errors", String(c.storeFailures + sink.storeErrors)),
                 ("elapsed_s", String(format: "%.3f", elapsed_s)), ("notifications_per_s", String(format: "%.1f", rate)),
                 ("simulated", sim == nil ? "false" : "true"),
+                ("simulator_requests", String(sim?.captured.count ?? 0)), ("tracking", setup.publicURL == nil ? "false" : "true"),
+                ("sms_over_one_part", String(c.warned)),
             ]))
         } else {
             print("batch \(path): \(c.lines) lines: \(ran.delivered) delivered, \(ran.failed) failed, \(c.suppressed) suppressed, "
                   + "\(c.invalid) invalid in \(String(format: "%.2f", elapsed_s)) s (\(String(format: "%.0f", rate)) notifications/s)"
-                  + (sim == nil ? "" : " [in-process provider simulator]"))
+                  + trackingNote(setup))
+            if let sim {
+                setup.say("(\(sim.captured.count) request\(sim.captured.count == 1 ? "" : "s") to the in-process provider simulator, for channels without an endpoint: "
+                          + "\(ChannelRegistry.standard.filter { setup.needsSimulator([$0.name]) }.map(\.endpointKey).joined(separator: ", ")) not set)\n")
+            }
         }
         if ran.interrupted { return 130 }
         if ran.failed > 0 || c.storeFailures > 0 { return ExitCode.failure }
         return c.invalid > 0 ? ExitCode.usage : ExitCode.success
     }
 
-    /// Lines in the file, for the progress bar's total (a quick byte scan).
-    static func countLines(_ path: String) -> Int {
-        guard let h = FileHandle(forReadingAtPath: path) else { return 0 }
-        defer { try? h.close() }
-        var n = 0
-        while let chunk = try? h.read(upToCount: 1 << 20), !chunk.isEmpty { n += chunk.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
-        return n
+    static func trackingNote(_ setup: SendSetup) -> String {
+        setup.publicURL.map { "; tracking links added: \($0.trimmingSuffix("/"))/e/ID" } ?? ""
     }
 }
 
-/// Redraws the shared progress bar at most every 1 % (only on a terminal).
+/// Redraws the shared progress bar at most every 1 %, with the rate and the time left; on a
+/// terminal only (`draw` nil otherwise). The total counts rows (`CSVRecords.isRow`), and every
+/// row steps it once, delivered, failed, suppressed or invalid, so the bar ends at 100 %.
 final class BatchProgress {
     private let bar: ProgressBar
-    private let draw: Bool
-    private var done = 0
+    private let draw: ((String) -> Void)?
+    private let now_ns: () -> Int64
+    private let started: Int64
+    private(set) var done = 0
     private var drawnAt = -1
-    private let started = MonotonicClock.now_ns()
 
-    init(total: Int, draw: Bool) {
+    init(total: Int, draw: ((String) -> Void)?, now_ns: @escaping () -> Int64 = { Int64(MonotonicClock.now_ns()) }) {
         bar = ProgressBar(total: total, width: 40)
         self.draw = draw
+        self.now_ns = now_ns
+        started = now_ns()
     }
 
     func step() {
         done += 1
-        guard draw, bar.total > 0 else { return }
-        let percent = done * 100 / bar.total
+        guard let draw, bar.total > 0 else { return }
+        let percent = min(done, bar.total) * 100 / bar.total
         guard percent != drawnAt else { return }
         drawnAt = percent
-        Terminal.redraw(bar.render(done: done, elapsed_s: Double(MonotonicClock.now_ns() - started) / 1e9))
+        let elapsed_s = Double(now_ns() - started) / 1e9
+        draw(bar.render(done: done, elapsed_s: elapsed_s, extra: Self.rateAndETA(done: done, total: bar.total, elapsed_s: elapsed_s)))
     }
 
-    func finish() { if draw && drawnAt >= 0 { Terminal.stderr("\n") } }
+    /// "850/s, ETA 12s" (rows per second so far; the rest at that rate).
+    static func rateAndETA(done: Int, total: Int, elapsed_s: Double) -> String {
+        guard elapsed_s > 0, done > 0 else { return "ETA -" }
+        let rate = Double(done) / elapsed_s
+        let left = Double(max(total - done, 0)) / rate
+        return String(format: "%.0f/s, ETA %.0fs", rate, left.rounded(.up))
+    }
+
+    func finish() { if draw != nil && drawnAt >= 0 { Terminal.stderr("\n") } }
 }

@@ -24,8 +24,10 @@ public enum SendCommand: Command {
             OptionSpec("dry-run", help: "Show what would be sent (secrets masked); send and record nothing", env: "RCOM_DRY_RUN"),
             OptionSpec("json", help: "Print the result as one JSON object", env: "RCOM_JSON"),
             OptionSpec("verbose", short: "v", help: "Show each attempt and the wire requests", env: "RCOM_VERBOSE"),
-            OptionSpec("public-url", value: "URL", help: "Base of tracking links (where rcom track is reachable)",
-                       default: SendSetup.defaultPublicURL, env: "RCOM_PUBLIC_URL"),
+            OptionSpec("public-url", value: "URL", help: "Add a tracking link <URL>/e/ID to each message (URL: where rcom track is reachable); no link without it or --track",
+                       env: "RCOM_PUBLIC_URL"),
+            OptionSpec("track", help: "Add a tracking link at the default base \(SendSetup.defaultPublicURL) (rcom track's default address)",
+                       env: "RCOM_SEND_TRACK"),
             OptionSpec("country-code", value: "+CC", help: "Country code for national phone numbers", default: "+1",
                        env: "RCOM_SMS_COUNTRY_CODE"),
             OptionSpec("attempts", value: "N", help: "Attempts per notification", default: "4", env: "RCOM_ATTEMPTS"),
@@ -41,10 +43,23 @@ public enum SendCommand: Command {
         invalid target, 3 suppressed (on the rcom blacklist list; nothing is sent). With --batch:
         1 if any failed, else 2 if any line was invalid, else 0.
 
-        Providers come from the environment: RCOM_SMTP_URL (smtp://host:port), RCOM_SMS_URL,
-        RCOM_SMS_ACCOUNT_SID, RCOM_SMS_AUTH_TOKEN, RCOM_SMS_FROM, RCOM_SLACK_WEBHOOK_URL (may
-        contain {target}), RCOM_WEBHOOK_URL, RCOM_MAIL_FROM. A channel with no endpoint is sent
-        to an in-process provider simulator, and the request it received is shown on stderr.
+        Providers come from the environment: RCOM_SMTP_URL (smtp://host:port), RCOM_SMS_URL with
+        RCOM_SMS_ACCOUNT_SID, RCOM_SMS_AUTH_TOKEN and RCOM_SMS_FROM (required with RCOM_SMS_URL;
+        a Messaging Service SID MG... as the sender is sent as MessagingServiceSid),
+        RCOM_SLACK_WEBHOOK_URL (the app webhook's URL: every target goes to its channel; or a
+        template containing {target}), RCOM_WEBHOOK_URL, RCOM_MAIL_FROM. A channel with no endpoint
+        is sent to an in-process provider simulator, and the request it received is shown on
+        stderr; otherwise stderr says where it went. Credentials (the Slack webhook URL's path,
+        the SMS auth token) are never shown.
+
+        Tracking links are off unless --public-url or --track is given; stderr says when one is
+        added. An SMS body over one part (160 GSM-7 / 70 UCS-2 characters) is sent concatenated,
+        with a warning saying how many parts.
+
+        Batch files: one row per line, channel,target,message, RFC 4180 quoting within the line
+        (a quoted field holds commas and doubled quotes, not line breaks); a bad row is reported
+        with its line number and the next line is read as the next row. An optional header row
+        channel,target,message is skipped.
 
         Examples:
           rcom send -t someone@example.com -m "your account was just approved!" -c email

@@ -16,74 +16,92 @@ enum SendOne {
         }
         let channelName = args.string("channel")!
         let json = args.flag("json"), verbose = args.flag("verbose")
-        // Validation and the id need no endpoints: a registry on default settings is enough.
+        if let why = setup.missingSettings(for: [channelName]) {
+            setup.error(why)
+            return ExitCode.usage
+        }
+        // Validation and the id need no endpoints: a registry on the configured settings, with
+        // the simulator's placeholder address, is enough (targets are resolved to URLs only
+        // when the request is built).
+        let configured = ChannelSettings(values: setup.values)
         var store: SQLiteNotificationStore?
-        if !setup.dryRun, ChannelRegistry(settings: ChannelSettings()).channel(channelName) != nil {
+        if !setup.dryRun, ChannelRegistry(settings: configured).channel(channelName) != nil {
             switch SendSetup.openStore(args.string("db")!) {
             case .failure(let why):
-                Terminal.error(why.message)
+                setup.error(why.message)
                 return ExitCode.failure
             case .success(let s): store = s
             }
         }
-        let service = NotificationService(registry: ChannelRegistry(settings: ChannelSettings(values: setup.values)), store: store,
+        let service = NotificationService(registry: ChannelRegistry(settings: configured), store: store,
                                           entropy: setup.idEntropy(store: store), publicURL: setup.publicURL, wall_ms: { MonotonicClock.wall_ms() })
         let notification: Notification
+        let simulated: Bool
         switch service.prepare(channel: channelName, target: args.string("target")!, message: args.string("message")!) {
         case .rejected(let why):
-            Terminal.error(why)
+            setup.error(why)
             return ExitCode.usage
         case .storeFailed(let why):
-            Terminal.error(why)
+            setup.error(why)
             return ExitCode.failure
         case .suppressed(let n):
-            SendOutput.print(n, outcome: "suppressed", answer: "on the suppression list; not sent", attempts: 0, json: json)
+            SendOutput.print(n, outcome: "suppressed", answer: "on the suppression list; not sent", attempts: 0, json: json, secrets: setup.secrets)
             return SendCommand.exitSuppressed
         case .ready(let n, let channel):
+            let request = channel.request(for: n)
+            simulated = setup.isSimulated(request, channel: channelName)
+            for w in channel.warnings(for: n) { setup.say("warning: \(w)\n") }
+            if !n.trackingURL.isEmpty { setup.say("tracking link added: \(n.trackingURL)\n") }
             if setup.dryRun {
-                Terminal.stderr("dry run: would send\n\(RequestRendering.render(channel.request(for: n), simulated: setup.isSimulated(channel.request(for: n), channel: channelName)))\n")
-                SendOutput.print(n, outcome: "dry-run", answer: "not sent", attempts: 0, json: json)
+                setup.say("dry run: would send\n\(RequestRendering.render(request, simulated: simulated))\n")
+                SendOutput.print(n, outcome: "dry-run", answer: "not sent", attempts: 0, json: json, secrets: setup.secrets)
                 return ExitCode.success
             }
             notification = n
         }
         let simulator: BackgroundReactor<ProvidersPipeline>?, settings: ChannelSettings
-        switch setup.endpoints(for: [channelName]) {
+        switch simulated ? setup.endpoints(for: [channelName]) : .success((nil, configured)) {
         case .failure(let why):
-            Terminal.error(why.message)
+            setup.error(why.message)
             return ExitCode.failure
         case .success(let e): (simulator, settings) = e
         }
         let channel = ChannelRegistry(settings: settings).channel(channelName)!
-        if verbose { Terminal.stderr("request:\n\(RequestRendering.render(channel.request(for: notification)))\n") }
+        let request = channel.request(for: notification)
+        if verbose { setup.say("request:\n\(RequestRendering.render(request))\n") }
         let sink = StoreSink(store: store) { report in
             guard verbose, case .attempt(let a) = report else { return }
-            Terminal.stderr("attempt \(a.attempt): \(a.result.kind) \(a.result.detail) (\(a.duration_ns / 1_000_000) ms)\n")
+            setup.say("attempt \(a.attempt): \(a.result.kind) \(a.result.detail) (\(a.duration_ns / 1_000_000) ms)\n")
         }
         let ran = setup.deliver(feed: SingleFeed(notification, channel: channel), sink: sink, signals: true)
-        if let simulator {
-            let sim = simulator.stop()
-            Terminal.stderr("(no \(ChannelRegistry.standard.first { $0.name == channelName }!.endpointKey) set: sent to the in-process provider simulator)\n")
-            for c in sim.captured { Terminal.stderr(RequestRendering.render(c) + "\n") }
+        let sim = simulator?.stop()
+        // Where it went is read off the request itself, not off which variables are set.
+        let destination = setup.destination(request, simulator: simulator == nil ? nil : settings)
+        if destination == RequestRendering.simulatorLabel, let sim {
+            setup.say("(no \(ChannelRegistry.standard.first { $0.name == channelName }!.endpointKey) set: sent to the in-process provider simulator)\n")
+            for c in sim.captured { setup.say(RequestRendering.render(c) + "\n") }
+        } else {
+            setup.say("(sent to \(destination))\n")
         }
         if ran.interrupted { return 130 }
         guard let outcome = ran.lastOutcome else {
-            Terminal.error("delivery ended without an outcome")
+            setup.error("delivery ended without an outcome")
             return ExitCode.failure
         }
         SendOutput.print(notification, outcome: outcome.delivered ? "delivered" : "failed", answer: outcome.result.detail,
-                         attempts: outcome.attempts, json: json)
+                         attempts: outcome.attempts, json: json, secrets: setup.secrets)
         return outcome.delivered ? ExitCode.success : ExitCode.failure
     }
 }
 
 enum SendOutput {
-    static func print(_ n: Notification, outcome: String, answer: String, attempts: Int, json: Bool) {
+    static func print(_ n: Notification, outcome: String, answer: String, attempts: Int, json: Bool, secrets: SecretText) {
+        let answer = secrets.scrub(answer)
         if json {
             Swift.print(JSONText.object([
                 ("id", JSONText.quote(n.id)), ("channel", JSONText.quote(n.channel)), ("target", JSONText.quote(n.target)),
                 ("outcome", JSONText.quote(outcome)), ("answer", JSONText.quote(answer)), ("attempts", String(attempts)),
-                ("tracking_url", JSONText.quote(n.trackingURL)),
+                ("tracking_url", n.trackingURL.isEmpty ? "null" : JSONText.quote(n.trackingURL)),
             ]))
         } else {
             // The answer is the provider's text: escaped, as anything from outside is (TerminalText).

@@ -12,7 +12,10 @@ struct SendSetup {
 
     var values: [String: String]
     var policy = DeliveryPolicy()
-    var publicURL: String
+    /// Base of tracking links: only when `--public-url` or `--track` asks for them.
+    var publicURL: String?
+    /// Credentials in the settings, scrubbed from everything the command prints.
+    var secrets: SecretText
     var dryRun: Bool
     var seed: UInt64?
     var simulatorFaults = ProviderFaults()
@@ -20,8 +23,9 @@ struct SendSetup {
     init(_ args: ParsedArguments, environment: [String: String]) throws(UsageError) {
         values = environment.filter { $0.key.hasPrefix("RCOM_") }
         if let cc = args.string("country-code") { values["RCOM_SMS_COUNTRY_CODE"] = cc }
-        publicURL = args.string("public-url") ?? Self.defaultPublicURL
-        if case .failure(let why) = HTTPURL.parse(publicURL) {
+        secrets = SecretText(settings: ChannelSettings(values: values))
+        publicURL = args.string("public-url") ?? (args.flag("track") ? Self.defaultPublicURL : nil)
+        if let publicURL, case .failure(let why) = HTTPURL.parse(publicURL) {
             throw UsageError("--public-url \(TerminalText.quoted(publicURL)): \(why.reason)")
         }
         dryRun = args.flag("dry-run")
@@ -41,11 +45,40 @@ struct SendSetup {
                         throw UsageError("\(entry.endpointKey)=\(TerminalText.quoted(v)) is not a valid smtp://host:port")
                     }
                 } else if case .failure(let why) = HTTPURL.parse(v.replacingOccurrences(of: "{target}", with: "x")) {
-                    throw UsageError("\(entry.endpointKey)=\(TerminalText.quoted(v)): \(why.reason)")
+                    // The value may be the credential itself (a Slack webhook URL): never echoed.
+                    let shown = secrets.contains(v) ? "(value not shown: it is a credential)" : "=" + TerminalText.quoted(v)
+                    throw UsageError("\(entry.endpointKey)\(shown): \(why.reason)")
                 }
             }
         }
     }
+
+    /// Settings a channel needs against its configured endpoint and lacks (credentials are
+    /// never defaulted outside the simulator): the message for exit 2, or nil.
+    func missingSettings(for channels: [String]) -> String? {
+        let settings = ChannelSettings(values: values)
+        let missing = ChannelRegistry.standard.filter { channels.contains($0.name) }.compactMap { e -> String? in
+            let keys = e.missingSettings(settings)
+            return keys.isEmpty ? nil : "\(e.endpointKey) is set, so \(e.name) needs \(keys.joined(separator: ", ")) (unset or empty)"
+        }
+        return missing.isEmpty ? nil : missing.joined(separator: "; ")
+    }
+
+    /// Where a request went, for the person sending, with the credential parts redacted.
+    func destination(_ request: ProviderRequest, simulator settings: ChannelSettings?) -> String {
+        switch request {
+        case .http(let url, _):
+            if let s = settings?.simulatorHTTP, url.host == s.host, url.port == s.port { return RequestRendering.simulatorLabel }
+            return secrets.scrub(url.description)
+        case .smtp(let endpoint, _):
+            if let s = settings?.simulatorSMTP, endpoint.host == s.host, endpoint.port == s.port { return RequestRendering.simulatorLabel }
+            return secrets.scrub(endpoint.description)
+        }
+    }
+
+    /// Everything `rcom send` writes to stderr goes through here: credentials scrubbed.
+    func say(_ text: String) { Terminal.stderr(secrets.scrub(text)) }
+    func error(_ text: String) { Terminal.error(secrets.scrub(text)) }
 
     /// Channels with no endpoint configured use the simulator.
     func needsSimulator(_ channels: [String]) -> Bool {

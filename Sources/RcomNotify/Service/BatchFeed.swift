@@ -14,6 +14,8 @@ public final class BatchFeed: NotificationFeed {
         public var suppressed = 0
         public var invalid = 0
         public var storeFailures = 0
+        /// Prepared notifications their channel warned about (an SMS over one part).
+        public var warned = 0
     }
 
     /// Problems reported in detail; later ones are only counted.
@@ -26,6 +28,8 @@ public final class BatchFeed: NotificationFeed {
     private let dice: EntropySource
     public private(set) var counts = Counts()
     public private(set) var problems: [String] = []
+    /// The channels' warnings, first `problemsShownMax` of them.
+    public private(set) var warnings: [String] = []
     private let onSkipped: (String) -> Void
 
     /// `onSkipped` is told about each line not delivered (suppressed or invalid), for progress.
@@ -42,19 +46,20 @@ public final class BatchFeed: NotificationFeed {
     public func next() -> (Notification, any Channel)? {
         while let record = records.next() {
             let number = record.line
-            if record.text.allSatisfy(\.isWhitespace) { continue }
-            if number == 1 && record.text.lowercased().hasPrefix("channel,") { continue }
+            guard CSVRecords.isRow(record.text, line: number) else { continue }
             counts.lines += 1
-            guard !record.truncated else {
-                invalid(number, "record longer than \(LineReader.lineBytesMax) bytes")
+            let f: [String]
+            switch record.fields {
+            case .failure where record.truncated:
+                invalid(number, "line longer than \(LineReader.lineBytesMax) bytes")
                 continue
-            }
-            guard let f = record.fields else {
-                invalid(number, "a quoted field is never closed (a field may span lines, but needs its closing \")")
+            case .failure(let problem):
+                invalid(number, problem.description)
                 continue
+            case .success(let fields): f = fields
             }
             guard f.count == 3 else {
-                invalid(number, "expected channel,target,message (quote fields that contain commas or line breaks)")
+                invalid(number, "expected channel,target,message, got \(f.count) field\(f.count == 1 ? "" : "s") (quote fields that contain commas)")
                 continue
             }
             var channel = f[0].trimmingCharacters(in: .whitespaces)
@@ -78,6 +83,11 @@ public final class BatchFeed: NotificationFeed {
             switch service.prepare(channel: channel, target: target, message: f[2], assignment: assignment) {
             case .ready(let n, let c):
                 counts.prepared += 1
+                let said = c.warnings(for: n)
+                if !said.isEmpty {
+                    counts.warned += 1
+                    if warnings.count < Self.problemsShownMax { warnings += said.map { "line \(number): \($0)" } }
+                }
                 return (n, c)
             case .suppressed(let n):
                 counts.suppressed += 1

@@ -1,14 +1,13 @@
-/// CSV records (RFC 4180) from a `LineReader`: a quoted field may hold line breaks, so a record
-/// whose quote is still open at the end of a line continues on the next. Line breaks inside a
-/// field come out as "\n" (a CRLF file's are normalised). A record is bounded by
-/// `LineReader.lineBytesMax`: an unterminated quote cannot swallow the rest of a large file.
+/// The records of a batch file from a `LineReader`: one per line (`CSVLine`), so a bad line is
+/// reported by its number and costs only itself. A line over `LineReader.lineBytesMax` is cut
+/// by the reader and refused here.
 public final class CSVRecords {
     public struct Record {
-        /// The fields, or nil when the record is not valid CSV (a quote never closed).
-        public let fields: [String]?
-        /// The record's text, its lines joined by "\n".
+        /// The fields, or why the line is not a record.
+        public let fields: Result<[String], CSVLine.Problem>
+        /// The line's text.
         public let text: String
-        /// The line it starts on (1-based), for messages.
+        /// Its line number (1-based), for messages.
         public let line: Int
         /// Over `LineReader.lineBytesMax`: cut, not parsed.
         public let truncated: Bool
@@ -18,16 +17,24 @@ public final class CSVRecords {
     public init(_ reader: LineReader) { self.reader = reader }
 
     public func next() -> Record? {
-        guard let (first, truncated) = reader.next() else { return nil }
-        let start = reader.lineNumber
-        var text = first
-        if truncated { return Record(fields: nil, text: text, line: start, truncated: true) }
-        while true {
-            if let fields = CSVLine.fields(Substring(text)) { return Record(fields: fields, text: text, line: start, truncated: false) }
-            // The quote is open: the record goes on, unless it is at its bound or the file ends.
-            guard let (more, cut) = reader.next() else { return Record(fields: nil, text: text, line: start, truncated: false) }
-            text += "\n" + more
-            if cut || text.utf8.count > LineReader.lineBytesMax { return Record(fields: nil, text: text, line: start, truncated: true) }
+        guard let (text, truncated) = reader.next() else { return nil }
+        let fields = truncated ? .failure(CSVLine.Problem(column: LineReader.lineBytesMax, reason: "cut")) : CSVLine.fields(Substring(text))
+        return Record(fields: fields, text: text, line: reader.lineNumber, truncated: truncated)
+    }
+
+    /// Whether a line is a row to send: not blank, and not the optional header on line 1. The
+    /// progress bar's total counts exactly these, so it reaches 100 %.
+    public static func isRow(_ text: String, line: Int) -> Bool {
+        !text.allSatisfy(\.isWhitespace) && !(line == 1 && text.lowercased().hasPrefix("channel,"))
+    }
+
+    /// Rows in the file at `path` (a first pass, line by line; nothing kept).
+    public static func countRows(_ path: String) -> Int {
+        guard let reader = LineReader(path: path) else { return 0 }
+        var n = 0
+        while let (text, _) = reader.next() {
+            if isRow(text, line: reader.lineNumber) { n += 1 }
         }
+        return n
     }
 }

@@ -18,18 +18,19 @@ public final class NotificationService {
     public static let messageBytesMax = 4_096
 
     public let registry: ChannelRegistry
-    public let publicURL: String
+    /// Base of tracking links; nil: tracking is off and messages carry no link.
+    public let publicURL: String?
     private let store: NotificationStore?
     private let entropy: EntropySource
     private let wall_ms: () -> Int64
 
     /// `store` nil: no suppression check and nothing recorded (`--dry-run`).
     public init(registry: ChannelRegistry, store: NotificationStore?, entropy: EntropySource,
-                publicURL: String, wall_ms: @escaping () -> Int64) {
+                publicURL: String?, wall_ms: @escaping () -> Int64) {
         self.registry = registry
         self.store = store
         self.entropy = entropy
-        self.publicURL = publicURL.trimmingSuffix("/")
+        self.publicURL = publicURL?.trimmingSuffix("/")
         self.wall_ms = wall_ms
     }
 
@@ -52,7 +53,7 @@ public final class NotificationService {
         }
         let id = "n" + entropy.hexToken(bits: 64)
         let n = Notification(id: id, channel: name, target: normalised, message: message,
-                             trackingURL: "\(publicURL)/e/\(id)", createdAt_ms: wall_ms())
+                             trackingURL: publicURL.map { "\($0)/e/\(id)" } ?? "", createdAt_ms: wall_ms())
         do { try store?.insert(n, assignment: assignment, suppressed: suppressed) } catch {
             return .storeFailed(error.description)
         }

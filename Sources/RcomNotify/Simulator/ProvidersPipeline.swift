@@ -263,7 +263,7 @@ public struct ProvidersPipeline: EventPipeline {
     }
 
     static func trackingLink(in text: String) -> HTTPURL? {
-        for word in text.split(whereSeparator: { $0.isWhitespace || $0 == "\"" }) where word.contains("/e/") {
+        for word in text.split(whereSeparator: { $0.isWhitespace || $0 == "\"" || $0 == "<" || $0 == ">" || $0 == "|" }) where word.contains("/e/") {
             if let url = HTTPURL(String(word)), url.scheme == "http" { return url }
         }
         return nil

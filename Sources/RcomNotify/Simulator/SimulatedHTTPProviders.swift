@@ -59,14 +59,17 @@ enum SimulatedHTTPProviders {
         guard let to = field("To"), isE164(to) else {
             return .answer(twilioError(400, 21211, "The 'To' number \(field("To") ?? "") is not a valid phone number."))
         }
-        guard let from = field("From"), !from.isEmpty else { return .answer(twilioError(400, 21603, "A 'From' phone number is required.")) }
+        // Twilio takes a sender number (From) or a Messaging Service (MessagingServiceSid), which picks one.
+        guard let from = field("From") ?? field("MessagingServiceSid"), !from.isEmpty else {
+            return .answer(twilioError(400, 21603, "A 'From' phone number is required."))
+        }
         guard let body = field("Body"), !body.isEmpty else { return .answer(twilioError(400, 21602, "Message body is required.")) }
         guard body.count <= 1600 else { return .answer(twilioError(400, 21617, "The concatenated message body exceeds the 1600 character limit.")) }
         let sid = "SM" + entropy.hexToken(bits: 128)
         let json = JSONText.object([
             ("sid", JSONText.quote(sid)), ("account_sid", JSONText.quote(accountSID)), ("to", JSONText.quote(to)),
             ("from", JSONText.quote(from)), ("body", JSONText.quote(body)), ("status", JSONText.quote("queued")),
-            ("num_segments", JSONText.quote(String((body.utf8.count + 152) / 153))),
+            ("num_segments", JSONText.quote(String(SMSSegments(body).count))),
         ])
         return .call(Call(channel: "sms", target: to, text: body, accepted: .json(201, Array(json.utf8)),
                           rejected: twilioError(400, 21610, "Attempt to send to unsubscribed recipient")))
