@@ -40,7 +40,7 @@ final class SQLiteSuppressionStoreTests: XCTestCase {
               VALUES ('a@x.io', 1, 0, 1, 7, 100), ('b@x.io', 2, 0, 0, NULL, NULL);
             """)
         let store = try SQLiteSuppressionStore(database: old)
-        XCTAssertEqual(try old.userVersion(), 4)
+        XCTAssertEqual(try old.userVersion(), StoreSchema.latestVersion)
         XCTAssertEqual(try store.suppression(email: "a@x.io"),
                        Suppression(email: "a@x.io", reason: "hard bounce: 550 gone", suppressedAt_s: 100))
         XCTAssertFalse(try store.isSuppressed(email: "b@x.io"))

@@ -12,6 +12,11 @@ final class HTTPServingTests: XCTestCase {
             recorded.append(notificationID)
             return .success(.first)
         }
+        var previews: [String] = []
+        func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> {
+            previews.append(fetcher)
+            return .success(.recorded)
+        }
     }
 
     static let client = ConnectionID(raw: 7)
@@ -50,6 +55,7 @@ final class HTTPServingTests: XCTestCase {
         XCTAssertFalse(r.closed)
         XCTAssertEqual(r.pipeline.counts.notCounted, 1)
         XCTAssertEqual(clicks.recorded, [])
+        XCTAssertEqual(clicks.previews, ["HEAD"])
     }
 
     func testTrackUnknownMethodIs501() {

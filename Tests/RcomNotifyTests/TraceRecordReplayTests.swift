@@ -56,6 +56,7 @@ final class TraceRecordReplayTests: XCTestCase {
             func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> {
                 .success(notificationID == "n00000000000000ff" ? .unknownNotification : .first)
             }
+            func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> { .success(.recorded) }
         }
         let path = makeTemporaryDirectory() + "/track.trace"
         let recorder = try TraceRecorder(path: path, component: NotifyTrace.trackComponent, config: [("redirect", "https://example.com/")])

@@ -69,6 +69,7 @@ public enum NotifyTrace {
     public final class EveryIDKnown: ClickRecorder {
         public init() {}
         public func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> { .success(.first) }
+        public func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> { .success(.recorded) }
     }
 
     static let recordOption = OptionSpec("record", value: "FILE", help: "Record every event and effect as a JSON-lines trace")

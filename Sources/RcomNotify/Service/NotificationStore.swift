@@ -10,6 +10,13 @@ public enum ClickKind: String, Sendable, Equatable {
     case click, ack
 }
 
+public enum PreviewResult: Sendable, Equatable {
+    case recorded
+    /// The notification has `SQLiteNotificationStore.previewsPerNotificationMax` already.
+    case overBound
+    case unknownNotification
+}
+
 public enum ClickResult: Sendable, Equatable {
     /// The first click on this notification: it counts as engagement.
     case first
@@ -29,6 +36,8 @@ public struct ChannelCounts: Sendable, Equatable {
     public var engaged = 0
     /// Clicks after the first, per notification, summed.
     public var repeatClicks = 0
+    /// Link-preview fetches and HEADs of the tracking links: not engagement, shown apart.
+    public var previews = 0
 
     public init(channel: String) { self.channel = channel }
 
@@ -44,6 +53,8 @@ public protocol NotificationStore: AnyObject {
     func record(_ attempt: AttemptRecord) throws(StoreError)
     func finish(_ outcome: DeliveryOutcome) throws(StoreError)
     func recordClick(notificationID: String, kind: ClickKind) throws(StoreError) -> ClickResult
+    /// A link-preview fetch or HEAD of a tracking link (`fetcher` names which).
+    func recordPreview(notificationID: String, fetcher: String) throws(StoreError) -> PreviewResult
     /// Totals per channel, in name order; `assignment` nil means all notifications.
     func channelCounts(assignment: Assignment?) throws(StoreError) -> [ChannelCounts]
     /// Commits what is buffered.

@@ -16,6 +16,8 @@ public final class SQLiteNotificationStore: NotificationStore {
     private let notificationExists: SQLiteStatement
     private let clickCount: SQLiteStatement
     private let insertClick: SQLiteStatement
+    private let previewCount: SQLiteStatement
+    private let insertPreview: SQLiteStatement
     private let wall_ms: () -> Int64
     private var uncommitted = 0
 
@@ -44,6 +46,8 @@ public final class SQLiteNotificationStore: NotificationStore {
         notificationExists = try database.prepare("SELECT 1 FROM notifications WHERE id = ?1")
         clickCount = try database.prepare("SELECT count(*) FROM clicks WHERE notification_id = ?1")
         insertClick = try database.prepare("INSERT INTO clicks (notification_id, kind, first, at_ms) VALUES (?1, ?2, ?3, ?4)")
+        previewCount = try database.prepare("SELECT count(*) FROM link_previews WHERE notification_id = ?1")
+        insertPreview = try database.prepare("INSERT INTO link_previews (notification_id, fetcher, at_ms) VALUES (?1, ?2, ?3)")
     }
 
     deinit { try? flush() }
@@ -106,6 +110,26 @@ public final class SQLiteNotificationStore: NotificationStore {
         }
     }
 
+    /// Rows kept per notification in `link_previews`; past it a preview is answered, not recorded.
+    public static let previewsPerNotificationMax = 100
+
+    public func recordPreview(notificationID: String, fetcher: String) throws(StoreError) -> PreviewResult {
+        try flush()
+        return try database.transaction(.immediate) { () throws(StoreError) -> PreviewResult in
+            defer { notificationExists.reset(); previewCount.reset(); insertPreview.reset() }
+            notificationExists.bind(1, notificationID)
+            guard try notificationExists.step() else { return .unknownNotification }
+            previewCount.bind(1, notificationID)
+            _ = try previewCount.step()
+            guard previewCount.int64(0) < Int64(Self.previewsPerNotificationMax) else { return .overBound }
+            insertPreview.bind(1, notificationID)
+            insertPreview.bind(2, fetcher)
+            insertPreview.bind(3, wall_ms())
+            try insertPreview.step()
+            return .recorded
+        }
+    }
+
     public func channelCounts(assignment: Assignment?) throws(StoreError) -> [ChannelCounts] {
         try flush()
         let filter = assignment == nil ? "" : "WHERE n.assignment = ?1"
@@ -113,7 +137,8 @@ public final class SQLiteNotificationStore: NotificationStore {
             SELECT n.channel, count(*),
                    sum(n.outcome = 'delivered'), sum(n.outcome = 'failed'), sum(n.outcome = 'suppressed'),
                    sum(n.outcome = 'delivered' AND EXISTS (SELECT 1 FROM clicks c WHERE c.notification_id = n.id)),
-                   sum((SELECT count(*) FROM clicks c WHERE c.notification_id = n.id AND c.first = 0))
+                   sum((SELECT count(*) FROM clicks c WHERE c.notification_id = n.id AND c.first = 0)),
+                   sum((SELECT count(*) FROM link_previews p WHERE p.notification_id = n.id))
             FROM notifications n \(filter)
             GROUP BY n.channel ORDER BY n.channel
             """)
@@ -127,6 +152,7 @@ public final class SQLiteNotificationStore: NotificationStore {
             c.suppressed = Int(s.int64(4))
             c.engaged = Int(s.int64(5))
             c.repeatClicks = Int(s.int64(6))
+            c.previews = Int(s.int64(7))
             out.append(c)
         }
         return out

@@ -44,8 +44,8 @@ public struct EngagementReport: Sendable {
             let delivered = rows.filter { $0.rate != nil }
             if delivered.count < 2 { return "not enough data: engagement needs deliveries on at least two channels" }
             if delivered.allSatisfy({ $0.counts.engaged == 0 }) {
-                return "no engagement recorded yet: no tracking link has been clicked (rcom track serves them; " +
-                    "rcom send --public-url must point at it)"
+                return "no engagement recorded yet: no tracking link has been clicked (links are added only with " +
+                    "rcom send --track or --public-url URL, which must point at rcom track)"
             }
             let best = delivered.map { $0.rate! }.max()!
             let top = delivered.filter { $0.rate == best }.map(\.counts.channel).sorted()
@@ -60,21 +60,24 @@ public struct EngagementReport: Sendable {
     }
 
     public var text: String {
-        var lines = [pad(["channel", "sent", "delivered", "failed", "suppressed", "engaged", "repeats", "rate", "95% interval"])]
+        var lines = [pad(["channel", "sent", "delivered", "failed", "suppressed", "engaged", "repeats", "previews", "rate", "95% interval"])]
         for r in rows {
             let c = r.counts
             let rate = r.rate.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
             let iv = r.rate == nil ? "-" : String(format: "%.1f%%-%.1f%%", r.interval.low * 100, r.interval.high * 100)
             lines.append(pad([c.channel, "\(c.sent)", "\(c.delivered)", "\(c.failed)", "\(c.suppressed)", "\(c.engaged)",
-                              "\(c.repeatClicks)", rate, iv]))
+                              "\(c.repeatClicks)", "\(c.previews)", rate, iv]))
         }
         lines.append("compared: \(population)")
+        if rows.contains(where: { $0.counts.previews > 0 }) {
+            lines.append("previews: link-preview fetchers (Slackbot, WhatsApp, ...) and HEAD requests of the links; not engagement")
+        }
         lines.append(verdict)
         return lines.joined(separator: "\n")
     }
 
     private func pad(_ cells: [String]) -> String {
-        let widths = [8, 6, 9, 6, 10, 7, 7, 6, 0]
+        let widths = [8, 6, 9, 6, 10, 7, 7, 8, 6, 0]
         // Channel names left-aligned, numbers right-aligned.
         return zip(cells, widths).enumerated().map { i, cw in
             let (cell, width) = cw
@@ -88,7 +91,7 @@ public struct EngagementReport: Sendable {
             let c = r.counts
             var fields = [("channel", JSONText.quote(c.channel)), ("sent", "\(c.sent)"), ("delivered", "\(c.delivered)"),
                           ("failed", "\(c.failed)"), ("suppressed", "\(c.suppressed)"), ("engaged", "\(c.engaged)"),
-                          ("repeat_clicks", "\(c.repeatClicks)")]
+                          ("repeat_clicks", "\(c.repeatClicks)"), ("previews", "\(c.previews)")]
             if let rate = r.rate {
                 fields += [("rate", String(format: "%.6f", rate)), ("low", String(format: "%.6f", r.interval.low)),
                            ("high", String(format: "%.6f", r.interval.high))]

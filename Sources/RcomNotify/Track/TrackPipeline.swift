@@ -3,6 +3,8 @@ import RcomCore
 /// Records a click; the SQLite store implements it (`SQLiteNotificationStore`), tests may fake it.
 public protocol ClickRecorder: AnyObject {
     func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText>
+    /// A preview (a known fetcher, or HEAD) of a tracking link: recorded apart, never engagement.
+    func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText>
 }
 
 /// A store failure as text (keeps this protocol free of the SQLite module's error type).
@@ -36,7 +38,20 @@ public struct TrackPipeline: EventPipeline {
     /// The server table's timer; the pipeline arms no other.
     static let serverTimer = TimerID(raw: 1 << 61)
 
-    static let previewAgents = ["slackbot", "twitterbot", "facebookexternalhit", "googleimageproxy", "linkpreview"]
+    /// User-Agent substrings (lower case) of the fetchers that load a link to show a preview
+    /// of it in a chat or feed, and of crawlers: none of them is a person clicking.
+    static let previewAgents = [
+        "slackbot", "slack-imgproxy", "whatsapp", "bingpreview", "discordbot", "facebookexternalhit", "facebookcatalog",
+        "twitterbot", "telegrambot", "linkedinbot", "googlebot", "googleimageproxy", "skypeuripreview", "applebot",
+        "pinterestbot", "redditbot", "embedly", "iframely", "mastodon", "vkshare", "yandexbot", "duckduckbot",
+        "linkpreview",
+    ]
+
+    /// Which preview fetcher `userAgent` is, if any (the first in `previewAgents` it contains).
+    public static func previewFetcher(_ userAgent: String) -> String? {
+        let agent = userAgent.lowercased()
+        return previewAgents.first { agent.contains($0) }
+    }
 
     public init(recorder: ClickRecorder, redirect: String?, build: BuildLabel = .none, limits: HTTPLimits = HTTPLimits(bodyBytesMax: 64 * 1024)) {
         self.recorder = recorder
@@ -86,9 +101,12 @@ public struct TrackPipeline: EventPipeline {
             }
         }
         guard r.method == "GET" || r.method == "HEAD" else { return .error(405, "GET only") }
-        let agent = r.headers["user-agent"]?.lowercased() ?? ""
-        if r.method == "HEAD" || Self.previewAgents.contains(where: { agent.contains($0) }) {
-            counts.notCounted += 1
+        let fetcher = r.method == "HEAD" ? "HEAD" : Self.previewFetcher(r.headers["user-agent"] ?? "")
+        if let fetcher {
+            // One count per request (the metrics' outcomes are disjoint).
+            if case .failure = recorder.preview(notificationID: String(parts[1]), fetcher: fetcher) { counts.storeErrors += 1 } else {
+                counts.notCounted += 1
+            }
             return landing()
         }
         switch recorder.click(notificationID: String(parts[1]), kind: parts[0] == "a" ? .ack : .click) {
@@ -127,6 +145,12 @@ public struct TrackPipeline: EventPipeline {
 extension SQLiteNotificationStore: ClickRecorder {
     public func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> {
         do { return .success(try recordClick(notificationID: notificationID, kind: kind)) } catch {
+            return .failure(StoreErrorText(error.description))
+        }
+    }
+
+    public func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> {
+        do { return .success(try recordPreview(notificationID: notificationID, fetcher: fetcher)) } catch {
             return .failure(StoreErrorText(error.description))
         }
     }
