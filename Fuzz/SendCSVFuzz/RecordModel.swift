@@ -1,8 +1,8 @@
 /// What the batch reader must yield, stated from the documentation of LineReader and CSVRecords
 /// rather than from their code: lines end at LF, one CR before the LF is not content; a line
-/// over the bound is cut to it and flagged; a record whose quote is still open takes the next
-/// line, joined by "\n", until it closes, the file ends (unclosed: no fields) or the joined text
-/// passes the bound (flagged). Fields are RFC 4180 over the decoded UTF-8 bytes, see `modelFields`.
+/// over the bound is cut to it and flagged (no fields); every other line is one record, its
+/// fields strict RFC 4180 within the line (a quoted field cannot take the next line), nil when
+/// the line is not a record. See `modelFields`.
 struct ModelRecord {
     var fields: [[UInt8]]?
     var text: [UInt8]
@@ -27,45 +27,24 @@ func modelLines(_ file: [UInt8], lineBytesMax: Int) -> [(text: [UInt8], cut: Boo
 }
 
 func modelRecords(_ file: [UInt8], lineBytesMax: Int) -> [ModelRecord] {
-    let lines = modelLines(file, lineBytesMax: lineBytesMax)
-    var out: [ModelRecord] = []
-    var i = 0
-    while i < lines.count {
-        let first = i
-        var text = lines[i].text
-        var record: ModelRecord? = lines[i].cut ? ModelRecord(fields: nil, text: text, line: first + 1, truncated: true) : nil
-        i += 1
-        while record == nil {
-            if let fields = modelFields(text) {
-                record = ModelRecord(fields: fields, text: text, line: first + 1, truncated: false)
-            } else if i == lines.count {
-                record = ModelRecord(fields: nil, text: text, line: first + 1, truncated: false)
-            } else {
-                text += [0x0a] + lines[i].text
-                if lines[i].cut || text.count > lineBytesMax {
-                    record = ModelRecord(fields: nil, text: text, line: first + 1, truncated: true)
-                }
-                i += 1
-            }
-        }
-        out.append(record!)
+    modelLines(file, lineBytesMax: lineBytesMax).enumerated().map { i, l in
+        ModelRecord(fields: l.cut ? nil : modelFields(l.text), text: l.text, line: i + 1, truncated: l.cut)
     }
-    return out
 }
 
-/// RFC 4180 fields, nil when a quote never closes. Tolerated beyond the RFC: CR outside quotes
-/// is dropped (so a stray one cannot split or open anything), a quote opens only as a field's
-/// first byte after such CRs, and bytes after a closing quote join the field with quotes literal.
+/// Strict RFC 4180 fields of one line, nil when it is not a record: a quote opens a field only
+/// as its first byte; inside, a doubled quote is a quote and anything else (CR included) is
+/// content; after the closing quote comes a comma or the end; an unquoted field holds no quote;
+/// a quote still open at the end of the line is an error.
 /// Works on bytes: every delimiter is ASCII, which UTF-8 never uses inside a character.
 func modelFields(_ record: [UInt8]) -> [[UInt8]]? {
-    let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr: UInt8 = 0x0d
+    let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
     var fields: [[UInt8]] = []
     var rest = record[...]
     while true {
-        let body = rest.drop { $0 == cr }
         var field: [UInt8] = []
-        if body.first == quote {
-            var inside = body.dropFirst()
+        if rest.first == quote {
+            var inside = rest.dropFirst()
             var closed = false
             while let b = inside.popFirst() {
                 if b != quote { field.append(b); continue }
@@ -75,11 +54,14 @@ func modelFields(_ record: [UInt8]) -> [[UInt8]]? {
             }
             guard closed else { return nil }
             rest = inside
+            guard rest.isEmpty || rest.first == comma else { return nil }
+        } else {
+            let plain = rest.prefix { $0 != comma }
+            guard !plain.contains(quote) else { return nil }
+            field = Array(plain)
+            rest = rest[plain.endIndex...]
         }
-        let plain = rest.prefix { $0 != comma }
-        field += plain.filter { $0 != cr }
         fields.append(field)
-        rest = rest[plain.endIndex...]
         guard rest.first == comma else { return fields }
         rest = rest.dropFirst()
     }

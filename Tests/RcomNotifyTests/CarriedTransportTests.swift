@@ -41,7 +41,7 @@ final class CarriedTransportTests: XCTestCase {
         XCTAssertEqual(r.request.method, "POST")
         XCTAssertEqual(r.request.headers["content-type"], "application/json")
         XCTAssertEqual(String(decoding: r.request.body, as: UTF8.self),
-                       "{\"text\":\"hello\\nhttp://127.0.0.1:8081/e/n0123456789abcdef\"}")
+                       "{\"text\":\"hello\\n<http://127.0.0.1:8081/e/n0123456789abcdef>\"}")
         // Slack's answer comes back through the wakeup; the adapter reads it as usual.
         h.feed(CarriedAnswer.response(r.exchange, SimulatedHTTPProviders.text(200, "ok")).event)
         XCTAssertEqual(sink.outcomes.map(\.result), [.delivered(providerID: "ok")])
@@ -130,7 +130,7 @@ final class CarriedTransportTests: XCTestCase {
         let r = try XCTUnwrap(sim.captured.last?.http)
         XCTAssertEqual(r.target, "/slack/c3245/databases")
         XCTAssertEqual(r.headers["content-type"], "application/json")
-        XCTAssertEqual(String(decoding: r.body, as: UTF8.self), "{\"text\":\"hello\\nhttp://127.0.0.1:8081/e/n0123456789abcdef\"}")
+        XCTAssertEqual(String(decoding: r.body, as: UTF8.self), "{\"text\":\"hello\\n<http://127.0.0.1:8081/e/n0123456789abcdef>\"}")
         XCTAssertEqual(sim.stats.requests["slack"], 2)
     }
 }

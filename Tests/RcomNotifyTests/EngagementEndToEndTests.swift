@@ -22,7 +22,9 @@ final class EngagementEndToEndTests: XCTestCase {
         for i in 0..<900 { lines.append("random,email:u\(i)@example.com|sms:+1505\(String(format: "%07d", i))|slack:team/u\(i),\"hello, \(i)\"") }
         try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
 
+        // A configured SMS endpoint takes its credentials from the environment, never by default.
         let env = ["RCOM_SMTP_URL": "smtp://127.0.0.1:\(f.smtpPort)", "RCOM_SMS_URL": "http://127.0.0.1:\(f.httpPort)",
+                   "RCOM_SMS_ACCOUNT_SID": "ACsimulated", "RCOM_SMS_AUTH_TOKEN": "simulated-token", "RCOM_SMS_FROM": "+15550100000",
                    "RCOM_SLACK_WEBHOOK_URL": "http://127.0.0.1:\(f.httpPort)/slack/{target}"]
         let args = ["--batch", csv, "--db", db, "--public-url", "http://127.0.0.1:\(track.ports[0])", "--seed", "5", "--backoff", "10ms"]
         guard case .parsed(let parsed) = try ArgumentParser.parse(args, spec: SendCommand.spec) else { return XCTFail() }

@@ -53,7 +53,10 @@ final class ServiceTests: XCTestCase {
     func testExitCodesForUsageFailureAndSuccess() throws {
         let db = makeTemporaryDirectory() + "/db.sqlite"
         let f = try SimulatorFixture(faults: "sms:500=1")
-        let env = ["RCOM_SMS_URL": "http://127.0.0.1:\(f.httpPort)"]
+        var env = ["RCOM_SMS_URL": "http://127.0.0.1:\(f.httpPort)"]
+        // A configured SMS endpoint without credentials is a usage error, before anything is sent.
+        XCTAssertEqual(send(["-t", "505-9045845", "-m", "hi", "-c", "sms"], db: db, env: env), 2)
+        env.merge(["RCOM_SMS_ACCOUNT_SID": "ACsimulated", "RCOM_SMS_AUTH_TOKEN": "simulated-token", "RCOM_SMS_FROM": "+15550100000"]) { $1 }
         XCTAssertEqual(send(["-t", "505-9045845", "-m", "hi", "-c", "sms", "--attempts", "2", "--backoff", "10ms"], db: db, env: env), 1)
         XCTAssertEqual(send(["-t", "505", "-m", "hi", "-c", "sms"], db: db, env: env), 2)
         XCTAssertEqual(send(["-m", "hi", "-c", "sms"], db: db, env: env), 2)

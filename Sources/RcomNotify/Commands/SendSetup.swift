@@ -46,7 +46,7 @@ struct SendSetup {
                     }
                 } else if case .failure(let why) = HTTPURL.parse(v.replacingOccurrences(of: "{target}", with: "x")) {
                     // The value may be the credential itself (a Slack webhook URL): never echoed.
-                    let shown = secrets.contains(v) ? "(value not shown: it is a credential)" : "=" + TerminalText.quoted(v)
+                    let shown = secrets.contains(v) ? " (value not shown: it is a credential)" : "=" + TerminalText.quoted(v)
                     throw UsageError("\(entry.endpointKey)\(shown): \(why.reason)")
                 }
             }

@@ -48,15 +48,9 @@ public final class BatchFeed: NotificationFeed {
             let number = record.line
             guard CSVRecords.isRow(record.text, line: number) else { continue }
             counts.lines += 1
-            let f: [String]
-            switch record.fields {
-            case .failure where record.truncated:
-                invalid(number, "line longer than \(LineReader.lineBytesMax) bytes")
+            guard let f = record.fields else {
+                invalid(number, record.problem?.description ?? "line longer than \(LineReader.lineBytesMax) bytes")
                 continue
-            case .failure(let problem):
-                invalid(number, problem.description)
-                continue
-            case .success(let fields): f = fields
             }
             guard f.count == 3 else {
                 invalid(number, "expected channel,target,message, got \(f.count) field\(f.count == 1 ? "" : "s") (quote fields that contain commas)")

@@ -3,8 +3,9 @@
 /// by the reader and refused here.
 public final class CSVRecords {
     public struct Record {
-        /// The fields, or why the line is not a record.
-        public let fields: Result<[String], CSVLine.Problem>
+        /// The fields; nil when the line is not a record (`problem` says why) or was cut.
+        public let fields: [String]?
+        public let problem: CSVLine.Problem?
         /// The line's text.
         public let text: String
         /// Its line number (1-based), for messages.
@@ -18,8 +19,11 @@ public final class CSVRecords {
 
     public func next() -> Record? {
         guard let (text, truncated) = reader.next() else { return nil }
-        let fields = truncated ? .failure(CSVLine.Problem(column: LineReader.lineBytesMax, reason: "cut")) : CSVLine.fields(Substring(text))
-        return Record(fields: fields, text: text, line: reader.lineNumber, truncated: truncated)
+        guard !truncated else { return Record(fields: nil, problem: nil, text: text, line: reader.lineNumber, truncated: true) }
+        switch CSVLine.fields(Substring(text)) {
+        case .success(let f): return Record(fields: f, problem: nil, text: text, line: reader.lineNumber, truncated: false)
+        case .failure(let p): return Record(fields: nil, problem: p, text: text, line: reader.lineNumber, truncated: false)
+        }
     }
 
     /// Whether a line is a row to send: not blank, and not the optional header on line 1. The
