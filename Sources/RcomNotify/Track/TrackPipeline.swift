@@ -39,10 +39,12 @@ public struct TrackPipeline: EventPipeline {
     static let serverTimer = TimerID(raw: 1 << 61)
 
     /// User-Agent substrings (lower case) of the fetchers that load a link to show a preview
-    /// of it in a chat or feed, and of crawlers: none of them is a person clicking.
+    /// of it in a chat or feed, and of crawlers: none of them is a person clicking. The first
+    /// match names the fetcher, so one whose agent names another ("TelegramBot (like
+    /// TwitterBot)") comes before it.
     static let previewAgents = [
         "slackbot", "slack-imgproxy", "whatsapp", "bingpreview", "discordbot", "facebookexternalhit", "facebookcatalog",
-        "twitterbot", "telegrambot", "linkedinbot", "googlebot", "googleimageproxy", "skypeuripreview", "applebot",
+        "telegrambot", "twitterbot", "linkedinbot", "googlebot", "googleimageproxy", "skypeuripreview", "applebot",
         "pinterestbot", "redditbot", "embedly", "iframely", "mastodon", "vkshare", "yandexbot", "duckduckbot",
         "linkpreview",
     ]
