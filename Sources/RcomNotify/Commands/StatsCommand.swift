@@ -17,7 +17,9 @@ public enum StatsCommand: Command {
         ],
         discussion: """
         Engagement counts clicks on tracking links and acknowledgements, not opens (mail clients
-        pre-fetch pixels). Channels chosen by the recipients compare the recipients; send with
+        pre-fetch pixels); link previews (Slackbot, WhatsApp, Discordbot, ... and HEAD requests)
+        are shown apart in the previews column. Tracking links exist only for messages sent with
+        rcom send --track or --public-url. Channels chosen by the recipients compare the recipients; send with
         `rcom send --batch FILE -c random` to compare the channels themselves.
         The leader is tested with a two-proportion z-test, or Fisher's exact test when an expected
         count is under 5; p >= 0.05 is reported as "not yet significant".

@@ -19,7 +19,8 @@ public enum TrackCommand: Command {
         ] + LogOptions.options,
         discussion: """
         GET /e/ID records a click, GET /a/ID an acknowledgement; the first per notification counts as
-        engagement, repeats are counted apart. HEAD requests and link-preview bots are not counted.
+        engagement, repeats are counted apart. HEAD requests and link-preview fetchers (Slackbot,
+        WhatsApp, Discordbot, Twitterbot, ...) are answered and recorded as previews, not engagement.
         GET /metrics (Prometheus), GET /healthz (with version and commit).
         rcom send's --public-url (RCOM_PUBLIC_URL) must point here.
         """)

@@ -29,7 +29,8 @@ public final class URLSessionCarrier: RequestCarrier, @unchecked Sendable {
         guard let door else { preconditionFailure("URLSessionCarrier.carry before attach") }
         let id = r.exchange
         guard let request = Self.urlRequest(r) else {
-            door.post(CarriedAnswer.failed(id, "not a URL URLSession accepts: \(r.url)").event)
+            // The host only: the path may be the credential (a Slack webhook), and this text is stored.
+            door.post(CarriedAnswer.failed(id, "not a URL URLSession accepts (to \(r.url.scheme)://\(r.url.hostHeader))").event)
             return
         }
         session.dataTask(with: request) { data, response, error in
