@@ -62,9 +62,9 @@ final class EngagementEndToEndTests: XCTestCase {
 /// A blocking one-shot GET for tests, with a receive timeout.
 enum SimpleHTTP {
     struct Failure: Error {}
-    static func get(port: Int, path: String) throws -> [UInt8] {
+    /// A connected loopback socket with a 5 s receive timeout; the caller closes it.
+    static func connected(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var tv = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var addr = sockaddr_in()
@@ -72,7 +72,16 @@ enum SimpleHTTP {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard rc == 0 else { throw Failure() }
+        guard rc == 0 else {
+            close(fd)
+            throw Failure()
+        }
+        return fd
+    }
+
+    static func get(port: Int, path: String) throws -> [UInt8] {
+        let fd = try connected(port: port)
+        defer { close(fd) }
         let req = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         _ = req.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var decoder = HTTPResponseDecoder()

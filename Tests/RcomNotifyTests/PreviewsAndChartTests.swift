@@ -12,16 +12,8 @@ import RcomReactor
 final class PreviewsAndChartTests: XCTestCase {
     /// One GET with a User-Agent over a real socket; the status code.
     func get(port: Int, path: String, agent: String, method: String = "GET") throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try SimpleHTTP.connected(port: port)
         defer { close(fd) }
-        var tv = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        XCTAssertEqual(rc, 0)
         let req = Array("\(method) \(path) HTTP/1.1\r\nHost: t\r\nUser-Agent: \(agent)\r\nConnection: close\r\n\r\n".utf8)
         _ = req.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var buf = [UInt8](repeating: 0, count: 4096)

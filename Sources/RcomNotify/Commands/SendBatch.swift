@@ -35,7 +35,7 @@ enum SendBatch {
             }
         }
         let simulator: BackgroundReactor<ProvidersPipeline>?, settings: ChannelSettings
-        switch setup.endpoints(for: setup.dryRun ? [] : [EmailChannel.name, SMSChannel.name, SlackChannel.name]) {
+        switch setup.endpoints(for: setup.dryRun ? [] : ChannelRegistry.standard.map(\.name)) {
         case .failure(let why):
             Terminal.error(why.message)
             return ExitCode.failure
