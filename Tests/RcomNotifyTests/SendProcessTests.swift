@@ -144,5 +144,12 @@ final class SendProcessTests: XCTestCase {
             (try? JSONSerialization.jsonObject(with: Data($0.request.body))) as? [String: Any]
         }.compactMap { $0["message"] as? String }
         XCTAssertEqual(messages.sorted(), ["first", "fourth", "third, quoted"])
+        XCTAssertFalse(out.stderr.contains("simulator"), "every row went to the configured endpoint: \(out.stderr)")
+
+        try "slack,team/ops,hi\nwebhook,ops,hi\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let simulated = try RcomProcess.run(["send", "--batch", csv, "--db", dir + "/db.sqlite"])
+        XCTAssertEqual(simulated.status, 0, simulated.all)
+        XCTAssertTrue(simulated.stderr.hasSuffix("(sent to the in-process provider simulator: slack 1 (no RCOM_SLACK_WEBHOOK_URL), webhook 1 (no RCOM_WEBHOOK_URL))\n"),
+                      simulated.stderr)
     }
 }

@@ -80,21 +80,28 @@ enum SendBatch {
                 ("suppressed", String(c.suppressed)), ("invalid", String(c.invalid)), ("store_errors", String(c.storeFailures + sink.storeErrors)),
                 ("elapsed_s", String(format: "%.3f", elapsed_s)), ("notifications_per_s", String(format: "%.1f", rate)),
                 ("simulated", sim == nil ? "false" : "true"),
-                ("simulator_requests", String(sim?.captured.count ?? 0)), ("tracking", setup.publicURL == nil ? "false" : "true"),
+                ("simulator_requests", String(sim?.stats.requests.values.reduce(0, +) ?? 0)), ("tracking", setup.publicURL == nil ? "false" : "true"),
                 ("sms_over_one_part", String(c.warned)),
             ]))
         } else {
             print("batch \(path): \(c.lines) lines: \(ran.delivered) delivered, \(ran.failed) failed, \(c.suppressed) suppressed, "
                   + "\(c.invalid) invalid in \(String(format: "%.2f", elapsed_s)) s (\(String(format: "%.0f", rate)) notifications/s)"
                   + trackingNote(setup))
-            if let sim {
-                setup.say("(\(sim.captured.count) request\(sim.captured.count == 1 ? "" : "s") to the in-process provider simulator, for channels without an endpoint: "
-                          + "\(ChannelRegistry.standard.filter { setup.needsSimulator([$0.name]) }.map(\.endpointKey).joined(separator: ", ")) not set)\n")
-            }
+            if let sim { setup.say(simulatorNote(sim)) }
         }
         if ran.interrupted { return 130 }
         if ran.failed > 0 || c.storeFailures > 0 { return ExitCode.failure }
         return c.invalid > 0 ? ExitCode.usage : ExitCode.success
+    }
+
+    /// Which channels went to the simulator, and why: counted by the simulator itself (its
+    /// captured requests are bounded), by channel, with the variable that was not set.
+    static func simulatorNote(_ sim: ProvidersPipeline) -> String {
+        let used = sim.stats.requests.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        guard !used.isEmpty else { return "" }
+        let keys = Dictionary(uniqueKeysWithValues: ChannelRegistry.standard.map { ($0.name, $0.endpointKey) })
+        let parts = used.map { "\($0.key) \($0.value)" + (keys[$0.key].map { " (no \($0))" } ?? "") }
+        return "(sent to the in-process provider simulator: \(parts.joined(separator: ", ")))\n"
     }
 
     static func trackingNote(_ setup: SendSetup) -> String {
