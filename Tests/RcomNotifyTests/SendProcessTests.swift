@@ -50,6 +50,7 @@ final class SendProcessTests: XCTestCase {
         let down = try send(["-t", "ops", "-m", "hi", "-c", "slack", "--attempts", "1", "-v"], env: env, db: db)
         XCTAssertEqual(down.status, 1, down.all)
         assertNoSecret(down, secrets)
+        XCTAssertTrue(down.stderr.hasSuffix("(not delivered to http://127.0.0.1:\(server.port)/[redacted])\n"), down.stderr)
     }
 
     func testSMSRefusesToRunOnDefaultCredentialsAgainstARealEndpoint() throws {

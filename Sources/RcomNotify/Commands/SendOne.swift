@@ -81,7 +81,7 @@ enum SendOne {
             setup.say("(no \(ChannelRegistry.standard.first { $0.name == channelName }!.endpointKey) set: sent to the in-process provider simulator)\n")
             for c in sim.captured { setup.say(RequestRendering.render(c) + "\n") }
         } else {
-            setup.say("(sent to \(destination))\n")
+            setup.say("(\(ran.lastOutcome?.delivered == true ? "sent to" : "not delivered to") \(destination))\n")
         }
         if ran.interrupted { return 130 }
         guard let outcome = ran.lastOutcome else {
