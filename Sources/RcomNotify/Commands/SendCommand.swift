@@ -39,8 +39,8 @@ public enum SendCommand: Command {
                        env: "RCOM_SIM_FAULTS"),
         ],
         discussion: """
-        Exit codes: 0 delivered, 1 delivery failed after retries (or a store error), 2 usage error or
-        invalid target, 3 suppressed (on the rcom blacklist list; nothing is sent). With --batch:
+        Exit codes: 0 delivered, 1 delivery failed after retries (or a store error), 2 usage error,
+        invalid target or a provider's missing credentials, 3 suppressed (on the rcom blacklist list; nothing is sent). With --batch:
         1 if any failed, else 2 if any line was invalid, else 0.
 
         Providers come from the environment: RCOM_SMTP_URL (smtp://host:port), RCOM_SMS_URL with
