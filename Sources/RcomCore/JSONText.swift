@@ -2,6 +2,10 @@
 /// (Foundation's serialiser does not promise one, and traces compare bytes).
 public enum JSONText {
     public static func quote(_ s: String) -> String {
+        // Most strings (tokens, URLs, ids) need no escape: copied in one piece.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for scalar in s.unicodeScalars {

@@ -9,7 +9,10 @@ extension Reactor {
 
     func register(_ c: ReactorConnection) {
         connections[c.id] = c
-        if c.fd >= 0 { byFD[c.fd] = c.id }
+        if c.fd >= 0 {
+            if Int(c.fd) >= byFD.count { byFD += [ReactorConnection?](repeating: nil, count: max(Int(c.fd) + 1 - byFD.count, byFD.count)) }
+            byFD[Int(c.fd)] = c
+        }
         if !c.id.isOutbound { inboundCount += 1 }
         updateInterest(c)
         if !mayAccept { setListeners(active: false) }
@@ -33,11 +36,12 @@ extension Reactor {
     }
 
     func finalize(_ c: ReactorConnection, reason: String, abortive: Bool = false) {
-        guard connections.removeValue(forKey: c.id) != nil else { return }
+        guard c.live, connections.removeValue(forKey: c.id) != nil else { return }
+        c.live = false
         if !c.id.isOutbound { inboundCount -= 1 }
         if c.fd >= 0 {
             if c.registered { poller.forget(c.fd) }
-            byFD[c.fd] = nil
+            byFD[Int(c.fd)] = nil
             // After the peer's EOF there is no unread input left to discard.
             if abortive { Socket.reset(c.fd) } else if c.state == .open && !c.readEOF { Socket.closeDiscardingInput(c.fd) } else { close(c.fd) }
         }
@@ -118,7 +122,9 @@ extension Reactor {
             switch item {
             case .event(let e): dispatch(e)
             case .resolved(let id, let result):
-                guard let c = connections.removeValue(forKey: id), c.state == .resolving else { continue }
+                guard let c = connections[id], c.state == .resolving else { continue }
+                connections[id] = nil
+                c.live = false
                 switch result {
                 case .success(let address):
                     startConnect(id, address)
@@ -129,13 +135,14 @@ extension Reactor {
         }
     }
 
-    func service(_ id: ConnectionID, readable: Bool, writable: Bool) {
-        guard let c = connections[id] else { return }
+    func service(_ c: ReactorConnection, readable: Bool, writable: Bool) {
+        let id = c.id
         if c.state == .connecting {
             guard readable || writable else { return }
             if let e = Socket.pendingError(c.fd) {
                 connections[id] = nil
-                byFD[c.fd] = nil
+                c.live = false
+                byFD[Int(c.fd)] = nil
                 if c.registered { poller.forget(c.fd) }
                 close(c.fd)
                 dispatch(.connectFailed(id, reason: e.message))
@@ -148,11 +155,11 @@ extension Reactor {
             return
         }
         if writable { flush(c) }
-        if readable, connections[id] === c { read(c) }
+        if readable, c.live { read(c) }
     }
 
     func read(_ c: ReactorConnection) {
-        guard connections[c.id] === c else { return }
+        guard c.live else { return }
         guard c.state == .open, !c.readEOF else {
             // Readiness without read interest means an error or hang-up: find out by writing.
             if c.queuedBytes > 0 { flush(c) } else if c.readEOF, !c.pausedByPipeline { updateInterest(c) }
@@ -163,7 +170,7 @@ extension Reactor {
             let n = readBuffer.withUnsafeMutableBytes { Glibc.read(c.fd, $0.baseAddress, $0.count) }
             if n > 0 {
                 dispatch(.received(c.id, Array(readBuffer[0..<n])))
-                guard connections[c.id] === c, !c.pausedByPipeline, !c.pausedByBackpressure else { return }
+                guard c.live, !c.pausedByPipeline, !c.pausedByBackpressure else { return }
                 if n < readBuffer.count { return }
             } else if n == 0 {
                 c.readEOF = true
@@ -182,7 +189,7 @@ extension Reactor {
         guard let c = connections[id], !bytes.isEmpty else { return }
         c.enqueue(bytes)
         if c.state == .open { flush(c) }
-        guard connections[id] === c else { return }
+        guard c.live else { return }
         if c.queuedBytes > limits.writeQueueBytesMax {
             finalize(c, reason: "write queue over \(limits.writeQueueBytesMax) bytes: peer not reading", abortive: true)
         } else if c.queuedBytes > limits.writeQueueBytesHigh && !c.pausedByBackpressure {
@@ -198,7 +205,7 @@ extension Reactor {
         // pipeline closed it) must never write again: its fd number may already belong to a new
         // socket, and its unsent bytes would go to another peer (found by scripts/fault-matrix:
         // a start written twice, on a reconnect that reused the fd).
-        guard connections[c.id] === c else { return }
+        guard c.live else { return }
         while let (chunk, offset) = c.head {
             let n = chunk.withUnsafeBytes { buf in
                 Glibc.send(c.fd, buf.baseAddress! + offset, buf.count - offset, Int32(MSG_NOSIGNAL))

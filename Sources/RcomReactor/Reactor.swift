@@ -44,7 +44,8 @@ public final class Reactor<P: EventPipeline> {
     var listeners: [Int32] = []
     var listenersActive = false
     var connections: [ConnectionID: ReactorConnection] = [:]
-    var byFD: [Int32: ConnectionID] = [:]
+    /// Connections by descriptor number (a readiness entry names an fd): an array, not a dictionary.
+    var byFD: [ReactorConnection?] = []
     var timers = TimerHeap()
     var pending: [ReactorEvent] = []
     var draining = false
@@ -114,8 +115,8 @@ public final class Reactor<P: EventPipeline> {
                     drainInbox()
                 } else if listeners.contains(r.fd) {
                     if listenersActive { acceptBurst(listener: r.fd) }
-                } else if let id = byFD[r.fd] {
-                    service(id, readable: r.readable, writable: r.writable)
+                } else if Int(r.fd) < byFD.count, let c = byFD[Int(r.fd)] {
+                    service(c, readable: r.readable, writable: r.writable)
                 }
             }
             fireDueTimers()

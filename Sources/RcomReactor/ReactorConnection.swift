@@ -13,6 +13,9 @@ final class ReactorConnection {
     var pausedByPipeline = false
     var pausedByBackpressure = false
     var registered = false
+    /// False once the reactor let go of it (finalized, or replaced after name resolution): a
+    /// flag instead of looking the ID up again after each event it was handed to.
+    var live = true
     /// What the poller was last told to watch, while `registered`: an unchanged interest costs
     /// no epoll_ctl (measured: five epoll_ctl calls per proxied job before, mostly repeats).
     var watched = Interest.none

@@ -33,7 +33,7 @@ public struct HTTPRequest: Equatable, Sendable {
     /// The path without the query string.
     public var path: Substring {
         let t = originTarget
-        return t.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return t.firstIndex(of: "?").map { t[..<$0] } ?? t
     }
 
     /// Where the path of `http://authority/path` begins (the end when there is none), or nil when

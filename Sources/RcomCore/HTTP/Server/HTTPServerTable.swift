@@ -64,10 +64,12 @@ public struct HTTPServerTable {
     public var count: Int { entries.count }
     /// Requests read on any connection and not answered yet (a drain is over when this is 0).
     public private(set) var outstanding = 0
-    public func knows(_ id: ConnectionID) -> Bool { entries[id] != nil }
-    public func state(_ id: ConnectionID) -> HTTPServerConnection.State? { entries[id]?.connection.state }
+    public func knows(_ id: ConnectionID) -> Bool { entries.index(forKey: id) != nil }
+    public func state(_ id: ConnectionID) -> HTTPServerConnection.State? {
+        entries.index(forKey: id).map { entries.values[$0].connection.state }
+    }
     /// Admitted past `connectionsMax` (see `overLimitMax`).
-    public func isOverLimit(_ id: ConnectionID) -> Bool { entries[id]?.overLimit ?? false }
+    public func isOverLimit(_ id: ConnectionID) -> Bool { entries.index(forKey: id).map { entries.values[$0].overLimit } ?? false }
 
     /// A new connection. At the budget, room is made first (or the newcomer is refused).
     public mutating func accepted(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
@@ -89,18 +91,19 @@ public struct HTTPServerTable {
         }
         entries[id] = Entry(connection: HTTPServerConnection(limits: limits), overLimit: overLimit)
         if overLimit { overLimitCount += 1 }
-        retime(id, now_ns: now_ns)
-        return effects + arm(now_ns: now_ns)
+        retime(entries.index(forKey: id)!, now_ns: now_ns)
+        if let timer = arm(now_ns: now_ns) { effects.append(timer) }
+        return effects
     }
 
     /// Bytes from a connection (nil: the peer finished sending). Returns the requests it
     /// completed, in order, and the effects (interim and error responses, closes).
     public mutating func received(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> (requests: [(RequestRef, HTTPRequest)], effects: [ReactorEffect]) {
-        guard entries[id] != nil else { return ([], []) }
-        if let bytes { entries[id]!.connection.receive(bytes) } else { entries[id]!.connection.receiveEOF() }
+        guard let i = entries.index(forKey: id) else { return ([], []) }
+        if let bytes { entries.values[i].connection.receive(bytes) } else { entries.values[i].connection.receiveEOF() }
         var requests: [(RequestRef, HTTPRequest)] = []
         reading: while true {
-            switch entries[id]!.connection.next() {
+            switch entries.values[i].connection.next() {
             case .request(let sequence, let request):
                 requests.append((RequestRef(connection: id, sequence: sequence), request))
             case .needData:
@@ -109,17 +112,17 @@ public struct HTTPServerTable {
                 break reading
             }
         }
-        if entries[id]!.connection.refusedByCodec && !entries[id]!.malformedCounted {
-            entries[id]!.malformedCounted = true
+        if entries.values[i].connection.refusedByCodec && !entries.values[i].malformedCounted {
+            entries.values[i].malformedCounted = true
             counters.malformed += 1
         }
-        return (requests, flush(id, now_ns: now_ns))
+        return (requests, flush(i, now_ns: now_ns))
     }
 
     public mutating func respond(_ ref: RequestRef, _ response: HTTPResponse, now_ns: Instant_ns) -> [ReactorEffect] {
-        guard entries[ref.connection] != nil else { return [] }
-        entries[ref.connection]!.connection.respond(ref.sequence, response)
-        return flush(ref.connection, now_ns: now_ns)
+        guard let i = entries.index(forKey: ref.connection) else { return [] }
+        entries.values[i].connection.respond(ref.sequence, response)
+        return flush(i, now_ns: now_ns)
     }
 
     /// The reactor says the connection is gone; forget it.
@@ -145,8 +148,9 @@ public struct HTTPServerTable {
     public mutating func stopReadingServed(now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
         for id in entries.keys.sorted() where entries[id]!.connection.state == .awaitingResponse {
-            entries[id]!.connection.stopReading()
-            effects += flush(id, now_ns: now_ns)
+            let i = entries.index(forKey: id)!
+            entries.values[i].connection.stopReading()
+            effects += flush(i, now_ns: now_ns)
         }
         return effects
     }
@@ -167,20 +171,22 @@ public struct HTTPServerTable {
             counters.idleTimeouts += 1
             effects += close(due.id, status: nil, "", now_ns: now_ns)
         }
-        return effects + arm(now_ns: now_ns)
+        if let timer = arm(now_ns: now_ns) { effects.append(timer) }
+        return effects
     }
 
     // MARK: - Inside
 
     private func isCurrent(_ due: Due, _ timed: Timed) -> Bool {
-        guard let e = entries[due.id] else { return false }
-        return e.timed == timed && e.deadline_ns == due.deadline_ns
+        guard let i = entries.index(forKey: due.id) else { return false }
+        return entries.values[i].timed == timed && entries.values[i].deadline_ns == due.deadline_ns
     }
 
     /// Answers `status` (or nothing, for an idle connection) and closes.
     private mutating func close(_ id: ConnectionID, status: Int?, _ message: String, now_ns: Instant_ns) -> [ReactorEffect] {
-        if let status { entries[id]!.connection.refuse(status, message) } else { entries[id]!.connection.stopReading() }
-        return flush(id, now_ns: now_ns)
+        let i = entries.index(forKey: id)!
+        if let status { entries.values[i].connection.refuse(status, message) } else { entries.values[i].connection.stopReading() }
+        return flush(i, now_ns: now_ns)
     }
 
     /// The connection that has waited longest idle or half-sent, if any.
@@ -200,40 +206,45 @@ public struct HTTPServerTable {
         return o.id
     }
 
-    private mutating func flush(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
-        let out = entries[id]!.connection.takeOutput()
-        let pending = out.close ? 0 : entries[id]!.connection.outstanding
-        outstanding += pending - entries[id]!.outstanding
-        entries[id]!.outstanding = pending
+    /// `i` is the connection's place in `entries` (one hash per call instead of one per field:
+    /// reading `entries[id]!.field` also copied the whole entry out and released it).
+    private mutating func flush(_ i: Dictionary<ConnectionID, Entry>.Index, now_ns: Instant_ns) -> [ReactorEffect] {
+        let id = entries.keys[i]
+        let out = entries.values[i].connection.takeOutput()
+        let pending = out.close ? 0 : entries.values[i].connection.outstanding
+        outstanding += pending - entries.values[i].outstanding
+        entries.values[i].outstanding = pending
         var effects: [ReactorEffect] = []
         if !out.bytes.isEmpty { effects.append(.write(id, out.bytes)) }
         if out.close {
             effects.append(.close(id))
-            entries[id]!.timed = nil
+            entries.values[i].timed = nil
             return effects
         }
-        retime(id, now_ns: now_ns)
-        return effects + arm(now_ns: now_ns)
+        retime(i, now_ns: now_ns)
+        if let timer = arm(now_ns: now_ns) { effects.append(timer) }
+        return effects
     }
 
     /// Starts the clock of the phase the connection is in now, unless it was already in it.
-    private mutating func retime(_ id: ConnectionID, now_ns: Instant_ns) {
+    private mutating func retime(_ i: Dictionary<ConnectionID, Entry>.Index, now_ns: Instant_ns) {
+        let id = entries.keys[i]
         let wanted: Timed?
-        switch entries[id]!.connection.state {
+        switch entries.values[i].connection.state {
         case .idle: wanted = .idle
         case .readingRequest: wanted = .request
         case .awaitingResponse, .mustClose, .closed: wanted = nil
         }
-        guard wanted != entries[id]!.timed else { return }
-        entries[id]!.timed = wanted
+        guard wanted != entries.values[i].timed else { return }
+        entries.values[i].timed = wanted
         switch wanted {
         case .request?:
             let deadline = now_ns + UInt64(max(0, timeouts.request_ms)) * 1_000_000
-            entries[id]!.deadline_ns = deadline
+            entries.values[i].deadline_ns = deadline
             requestDue.append(Due(deadline_ns: deadline, id: id))
         case .idle?:
             let deadline = now_ns + UInt64(max(0, timeouts.idle_ms)) * 1_000_000
-            entries[id]!.deadline_ns = deadline
+            entries.values[i].deadline_ns = deadline
             idleDue.append(Due(deadline_ns: deadline, id: id))
         case nil:
             break
@@ -242,13 +253,18 @@ public struct HTTPServerTable {
 
     /// One timer for the table. A request deadline can fall before an armed idle one (their
     /// lengths differ), so an earlier front moves the timer (setting an armed ID replaces it).
-    private mutating func arm(now_ns: Instant_ns) -> [ReactorEffect] {
+    private mutating func arm(now_ns: Instant_ns) -> ReactorEffect? {
         let slack = UInt64(timeouts.granularity_ms) * 1_000_000
-        let fronts = [requestDue.first?.deadline_ns, idleDue.first?.deadline_ns].compactMap { $0 }
-        guard let earliest = fronts.min() else { return [] }
+        let earliest: Instant_ns
+        switch (requestDue.first?.deadline_ns, idleDue.first?.deadline_ns) {
+        case let (r?, i?): earliest = min(r, i)
+        case let (r?, nil): earliest = r
+        case let (nil, i?): earliest = i
+        case (nil, nil): return nil
+        }
         let at = max(earliest, now_ns) + slack
-        if let armed = armed_ns, armed <= at + slack { return [] }
+        if let armed = armed_ns, armed <= at + slack { return nil }
         armed_ns = at
-        return [.setTimer(timerID, deadline_ns: at)]
+        return .setTimer(timerID, deadline_ns: at)
     }
 }
