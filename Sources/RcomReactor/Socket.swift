@@ -4,7 +4,7 @@ import Glibc
 /// Thin wrappers over the socket syscalls the reactor needs; all sockets are non-blocking
 /// and close-on-exec.
 enum Socket {
-    static func listen(_ address: SocketAddress, backlog: Int32 = 4096) -> Result<(fd: Int32, port: Int), SocketError> {
+    static func listen(_ address: SocketAddress, backlog: Int32) -> Result<(fd: Int32, port: Int), SocketError> {
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .failure(.errno("socket")) }
         var one: Int32 = 1

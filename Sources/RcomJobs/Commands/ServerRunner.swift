@@ -16,7 +16,8 @@ enum ServerRunner {
                                       make: (EntropySource, Int) -> (P, [(String, String)])) -> Int32 {
         logger?.starting(component, [("host", .string(host)), ("port", .int(port)), ("poller", .string(poller.rawValue))])
         let listener: BoundListener
-        do { listener = try BoundListener.open(host: host, port: port) } catch {
+        let backlog = ListenBacklog(connections: min(limits.connectionsMax, limits.inboundConnectionsMax))
+        do { listener = try BoundListener.open(host: host, port: port, backlog: backlog) } catch {
             logger?.error("cannot listen", [("host", .string(host)), ("port", .int(port)), ("error", .string(error.message))])
             Terminal.error("\(component): \(error.message)")
             return ExitCode.failure
@@ -27,15 +28,16 @@ enum ServerRunner {
             let logged = AccessLogged(pipeline) { r in
                 logger.access(method: r.method, path: r.target, status: r.status, duration_ns: r.duration_ns, bytes: r.bytes)
             }
-            return serve(logged, component: component, listener: listener, recording: recording, recordPath: recordPath,
+            return serve(logged, component: component, listener: listener, backlog: backlog, recording: recording, recordPath: recordPath,
                          traceConfig: traceConfig, poller: poller, limits: limits, logger: logger,
                          summary: { summary($0.inner) }, announce: announce)
         }
-        return serve(pipeline, component: component, listener: listener, recording: recording, recordPath: recordPath,
+        return serve(pipeline, component: component, listener: listener, backlog: backlog, recording: recording, recordPath: recordPath,
                      traceConfig: traceConfig, poller: poller, limits: limits, logger: logger, summary: summary, announce: announce)
     }
 
-    private static func serve<Q: EventPipeline>(_ pipeline: Q, component: String, listener: BoundListener, recording: RecordingEntropy?,
+    private static func serve<Q: EventPipeline>(_ pipeline: Q, component: String, listener: BoundListener, backlog: ListenBacklog,
+                                                recording: RecordingEntropy?,
                                                 recordPath: String?, traceConfig: [(String, String)], poller: PollerKind,
                                                 limits: ReactorLimits, logger: Logger?, summary: (Q) -> LogFields,
                                                 announce: (Int) -> String) -> Int32 {
@@ -59,7 +61,9 @@ enum ServerRunner {
         }
         // Written unbuffered: scripts wait for this line to know the port.
         FileHandle.standardOutput.write(Data((announce(listener.port) + "\n").utf8))
-        logger?.info("listening", [("port", .int(listener.port)), ("connections_max", .int(limits.connectionsMax))])
+        logger?.info("listening", [("port", .int(listener.port)), ("connections_max", .int(limits.connectionsMax)),
+                                   ("listen_backlog", .int(backlog.effective))])
+        if let shortfall = backlog.shortfall { logger?.warn(shortfall) }
         let code = reactor.run()
         logger?.info("stopped", [("exit_code", .int(Int(code)))] + summary(reactor.pipeline))
         return code
