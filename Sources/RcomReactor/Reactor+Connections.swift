@@ -174,8 +174,10 @@ extension Reactor {
                 if n < readBuffer.count { return }
             } else if n == 0 {
                 c.readEOF = true
-                updateInterest(c)
                 dispatch(.readClosed(c.id))
+                // After the pipeline had its say: a connection it closes needs no change of
+                // interest (closing unregisters it), and one it wrote to is updated by its flush.
+                if c.live && !c.written { updateInterest(c) }
                 return
             } else {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
@@ -185,17 +187,35 @@ extension Reactor {
         }
     }
 
+    /// Queues the bytes; they are sent when the tick's events are handled (`flushWritten`), so
+    /// that what several events write to one connection goes out in one send: pipelined starts
+    /// to the job server, answers to its callbacks.
     func write(_ id: ConnectionID, _ bytes: [UInt8]) {
         guard let c = connections[id], !bytes.isEmpty else { return }
         c.enqueue(bytes)
-        if c.state == .open { flush(c) }
-        guard c.live else { return }
+        if c.state == .open && !c.written {
+            c.written = true
+            written.append(c)
+        }
         if c.queuedBytes > limits.writeQueueBytesMax {
             finalize(c, reason: "write queue over \(limits.writeQueueBytesMax) bytes: peer not reading", abortive: true)
         } else if c.queuedBytes > limits.writeQueueBytesHigh && !c.pausedByBackpressure {
             c.pausedByBackpressure = true
             updateInterest(c)
         }
+    }
+
+    /// Sends what this tick queued, connection by connection in the order they were first
+    /// written to. Runs after each batch of readiness entries, timers and wakeups.
+    func flushWritten() {
+        var i = 0
+        while i < written.count {
+            let c = written[i]
+            i += 1
+            c.written = false
+            if c.live { flush(c) }
+        }
+        written.removeAll(keepingCapacity: true)
     }
 
     /// Written with MSG_NOSIGNAL: a peer that closed is an EPIPE to handle, never a SIGPIPE that
@@ -206,10 +226,8 @@ extension Reactor {
         // socket, and its unsent bytes would go to another peer (found by scripts/fault-matrix:
         // a start written twice, on a reconnect that reused the fd).
         guard c.live else { return }
-        while let (chunk, offset) = c.head {
-            let n = chunk.withUnsafeBytes { buf in
-                Glibc.send(c.fd, buf.baseAddress! + offset, buf.count - offset, Int32(MSG_NOSIGNAL))
-            }
+        while c.queuedBytes > 0 {
+            let n = c.withUnsent { Glibc.send(c.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n > 0 {
                 c.consume(n)
             } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {

@@ -48,6 +48,8 @@ public final class Reactor<P: EventPipeline> {
     var byFD: [ReactorConnection?] = []
     var timers = TimerHeap()
     var pending: [ReactorEvent] = []
+    /// Connections written to during this tick, flushed after its events (`flushWritten`).
+    var written: [ReactorConnection] = []
     var draining = false
     var nextInbound: UInt64 = 1
     var inboundCount = 0
@@ -124,6 +126,7 @@ public final class Reactor<P: EventPipeline> {
                 acceptResume_ns = nil
                 setListeners(active: mayAccept)
             }
+            flushWritten()
         }
         shutdownAll()
         return stopCode ?? 0
@@ -163,7 +166,9 @@ public final class Reactor<P: EventPipeline> {
             c.closeAfterFlush = true
             if c.queuedBytes == 0 && c.state != .connecting && c.state != .resolving {
                 finalize(c, reason: "closed locally")
-            } else {
+            } else if !c.written {
+                // Bytes waiting for writability: stop reading, keep writing. (Bytes written this
+                // tick are sent by `flushWritten`, which closes after them.)
                 updateInterest(c)
             }
         case .reset(let id):
@@ -219,8 +224,8 @@ public final class Reactor<P: EventPipeline> {
     }
 
     func flushOnce(_ c: ReactorConnection) {
-        while let (chunk, offset) = c.head {
-            let n = chunk.withUnsafeBytes { Glibc.send(c.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+        while c.queuedBytes > 0 {
+            let n = c.withUnsent { Glibc.send(c.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else { return }
             c.consume(n)
         }
