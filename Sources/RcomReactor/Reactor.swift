@@ -32,8 +32,9 @@ public struct ReactorLimits: Sendable {
 /// Tick order (documented in design/architecture.md): wait (timeout = next timer) →
 /// readiness entries in kernel order, each one: the wakeup inbox, or a listener's accepts, or
 /// a connection's connect completion, else its write (flush) then its read → due timers in
-/// deadline order → accept-retry check. Events caused by carrying out effects (a failed
-/// connect, a local close) are queued and handled before the next readiness entry. A poller
+/// deadline order → accept-retry check → what the tick wrote is sent, one send per
+/// connection. Events caused by carrying out effects (a failed connect, a local close) are
+/// queued and handled before the next readiness entry. A poller
 /// failure is handled, never read as "nothing ready": a connection whose registration fails is
 /// closed; a failed wait or a listener that cannot be watched stops the loop with exit 70.
 public final class Reactor<P: EventPipeline> {
