@@ -23,11 +23,15 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
     /// `text` as an absolute http:// or https:// URL with a host, or what is wrong with it, in
     /// words a message can quote after the flag ("--upstream: the port 99999 is out of range").
     public static func parse(_ text: String) -> Result<HTTPURL, HTTPURLError> {
-        let lower = text.lowercased()
+        // The scheme compared on bytes, case-insensitively (lower-casing the whole text per
+        // callback URL showed in the job server's profile).
+        func hasScheme(_ prefix: String) -> Bool {
+            text.utf8.count >= prefix.utf8.count && zip(text.utf8, prefix.utf8).allSatisfy { ASCII.lower($0) == $1 }
+        }
         let scheme: String
-        if lower.hasPrefix("http://") { scheme = "http" } else if lower.hasPrefix("https://") { scheme = "https" } else {
-            return .failure(HTTPURLError(lower.contains("://") ? "the scheme must be http:// or https://"
-                                                                : "it is not an absolute URL (it must start with http://)"))
+        if hasScheme("http://") { scheme = "http" } else if hasScheme("https://") { scheme = "https" } else {
+            return .failure(HTTPURLError(text.contains("://") ? "the scheme must be http:// or https://"
+                                                              : "it is not an absolute URL (it must start with http://)"))
         }
         let rest = text.dropFirst(scheme.count + 3)
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
@@ -60,7 +64,11 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
             port = p
         }
         guard !host.isEmpty else { return .failure(HTTPURLError("it has no host")) }
-        guard host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" }) else {
+        let asciiHostByte = { (b: UInt8) in
+            (b >= 48 && b <= 57) || (b | 0x20 >= 97 && b | 0x20 <= 122) || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") || b == UInt8(ascii: ":") || b == UInt8(ascii: "_")
+        }
+        guard host.utf8.allSatisfy(asciiHostByte)
+                || host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" }) else {
             return .failure(HTTPURLError("the host may hold letters, digits, '.', '-', '_' (and ':' in brackets) only"))
         }
         guard target.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
