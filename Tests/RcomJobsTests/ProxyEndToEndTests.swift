@@ -76,15 +76,19 @@ final class ProxyEndToEndTests: XCTestCase {
         XCTAssertEqual(config.callbackURL(token: "abc"), "http://front/callback/p2/abc")
         func route(_ target: String) -> String {
             switch ProxyRoute(HTTPRequest(method: "POST", target: target), instance: "p2") {
-            case .callback(let token): return "callback:" + token
+            case .callback(let token): return "callback:" + (token?.description ?? "")
             case .job: return "job"
             case .local: return "local"
             }
         }
-        XCTAssertEqual(route("/callback/p2/abc"), "callback:abc")
-        XCTAssertEqual(route("/callback/p3/abc"), "callback:", "another instance's callback is no token of ours")
-        XCTAssertEqual(route("/callback/p2/abc?x=1"), "callback:", "a query is not in any URL we hand out")
-        XCTAssertEqual(route("/callback/abc"), "callback:")
+        let hex = "0123456789abcdef00112233445566ff"
+        XCTAssertEqual(route("/callback/p2/" + hex), "callback:" + hex)
+        XCTAssertEqual(CallbackToken(hex: Substring(hex))?.description, hex, "parsed and written back alike")
+        XCTAssertEqual(route("/callback/p3/" + hex), "callback:", "another instance's callback is no token of ours")
+        XCTAssertEqual(route("/callback/p2/" + hex + "?x=1"), "callback:", "a query is not in any URL we hand out")
+        XCTAssertEqual(route("/callback/" + hex), "callback:")
+        XCTAssertEqual(route("/callback/p2/abc"), "callback:", "not 32 hex digits: not a token we hand out")
+        XCTAssertEqual(route("/callback/p2/" + hex.uppercased()), "callback:", "we write lower-case hex only")
         XCTAssertEqual(route("/start"), "job")
 
         // End to end: the job server calls back the URL with the instance in it.

@@ -12,9 +12,12 @@ final class UpstreamConnectRetryTests: XCTestCase {
         return UpstreamStage(config: config)
     }
 
-    func job(_ token: String) -> UpstreamJob {
-        UpstreamJob(account: "acme", body: Array("{\"token\":\"\(token)\"}".utf8), purpose: .waitForCallback(token: token))
+    /// A job named by one letter, in its body and (as a number) in its token.
+    func job(_ name: String) -> UpstreamJob {
+        UpstreamJob(account: "acme", body: Array("{\"token\":\"\(name)\"}".utf8), purpose: .waitForCallback(token: token(name)))
     }
+
+    func token(_ name: String) -> CallbackToken { CallbackToken(high: 0, low: UInt64(name.unicodeScalars.first!.value)) }
 
     func connects(_ effects: [ReactorEffect]) -> [ConnectionID] {
         effects.compactMap { if case .connect(let id, _, _) = $0 { return id } else { return nil } }
@@ -67,7 +70,7 @@ final class UpstreamConnectRetryTests: XCTestCase {
         let last = try XCTUnwrap(s.handle(.connectFailed(id, reason: "connection refused"), now_ns: now))
         XCTAssertEqual(last.outcomes.count, 1, "the third refusal fails the start")
         guard case .failed(.waitForCallback(let token), let reason) = last.outcomes.first else { return XCTFail("\(last.outcomes)") }
-        XCTAssertEqual(token, "a")
+        XCTAssertEqual(token, self.token("a"))
         XCTAssertTrue(reason.contains("refused"), reason)
         XCTAssertEqual(s.armedTimers, 0)
     }

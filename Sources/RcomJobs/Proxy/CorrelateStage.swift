@@ -34,20 +34,25 @@ struct CorrelateStage {
     private let entropy: EntropySource
     private(set) var stats = ProxyStats()
     private(set) var metrics = ProxyMetrics()
-    private var waiting: [String: Waiter] = [:]
-    private var tokensOf: [ConnectionID: [String]] = [:]
-    private var timers: [TimerID: String] = [:]
+    private var waiting: [CallbackToken: Waiter] = [:]
+    private var tokensOf: [ConnectionID: [CallbackToken]] = [:]
+    private var timers: [TimerID: CallbackToken] = [:]
     private var nextTimer: UInt64 = 0
-    private var finished: [String: Finished] = [:]
+    private var finished: [CallbackToken: Finished] = [:]
     /// Finished tokens in the order they finished, as a ring of `finishedTokensMax` slots: the
     /// oldest is overwritten (and forgotten) by the newest, so the memory is the bound, not twice
     /// it (an array compacted by halves kept up to 400,000 tokens alive: measured 144 MiB RSS).
-    private var finishedRing: [String] = []
+    private var finishedRing: [CallbackToken] = []
     private var ringNext = 0
+
+    /// Every callback URL is this plus the token (formatting the public URL per job showed in
+    /// the profile).
+    private let callbackBase: String
 
     init(config: ProxyConfig, entropy: EntropySource) {
         self.config = config
         self.entropy = entropy
+        callbackBase = config.callbackURL(token: "")
     }
 
     var waitingCount: Int { waiting.count }
@@ -76,23 +81,24 @@ struct CorrelateStage {
             stats.refusedOverload += 1
             return [.deliver(Delivery(ref: ref, response: .error(503, "proxy is at its limit of \(config.waitingClientsMax) waiting clients; retry later")))]
         }
-        let token = entropy.hexToken(bits: 128)
+        let token = CallbackToken(drawingFrom: entropy)
         nextTimer += 1
         let timer = TimerID(raw: nextTimer)
         let deadline = now_ns + UInt64(config.callbackTimeout_ms) * 1_000_000
         waiting[token] = Waiter(ref: ref, timer: timer, deadline_ns: deadline, requested_ns: now_ns, startSent_ns: now_ns)
         tokensOf[ref.connection, default: []].append(token)
         timers[timer] = token
-        let body = start.forwarded(callback: config.callbackURL(token: token))
+        let body = start.forwarded(callback: callbackBase + token.description)
         stats.jobsStarted += 1
         return [.effect(.setTimer(timer, deadline_ns: deadline)),
                 .dispatch(UpstreamJob(account: start.account, body: body, purpose: .waitForCallback(token: token)))]
     }
 
-    mutating func callback(_ ref: RequestRef, token: String, _ request: HTTPRequest, now_ns: Instant_ns) -> [Output] {
+    /// `token` is nil when the URL holds none of ours (another instance's, a query, not 32 hex digits).
+    mutating func callback(_ ref: RequestRef, token: CallbackToken?, _ request: HTTPRequest, now_ns: Instant_ns) -> [Output] {
         let object = try? JSONObject.parse(request.body).get()
         let jobID = object?.string("id") ?? ""
-        if let waiter = waiting[token] {
+        if let token, let waiter = waiting[token] {
             guard object != nil else {
                 return [.deliver(Delivery(ref: ref, response: .error(400, "callback body must be a JSON object")))]
             }
@@ -106,7 +112,7 @@ struct CorrelateStage {
             out.append(.deliver(Delivery(ref: ref, response: .json(200, Array("{\"ok\":true}".utf8)))))
             return out
         }
-        switch finished[token] {
+        switch token.flatMap({ finished[$0] }) {
         case .delivered(let first)?:
             if first == jobID {
                 stats.callbacksDuplicate += 1
@@ -233,7 +239,7 @@ struct CorrelateStage {
 
     /// Removes a waiter everywhere it is indexed and remembers how it ended.
     /// `now_ns`: the client is answered now (not by its callback), which the metrics observe.
-    private mutating func finish(_ token: String, as end: Finished, now_ns: Instant_ns? = nil) -> [Output] {
+    private mutating func finish(_ token: CallbackToken, as end: Finished, now_ns: Instant_ns? = nil) -> [Output] {
         guard let waiter = waiting.removeValue(forKey: token) else { return [] }
         if let now_ns { metrics.observeRequestAnswered(requested_ns: waiter.requested_ns, answered_ns: now_ns) }
         timers[waiter.timer] = nil

@@ -1,22 +1,10 @@
 import RcomCore
 
-/// parse → correlate: what arrived, already classified by route.
-enum InboundMessage {
-    /// A job request from a client (any POST that is not one of our endpoints).
-    case job(RequestRef, HTTPRequest)
-    /// `POST /callback/<token>` from the job server.
-    case callback(RequestRef, token: String, HTTPRequest)
-    /// `/healthz`, `/stats`, or a request we answer ourselves (405, 400...).
-    case local(RequestRef, HTTPRequest)
-    /// The connection's waiting requests will never be answered: peer closed or vanished.
-    case connectionGone(ConnectionID)
-}
-
 /// correlate → dispatch upstream.
 struct UpstreamJob: Sendable {
     enum Purpose: Sendable {
         /// A synchronous client turned asynchronous: the answer comes by callback under `token`.
-        case waitForCallback(token: String)
+        case waitForCallback(token: CallbackToken)
         /// A `wait:false` request forwarded as is: the upstream response is the answer.
         case passThrough(RequestRef)
     }

@@ -248,7 +248,8 @@ public struct ProxyPipeline: EventPipeline {
 /// query, extra segments) is not one of its callbacks and gets 404 by token.
 enum ProxyRoute {
     case job
-    case callback(token: String)
+    /// nil: a callback URL that names none of our tokens (answered 404 as unknown).
+    case callback(token: CallbackToken?)
     case local
 
     init(_ r: HTTPRequest, instance: String) {
@@ -258,7 +259,7 @@ enum ProxyRoute {
             let hasQuery = r.originTarget.utf8.count != path.utf8.count
             let parts = path.dropFirst("/callback/".count).split(separator: "/", omittingEmptySubsequences: false)
             let ours = !hasQuery && parts.count == 2 && parts[0] == instance
-            self = .callback(token: ours ? String(parts[1]) : "")
+            self = .callback(token: ours ? CallbackToken(hex: parts[1]) : nil)
             return
         }
         self = path == "/healthz" || path == "/stats" || path == "/metrics" || r.method != "POST" ? .local : .job

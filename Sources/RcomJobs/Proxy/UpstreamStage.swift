@@ -43,7 +43,19 @@ struct UpstreamStage {
     /// Connection attempts made again after one that never opened (for /stats).
     private(set) var connectRetries = 0
 
-    init(config: ProxyConfig) { self.config = config }
+    /// The start request's target and headers, the same for every start: made once.
+    private let startTarget: String
+    private let startHeaders: HTTPHeaders
+
+    init(config: ProxyConfig) {
+        self.config = config
+        startTarget = config.upstreamStartTarget
+        var headers = HTTPHeaders()
+        headers.add("Host", config.upstream.hostHeader)
+        headers.add("Content-Type", "application/json")
+        headers.add("User-Agent", "rcom-proxy")
+        startHeaders = headers
+    }
 
     var connectionCount: Int { laneOf.count }
     var queuedCount: Int { lanes.values.reduce(0) { $0 + $1.queued } }
@@ -294,10 +306,6 @@ struct UpstreamStage {
     }
 
     private func request(_ job: UpstreamJob) -> HTTPRequest {
-        var headers = HTTPHeaders()
-        headers.add("Host", config.upstream.hostHeader)
-        headers.add("Content-Type", "application/json")
-        headers.add("User-Agent", "rcom-proxy")
-        return HTTPRequest(method: "POST", target: config.upstreamStartTarget, headers: headers, body: job.body)
+        HTTPRequest(method: "POST", target: startTarget, headers: startHeaders, body: job.body)
     }
 }
