@@ -6,6 +6,10 @@ ensure_system_libraries() {
     [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
     [ -f /usr/include/openssl/hmac.h ] || need+=(libssl-dev)
     [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
+    # libcurl's and libxml2's link-time files: a release build links Foundation statically
+    # (RELEASE_FLAGS below), and its networking and XML parts link these system libraries.
+    [ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] || [ -f /usr/include/curl/curl.h ] || need+=(libcurl4-openssl-dev)
+    [ -f /usr/include/libxml2/libxml/parser.h ] || need+=(libxml2-dev)
     command -v sqlite3 >/dev/null || need+=(sqlite3)
     # promtool (Debian's prometheus package): the tests lint every /metrics page with it.
     command -v promtool >/dev/null || need+=(prometheus)
@@ -17,6 +21,12 @@ ensure_system_libraries() {
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
     fi
 }
+
+# Flags of every release build the scripts make: the Swift runtime and Foundation linked into
+# the binary, so that it runs where Swift is not installed (deploy/) and each process starts
+# without resolving the runtime's symbols (ld.so was 11 % of a 100-job client's CPU; the
+# clients of 1,000 × 10 spent 10–20 % less CPU, scripts/bench-proxy 2026-11-25).
+RELEASE_FLAGS="--static-swift-stdlib"
 
 # Commands a script needs beyond the libraries, installed with apt-get if missing:
 #   ensure_commands CMD:PACKAGE ...   e.g. ensure_commands /usr/bin/time:time python3:python3
