@@ -253,13 +253,18 @@ enum ProxyRoute {
     case local
 
     init(_ r: HTTPRequest, instance: String) {
-        let path = r.path
+        let target = r.originTarget
+        let query = target.firstIndex(of: "?")
+        let path = query.map { target[..<$0] } ?? target
         if path.hasPrefix("/callback/") {
             guard r.method == "POST" else { self = .local; return }
-            let hasQuery = r.originTarget.utf8.count != path.utf8.count
-            let parts = path.dropFirst("/callback/".count).split(separator: "/", omittingEmptySubsequences: false)
-            let ours = !hasQuery && parts.count == 2 && parts[0] == instance
-            self = .callback(token: ours ? CallbackToken(hex: parts[1]) : nil)
+            // `<instance>/<token>`: exactly two segments, no query.
+            let rest = path.dropFirst("/callback/".count)
+            guard query == nil, let slash = rest.firstIndex(of: "/"), rest[..<slash] == instance else {
+                self = .callback(token: nil)
+                return
+            }
+            self = .callback(token: CallbackToken(hex: rest[rest.index(after: slash)...]))
             return
         }
         self = path == "/healthz" || path == "/stats" || path == "/metrics" || r.method != "POST" ? .local : .job
