@@ -14,6 +14,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // libssl (with libcrypto): TLS for the SMTP client, over memory BIOs.
+        .systemLibrary(name: "CSSL", path: "Sources/CSSL"),
         .target(name: "CShims", path: "Sources/CShims"),
         // A batch of rows handed to SQLite as one table-valued parameter (the store's bulk insert).
         .target(name: "CSQLiteRows", dependencies: ["CSQLite"], path: "Sources/CSQLiteRows"),
@@ -37,7 +39,7 @@ let package = Package(
         .target(name: "RcomStore", dependencies: ["CSQLite", "CSQLiteRows"], swiftSettings: strict),
         .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore", "CShims"], swiftSettings: strict),
         // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
-        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore", "RcomBuildInfo"], swiftSettings: strict),
+        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore", "RcomBuildInfo", "CSSL"], swiftSettings: strict),
         // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)
 
         .executableTarget(

@@ -16,7 +16,8 @@ public struct EmailChannel: Channel {
     let subject: String
 
     public init(settings: ChannelSettings) {
-        relay = settings.value(Self.endpointKey).flatMap { SMTPEndpoint(url: $0) } ?? settings.simulatorSMTP
+        // An invalid configuration was refused by `SendSetup` before any channel is made.
+        relay = (try? SMTPEndpoint.configured(settings)?.get()) ?? settings.simulatorSMTP
         mailFrom = settings.value("RCOM_MAIL_FROM", default: "notifications@rcom.invalid")
         heloName = settings.value("RCOM_SMTP_HELO", default: "rcom.invalid")
         subject = settings.value("RCOM_MAIL_SUBJECT", default: "Notification")

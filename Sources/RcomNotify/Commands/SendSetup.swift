@@ -41,9 +41,7 @@ struct SendSetup {
         for entry in ChannelRegistry.standard {
             if let v = values[entry.endpointKey], !v.isEmpty, entry.name != WebhookChannel.name {
                 if entry.name == EmailChannel.name {
-                    guard SMTPEndpoint(url: v) != nil else {
-                        throw UsageError("\(entry.endpointKey)=\(TerminalText.quoted(v)) is not a valid smtp://host:port")
-                    }
+                    try Self.checkEmail(ChannelSettings(values: values))
                 } else if case .failure(let why) = HTTPURL.parse(v.replacingOccurrences(of: "{target}", with: "x")) {
                     // The value may be the credential itself (a Slack webhook URL): never echoed.
                     let shown = secrets.contains(v) ? " (value not shown: it is a credential)" : "=" + TerminalText.quoted(v)
@@ -79,6 +77,19 @@ struct SendSetup {
     /// Everything `rcom send` writes to stderr goes through here: credentials scrubbed.
     func say(_ text: String) { Terminal.stderr(secrets.scrub(text)) }
     func error(_ text: String) { Terminal.error(secrets.scrub(text)) }
+
+    /// The relay's URL and credentials (never quoted back: they may hold a password) and the CA
+    /// file, which is loaded now so a wrong path is a usage error rather than a failed delivery.
+    static func checkEmail(_ settings: ChannelSettings) throws(UsageError) {
+        switch SMTPEndpoint.configured(settings) {
+        case .failure(let why)?: throw UsageError("\(EmailChannel.endpointKey): \(why.message)")
+        case .success(let relay)?:
+            if relay.caFile != nil || relay.security != .startTLSIfOffered {
+                do { _ = try TLSClientContext.shared(caFile: relay.caFile) } catch { throw UsageError("RCOM_CA_FILE: \(error.message)") }
+            }
+        case nil: break
+        }
+    }
 
     /// Channels with no endpoint configured use the simulator.
     func needsSimulator(_ channels: [String]) -> Bool {
