@@ -104,7 +104,8 @@ public enum ProviderRequest: Equatable, Sendable {
 /// A provider's final answer to one request.
 public enum ProviderAnswer: Equatable, Sendable {
     case http(HTTPResponse)
-    case smtp(SMTPReply)
+    /// The relay's reply that ended the transaction, and the step it answered.
+    case smtp(SMTPReply, during: SMTPClientSession.Phase)
 }
 
 /// A target the channel cannot deliver to; `message` says what form is expected.

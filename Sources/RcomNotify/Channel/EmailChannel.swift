@@ -49,7 +49,7 @@ public struct EmailChannel: Channel {
     }
 
     public func result(of answer: ProviderAnswer) -> DeliveryResult {
-        guard case .smtp(let reply) = answer else { return .permanent("not an SMTP answer") }
+        guard case .smtp(let reply, _) = answer else { return .permanent("not an SMTP answer") }
         switch reply.code {
         case 200...299: return .delivered(providerID: Self.queueID(reply))
         case 400...499: return .transient(reply.description, retryAfter_ms: nil)

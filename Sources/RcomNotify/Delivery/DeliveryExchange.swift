@@ -4,7 +4,7 @@ import RcomCore
 struct DeliveryExchange {
     enum Transport {
         case http(HTTPClientConnection<Int>)
-        case smtp(SMTPClientSession)
+        case smtp(SMTPTransport)
         /// Carried outside the reactor (`CarriedRequest`); no connection of ours.
         case carried
     }
@@ -12,9 +12,27 @@ struct DeliveryExchange {
     let jobID: String
     let started_ns: Instant_ns
     let timer: TimerID
+    /// SMTP: fires if the relay says nothing at all (a TLS-only port waits for us).
+    var greetingTimer: TimerID?
     var transport: Transport
     /// The attempt's result is known; the connection is only waiting to close.
     var settled = false
+
+    /// The connection is up: HTTP sends its request, implicit TLS its ClientHello.
+    mutating func connected(_ id: ConnectionID) -> (effects: [ReactorEffect], result: DeliveryResult?) {
+        switch transport {
+        case .http(var c):
+            let writes = c.connected()
+            transport = .http(c)
+            return (writes, nil)
+        case .smtp(var t):
+            let (writes, result) = t.connected()
+            transport = .smtp(t)
+            return (writes.map { .write(id, $0) }, result)
+        case .carried:
+            return ([], nil)
+        }
+    }
 
     /// Feeds received bytes (nil: the peer closed) to the transport. Returns what to write back
     /// (SMTP's next command) and the attempt's result once there is one. `dated` gives an HTTP
@@ -32,19 +50,15 @@ struct DeliveryExchange {
                 }
             }
             transport = .http(c)
-        case .smtp(var s):
+        case .smtp(var t):
             if let bytes {
-                for step in s.receive(bytes) {
-                    switch step {
-                    case .write(let out): effects.append(.write(id, out))
-                    case .done(.accepted(let reply)), .done(.refused(let reply, _)): result = channel.result(of: .smtp(reply))
-                    case .done(.protocolError(let why)): result = .transient("SMTP: \(why)", retryAfter_ms: nil)
-                    }
-                }
+                let (writes, r) = t.receive(bytes) { reply, phase in channel.result(of: .smtp(reply, during: phase)) }
+                effects += writes.map { .write(id, $0) }
+                result = r
             } else {
-                result = .transient("the relay closed the connection during \(s.phase)", retryAfter_ms: nil)
+                result = .transient("the relay closed the connection during \(t.session.phase)", retryAfter_ms: nil)
             }
-            transport = .smtp(s)
+            transport = .smtp(t)
         case .carried:
             break
         }

@@ -9,6 +9,10 @@ public struct DeliveryPolicy: Sendable, Equatable {
     /// An attempt with no final answer by then is abandoned (its connection reset) and counts
     /// as a transient failure.
     public var attemptTimeout_ms: Int64 = 10_000
+    /// An SMTP relay that has sent nothing this long after the connection opened is taken for
+    /// an implicit-TLS port waiting for our ClientHello (`smtp://` pointed at 465): the attempt
+    /// ends at once, permanently, saying to use `smtps://` (instead of 4 attempts × the timeout).
+    public var smtpGreetingTimeout_ms: Int64 = 5_000
     /// A provider's `Retry-After` is honoured up to this; a longer one ends the notification as failed
     /// (a CLI should not sit silent for an hour).
     public var retryAfterMax_ms: Int64 = 60_000

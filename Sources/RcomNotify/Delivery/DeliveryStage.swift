@@ -29,6 +29,7 @@ public struct DeliveryStage {
 
     private enum TimerPurpose {
         case attemptTimeout(ConnectionID)
+        case greeting(ConnectionID)
         case retry(String)
     }
 
@@ -74,11 +75,12 @@ public struct DeliveryStage {
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> (effects: [ReactorEffect], reports: [DeliveryReport])? {
         switch event {
         case .connected(let id):
-            guard let x = exchanges[id] else { return nil }
-            guard case .http(var c) = x.transport else { return ([], []) }
-            let writes = c.connected()
-            exchanges[id]!.transport = .http(c)
-            return (writes, [])
+            guard var x = exchanges[id] else { return nil }
+            guard !x.settled else { return ([], []) }
+            let (effects, result) = x.connected(id)
+            exchanges[id] = x
+            guard let result else { return (effects, []) }
+            return conclude(id, result, effects: effects, now_ns: now_ns)
         case .received(let id, let bytes):
             guard exchanges[id] != nil else { return nil }
             return receive(id, bytes, now_ns: now_ns)
@@ -90,8 +92,7 @@ public struct DeliveryStage {
             var effects: [ReactorEffect] = []
             var reports: [DeliveryReport] = []
             if !x.settled {
-                timers[x.timer] = nil
-                effects.append(.cancelTimer(x.timer))
+                effects += cancelTimers(x)
                 (effects, reports) = settle(x, .transient("connection: \(reason)", retryAfter_ms: nil), now_ns: now_ns, effects: effects)
             }
             return (effects + startReady(now_ns: now_ns), reports)
@@ -111,7 +112,15 @@ public struct DeliveryStage {
                 }
                 x.settled = true
                 exchanges[id] = x
-                return settle(x, why, now_ns: now_ns, effects: [.reset(id)])
+                return settle(x, why, now_ns: now_ns, effects: cancelTimers(x) + [.reset(id)])
+            case .greeting(let id):
+                guard var x = exchanges[id], !x.settled, case .smtp(let t) = x.transport, !t.heardFromRelay else { return ([], []) }
+                x.greetingTimer = nil
+                x.settled = true
+                exchanges[id] = x
+                timers[x.timer] = nil
+                let wait_ms = min(policy.smtpGreetingTimeout_ms, policy.attemptTimeout_ms)
+                return settle(x, t.silentRelayResult(after_ms: wait_ms), now_ns: now_ns, effects: [.cancelTimer(x.timer), .reset(id)])
             case .retry(let jobID):
                 ready.append(jobID)
                 return (startReady(now_ns: now_ns), [])
@@ -154,7 +163,15 @@ public struct DeliveryStage {
             exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .http(c))
         case .smtp(let endpoint, let envelope):
             effects.append(.connect(id, host: endpoint.host, port: endpoint.port))
-            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .smtp(SMTPClientSession(envelope: envelope)))
+            var x = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .smtp(SMTPTransport(endpoint: endpoint, envelope: envelope)))
+            if policy.smtpGreetingTimeout_ms < policy.attemptTimeout_ms {
+                nextTimer += 1
+                let greeting = TimerID(raw: nextTimer)
+                timers[greeting] = .greeting(id)
+                x.greetingTimer = greeting
+                effects.append(.setTimer(greeting, deadline_ns: now_ns + UInt64(policy.smtpGreetingTimeout_ms) * 1_000_000))
+            }
+            exchanges[id] = x
         }
         return effects
     }
@@ -165,15 +182,32 @@ public struct DeliveryStage {
         if case .carried = x.transport { return ([], []) }
         let channel = jobs[x.jobID]!.channel
         var (effects, result) = x.receive(id, bytes, channel: channel) { dated($0, now_ns: now_ns) }
-        guard let result else {
-            exchanges[id] = x
-            return (effects, [])
+        if let g = x.greetingTimer, case .smtp(let t) = x.transport, t.heardFromRelay {
+            timers[g] = nil
+            x.greetingTimer = nil
+            effects.append(.cancelTimer(g))
         }
-        x.settled = true
         exchanges[id] = x
+        guard let result else { return (effects, []) }
+        return conclude(id, result, effects: effects, now_ns: now_ns)
+    }
+
+    /// The attempt on `id` has its result: stop its timers, close, settle.
+    private mutating func conclude(_ id: ConnectionID, _ result: DeliveryResult, effects: [ReactorEffect],
+                                   now_ns: Instant_ns) -> (effects: [ReactorEffect], reports: [DeliveryReport]) {
+        guard var x = exchanges[id] else { return (effects, []) }
+        x.settled = true
+        let cancels = cancelTimers(x)
+        x.greetingTimer = nil
+        exchanges[id] = x
+        return settle(x, result, now_ns: now_ns, effects: effects + cancels + [.close(id)])
+    }
+
+    private mutating func cancelTimers(_ x: Exchange) -> [ReactorEffect] {
+        var effects: [ReactorEffect] = [.cancelTimer(x.timer)]
         timers[x.timer] = nil
-        effects += [.cancelTimer(x.timer), .close(id)]
-        return settle(x, result, now_ns: now_ns, effects: effects)
+        if let g = x.greetingTimer, timers.removeValue(forKey: g) != nil { effects.append(.cancelTimer(g)) }
+        return effects
     }
 
     private mutating func carriedAnswer(_ answer: CarriedAnswer, now_ns: Instant_ns) -> (effects: [ReactorEffect], reports: [DeliveryReport]) {

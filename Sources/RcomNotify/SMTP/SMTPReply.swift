@@ -34,6 +34,9 @@ public struct SMTPReplyParser: Sendable {
 
     public init() {}
 
+    /// Bytes received after the last complete line (part of a reply not finished yet).
+    public var hasBufferedBytes: Bool { !buffer.isEmpty }
+
     public mutating func receive(_ bytes: [UInt8]) -> Result<[SMTPReply], SMTPProtocolError> {
         buffer.append(contentsOf: bytes)
         var replies: [SMTPReply] = []
