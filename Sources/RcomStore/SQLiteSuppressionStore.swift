@@ -156,6 +156,23 @@ public final class SQLiteSuppressionStore: SuppressionStore {
         return tally
     }
 
+    /// Puts one address on the suppression list, whether or not it has a subscription (a
+    /// provider's "no such user" while `rcom send` delivered to it). Like an import, it never
+    /// rewrites an existing suppression. Runs in the caller's transaction (none is opened here;
+    /// a reason id it adds is cached only once `apply` commits, so it is not cached at all).
+    /// Returns whether the address was newly suppressed.
+    @discardableResult
+    public func suppress(email: String, reason: String, suppressedAt_s: Int64) throws(StoreError) -> Bool {
+        var uncached: [String: Int64] = [:]
+        let reasonID = try reasonID(reason, adding: &uncached)
+        let s = try database.prepare("INSERT OR IGNORE INTO suppressions (email, reason_id, suppressed_at) VALUES (?1, ?2, ?3)")
+        s.bind(1, email)
+        s.bind(2, reasonID)
+        s.bind(3, suppressedAt_s)
+        try s.step()
+        return database.changes > 0
+    }
+
     private func reasonID(_ reason: String, adding pending: inout [String: Int64]) throws(StoreError) -> Int64 {
         if let id = reasonIDs[reason] ?? pending[reason] { return id }
         findReason.bind(1, reason)

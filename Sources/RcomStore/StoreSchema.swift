@@ -65,6 +65,7 @@ public enum StoreSchema {
     ] + notifyMigrations  // rcom send's tables (StoreSchema+Notify.swift), numbered after these
         + suppressionMigrations  // 4: the suppressions table (StoreSchema+Suppressions.swift)
         + previewMigrations  // 5: rcom track's link previews (StoreSchema+Previews.swift)
+        + pendingMigrations  // 6: rcom send's pending deliveries (StoreSchema+Pending.swift)
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 

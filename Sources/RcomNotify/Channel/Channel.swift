@@ -36,12 +36,18 @@ public protocol Channel: Sendable {
     /// What the person sending should know about this notification on this channel (an SMS
     /// over one part), said on stderr; the notification is sent all the same.
     func warnings(for notification: Notification) -> [String]
+
+    /// Whether a notification still failing temporarily after its quick retries stays pending
+    /// for `rcom send --retry-pending` (email: a relay's 4yz is "later", RFC 5321 §4.5.4.1)
+    /// instead of failing. Default: no.
+    var defersTransientFailures: Bool { get }
 }
 
 extension Channel {
     public static func missingSettings(_ settings: ChannelSettings) -> [String] { [] }
     public static func secrets(_ settings: ChannelSettings) -> [String] { [] }
     public func warnings(for notification: Notification) -> [String] { [] }
+    public var defersTransientFailures: Bool { false }
 }
 
 /// A notification ready for delivery: validated, checked against the suppression list,
@@ -55,6 +61,9 @@ public struct Notification: Sendable, Equatable {
     /// Wall-clock creation time (ms since the epoch), given by the service; adapters that need
     /// a date (the email `Date:` header) read it here rather than from a clock.
     public let createdAt_ms: Int64
+    /// Rounds of quick retries that already ended pending (0 for a new notification); picks
+    /// the next wait in `PendingSchedule`.
+    public var deferrals = 0
 
     public init(id: String, channel: String, target: String, message: String, trackingURL: String, createdAt_ms: Int64) {
         self.id = id
@@ -78,11 +87,14 @@ public enum DeliveryResult: Equatable, Sendable {
     case transient(String, retryAfter_ms: Int64?)
     /// Retrying cannot help (4xx HTTP, 5xx SMTP reply).
     case permanent(String)
+    /// Permanent, and the provider said the address itself cannot receive (SMTP 550 5.1.1 "no
+    /// such user"): the store puts the address on the suppression list with this reason.
+    case undeliverable(String)
 
     public var detail: String {
         switch self {
         case .delivered(let id): return id
-        case .transient(let why, _), .permanent(let why): return why
+        case .transient(let why, _), .permanent(let why), .undeliverable(let why): return why
         }
     }
 
@@ -90,7 +102,7 @@ public enum DeliveryResult: Equatable, Sendable {
         switch self {
         case .delivered: return "delivered"
         case .transient: return "transient"
-        case .permanent: return "permanent"
+        case .permanent, .undeliverable: return "permanent"
         }
     }
 }

@@ -3,22 +3,26 @@ import Foundation
 import RcomStore
 import RcomCLI
 
-/// Email over SMTP to a relay (`RCOM_SMTP_URL=smtp://host:port`). The message is plain text
-/// with the headers a mail client expects; SMTP's dot-stuffing happens in `SMTPData`.
+/// Email over SMTP to a relay (`RCOM_SMTP_URL`, see `SMTPEndpoint`). The message is plain
+/// text with the headers a mail client expects, 7-bit on the wire: the subject and a display
+/// name as RFC 2047 encoded-words when they need it, the body quoted-printable when it is not
+/// plain ASCII in lines of at most 998 octets. SMTP's dot-stuffing happens in `SMTPData`.
 public struct EmailChannel: Channel {
     public static let name = "email"
     public static let targetForm = "an email address such as someone@example.com"
     public static let endpointKey = "RCOM_SMTP_URL"
+    public static let defaultSender = "notifications@rcom.invalid"
 
     let relay: SMTPEndpoint
-    let mailFrom: String
+    let sender: Mailbox
     let heloName: String
     let subject: String
 
     public init(settings: ChannelSettings) {
         // An invalid configuration was refused by `SendSetup` before any channel is made.
         relay = (try? SMTPEndpoint.configured(settings)?.get()) ?? settings.simulatorSMTP
-        mailFrom = settings.value("RCOM_MAIL_FROM", default: "notifications@rcom.invalid")
+        sender = (try? Mailbox.parse(settings.value("RCOM_MAIL_FROM", default: Self.defaultSender)).get())
+            ?? Mailbox(displayName: nil, address: Self.defaultSender)
         heloName = settings.value("RCOM_SMTP_HELO", default: "rcom.invalid")
         subject = settings.value("RCOM_MAIL_SUBJECT", default: "Notification")
     }
@@ -28,33 +32,56 @@ public struct EmailChannel: Channel {
     }
 
     public func request(for n: Notification) -> ProviderRequest {
-        .smtp(relay, SMTPEnvelope(heloName: heloName, mailFrom: mailFrom, rcptTo: n.target, message: message(for: n)))
+        .smtp(relay, SMTPEnvelope(heloName: heloName, mailFrom: sender.address, rcptTo: n.target, message: message(for: n)))
     }
 
-    /// Headers (RFC 5322) and body, CRLF line endings. Non-ASCII subject text is sent as UTF-8
-    /// under 8BITMIME, which every relay we target announces.
+    /// Headers (RFC 5322) and body, CRLF line endings, every line within 998 octets.
     func message(for n: Notification) -> [UInt8] {
+        let text = n.text
+        let sevenBit = MIMEEncoding.isSevenBitSafe(text)
+        // The id's right side is a domain of ours: the sender's, unless it is an internationalised one.
+        let senderDomain = sender.address.split(separator: "@").last.map(String.init) ?? heloName
+        let idDomain = senderDomain.utf8.allSatisfy { $0 < 128 } ? senderDomain : heloName
         let headers = [
-            "From: \(mailFrom)",
+            "From: \(sender.headerValue)",
             "To: \(n.target)",
-            "Subject: \(subject)",
+            MIMEEncoding.header("Subject", subject),
             "Date: \(Self.rfc5322Date(ms: n.createdAt_ms))",
-            "Message-ID: <\(n.id)@\(heloName)>",
+            "Message-ID: <\(n.id)@\(idDomain)>",
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: 8bit",
+            "Content-Transfer-Encoding: \(sevenBit ? "7bit" : "quoted-printable")",
         ]
-        let body = n.text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
-        return Array((headers.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n").utf8)
+        let body = sevenBit ? MIMEEncoding.lines(text).map { String(decoding: $0, as: UTF8.self) + "\r\n" }.joined()
+                            : MIMEEncoding.quotedPrintable(text)
+        return Array((headers.joined(separator: "\r\n") + "\r\n\r\n" + body).utf8)
     }
 
+    public var defersTransientFailures: Bool { true }
+
     public func result(of answer: ProviderAnswer) -> DeliveryResult {
-        guard case .smtp(let reply, _) = answer else { return .permanent("not an SMTP answer") }
+        guard case .smtp(let reply, let phase) = answer else { return .permanent("not an SMTP answer") }
         switch reply.code {
         case 200...299: return .delivered(providerID: Self.queueID(reply))
         case 400...499: return .transient(reply.description, retryAfter_ms: nil)
-        default: return .permanent(reply.description)
+        case 530 where relay.credentials == nil:
+            return .permanent("\(reply.description) (the relay wants AUTH: set RCOM_SMTP_USER and RCOM_SMTP_PASSWORD, or smtp+starttls://user:password@host:587)")
+        case 500...599 where phase == .auth:
+            return .permanent("\(reply.description) (authentication failed: check RCOM_SMTP_USER and RCOM_SMTP_PASSWORD)")
+        default:
+            return Self.refusesAddress(reply, during: phase) ? .undeliverable(reply.description) : .permanent(reply.description)
         }
+    }
+
+    /// Whether a 5yz says the recipient's mailbox cannot receive (so the address is suppressed):
+    /// an enhanced status code (RFC 3463) of "bad destination" 5.1.1, 5.1.2, 5.1.3, 5.1.6 and
+    /// 5.1.10 or "mailbox disabled" 5.2.1, given to RCPT TO or to the message. Not the others:
+    /// 5.7.x (policy, relaying denied, ...) and 5.1.7/5.1.8 (our sender) are no fault of the
+    /// address, and a bare 550 cannot tell "no such user" from "relaying denied".
+    static func refusesAddress(_ reply: SMTPReply, during phase: SMTPClientSession.Phase) -> Bool {
+        guard (500...599).contains(reply.code), phase == .rcptTo || phase == .message,
+              let first = reply.lines.first?.split(separator: " ").first else { return false }
+        return ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1"].contains(String(first))
     }
 
     /// "2.0.0 Ok: queued as 4F2A1" → "4F2A1"; otherwise the whole reply text.
@@ -82,7 +109,9 @@ public struct EmailChannel: Channel {
 }
 
 /// Email address syntax, checked as far as delivery needs (RFC 5321 §4.1.2, without quoted
-/// local parts): the domain is lower-cased; the local part is kept as written.
+/// local parts): the domain is lower-cased; the local part is kept as written. Non-ASCII
+/// letters are accepted in both parts (RFC 6531: such an address travels only where the relay
+/// offers SMTPUTF8; `SMTPClientSession` refuses it elsewhere).
 public enum EmailAddress {
     public static func normalise(_ raw: String) -> Result<String, TargetError> {
         let s = raw.trimmingCharacters(in: .whitespaces)
@@ -93,17 +122,23 @@ public enum EmailAddress {
         let local = parts[0], domain = parts[1].lowercased()
         guard !local.isEmpty, local.utf8.count <= 64 else { return .failure(TargetError("the part before '@' must be 1 to 64 bytes")) }
         let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~".utf8)
-        guard local.utf8.allSatisfy({ atext.contains($0) || $0 == UInt8(ascii: ".") }),
+        guard local.utf8.allSatisfy({ atext.contains($0) || $0 == UInt8(ascii: ".") || $0 >= 0x80 }), Self.printable(local),
               !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
             return .failure(TargetError("invalid character or dot before '@'"))
         }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         let labelOK: (Substring) -> Bool = { l in
             !l.isEmpty && l.utf8.count <= 63 && !l.hasPrefix("-") && !l.hasSuffix("-")
-                && l.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "-") }
+                && l.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "-") || $0 >= 0x80 }
+                && Self.printable(l)
         }
         guard labels.count >= 2, labels.allSatisfy(labelOK) else { return .failure(TargetError("invalid domain \(TerminalText.quoted(domain))")) }
         return .success("\(local)@\(domain)")
+    }
+
+    /// No non-ASCII space, control or format character (they look like nothing, or like a break).
+    static func printable(_ s: Substring) -> Bool {
+        s.unicodeScalars.allSatisfy { $0.isASCII || !($0.properties.isWhitespace || [.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)) }
     }
 
     /// The key the suppression list stores addresses under: the store's own rule, the one

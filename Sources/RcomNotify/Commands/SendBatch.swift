@@ -76,7 +76,7 @@ enum SendBatch {
         let rate = elapsed_s > 0 ? Double(ran.delivered + ran.failed) / elapsed_s : 0
         if args.flag("json") {
             print(JSONText.object([
-                ("lines", String(c.lines)), ("delivered", String(ran.delivered)), ("failed", String(ran.failed)),
+                ("lines", String(c.lines)), ("delivered", String(ran.delivered)), ("failed", String(ran.failed)), ("pending", String(ran.pending)),
                 ("suppressed", String(c.suppressed)), ("invalid", String(c.invalid)), ("store_errors", String(c.storeFailures + sink.storeErrors)),
                 ("elapsed_s", String(format: "%.3f", elapsed_s)), ("notifications_per_s", String(format: "%.1f", rate)),
                 ("simulated", sim == nil ? "false" : "true"),
@@ -84,14 +84,16 @@ enum SendBatch {
                 ("sms_over_one_part", String(c.warned)),
             ]))
         } else {
-            print("batch \(path): \(c.lines) lines: \(ran.delivered) delivered, \(ran.failed) failed, \(c.suppressed) suppressed, "
+            print("batch \(path): \(c.lines) lines: \(ran.delivered) delivered, \(ran.failed) failed, "
+                  + (ran.pending > 0 ? "\(ran.pending) pending (rcom send --retry-pending), " : "") + "\(c.suppressed) suppressed, "
                   + "\(c.invalid) invalid in \(String(format: "%.2f", elapsed_s)) s (\(String(format: "%.0f", rate)) notifications/s)"
                   + trackingNote(setup))
             if let sim { setup.say(simulatorNote(sim)) }
         }
         if ran.interrupted { return 130 }
         if ran.failed > 0 || c.storeFailures > 0 { return ExitCode.failure }
-        return c.invalid > 0 ? ExitCode.usage : ExitCode.success
+        if c.invalid > 0 { return ExitCode.usage }
+        return ran.pending > 0 ? SendCommand.exitPending : ExitCode.success
     }
 
     /// Which channels went to the simulator, and why: counted by the simulator itself (its

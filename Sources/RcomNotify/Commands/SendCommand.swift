@@ -6,11 +6,13 @@ import RcomReactor
 /// `rcom send`: one notification (or a CSV batch) through its channel's adapter.
 public enum SendCommand: Command {
     public static let exitSuppressed: Int32 = 3
+    /// Not delivered yet, left pending for `--retry-pending` (sendmail's EX_TEMPFAIL).
+    public static let exitPending: Int32 = 75
 
     public static let spec = CommandSpec(
         name: "send",
         summary: "Send a notification by email, SMS, Slack or webhook (simulated providers unless configured)",
-        usage: "send -t TARGET -m MESSAGE -c email|sms|slack|webhook [--dry-run] [--json]\n       rcom send --batch FILE [-c random]",
+        usage: "send -t TARGET -m MESSAGE -c email|sms|slack|webhook [--dry-run] [--json]\n       rcom send --batch FILE [-c random]\n       rcom send --retry-pending [--all-pending]",
         options: [
             OptionSpec("target", short: "t", value: "TARGET",
                        help: "Recipient: address, phone number, WORKSPACE/CHANNEL or URL (note: Apprise and ntfy use -t for a title; here it is the target, as in the seed)",
@@ -20,6 +22,10 @@ public enum SendCommand: Command {
                        help: "Channel: \(ChannelRegistry.standard.map(\.name).joined(separator: ", ")) (random: with --batch only)",
                        env: "RCOM_CHANNEL"),
             OptionSpec("batch", value: "FILE", help: "Send every line of a CSV file channel,target,message", env: "RCOM_BATCH"),
+            OptionSpec("retry-pending", help: "Retry the email notifications left pending by temporary failures whose next try is due",
+                       env: "RCOM_RETRY_PENDING"),
+            OptionSpec("all-pending", help: "With --retry-pending: every pending one, due or not (the relay is fixed: flush)",
+                       env: "RCOM_ALL_PENDING"),
             OptionSpec("db", value: "PATH", help: "Database shared with rcom blacklist", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
             OptionSpec("dry-run", help: "Show what would be sent (secrets masked); send and record nothing", env: "RCOM_DRY_RUN"),
             OptionSpec("json", help: "Print the result as one JSON object", env: "RCOM_JSON"),
@@ -40,17 +46,26 @@ public enum SendCommand: Command {
         ],
         discussion: """
         Exit codes: 0 delivered, 1 delivery failed after retries (or a store error), 2 usage error,
-        invalid target or a provider's missing credentials, 3 suppressed (on the rcom blacklist list; nothing is sent). With --batch:
-        1 if any failed, else 2 if any line was invalid, else 0.
+        invalid target or a provider's missing credentials, 3 suppressed (on the rcom blacklist list;
+        nothing is sent), 75 pending (an email relay kept answering 4yz: retried by --retry-pending
+        5, 15, then every 60 minutes, failed once 24 h old). With --batch: 1 if any failed, else 2 if
+        any line was invalid, else 0. A relay's 5.1.1-style "no such mailbox" puts the address on
+        the suppression list.
 
-        Providers come from the environment: RCOM_SMTP_URL (smtp://host:port), RCOM_SMS_URL with
+        Email: RCOM_SMTP_URL is smtp://host[:25] (STARTTLS when offered), smtp+starttls://host[:587]
+        (STARTTLS required) or smtps://host[:465] (implicit TLS); user:password@ in it (percent-encoded)
+        or RCOM_SMTP_USER and RCOM_SMTP_PASSWORD for AUTH, which is only ever sent over TLS.
+        Certificates are verified (host name included) against the system store, SSL_CERT_FILE, or
+        RCOM_CA_FILE. RCOM_MAIL_FROM may carry a display name: "Acme Alerts <noreply@acme.test>".
+
+        Providers come from the environment: RCOM_SMTP_URL, RCOM_SMS_URL with
         RCOM_SMS_ACCOUNT_SID, RCOM_SMS_AUTH_TOKEN and RCOM_SMS_FROM (required with RCOM_SMS_URL;
         a Messaging Service SID MG... as the sender is sent as MessagingServiceSid),
         RCOM_SLACK_WEBHOOK_URL (the app webhook's URL: every target goes to its channel; or a
         template containing {target}), RCOM_WEBHOOK_URL, RCOM_MAIL_FROM. A channel with no endpoint
         is sent to an in-process provider simulator, and the request it received is shown on
         stderr; otherwise stderr says where it went. Credentials (the Slack webhook URL's path,
-        the SMS auth token) are never shown.
+        the SMS auth token, the SMTP password) are never shown.
 
         Tracking links are off unless --public-url or --track is given; stderr says when one is
         added. An SMS body over one part (160 GSM-7 / 70 UCS-2 characters) is sent concatenated,
@@ -76,6 +91,11 @@ public enum SendCommand: Command {
         let setup: SendSetup
         do { setup = try SendSetup(args, environment: environment) } catch {
             Terminal.error(error.message)
+            return ExitCode.usage
+        }
+        if args.flag("retry-pending") { return SendRetryPending.run(args, setup: setup) }
+        if args.flag("all-pending") {
+            Terminal.error("--all-pending goes with --retry-pending")
             return ExitCode.usage
         }
         if let batch = args.string("batch") {

@@ -88,13 +88,26 @@ enum SendOne {
             setup.error("delivery ended without an outcome")
             return ExitCode.failure
         }
-        SendOutput.print(notification, outcome: outcome.delivered ? "delivered" : "failed", answer: outcome.result.detail,
+        SendOutput.print(notification, outcome: SendOutput.word(outcome), answer: SendOutput.answer(outcome),
                          attempts: outcome.attempts, json: json, secrets: setup.secrets)
+        if outcome.nextAttempt_ms != nil { return SendCommand.exitPending }
         return outcome.delivered ? ExitCode.success : ExitCode.failure
     }
 }
 
 enum SendOutput {
+    static func word(_ o: DeliveryOutcome) -> String { o.delivered ? "delivered" : o.nextAttempt_ms != nil ? "pending" : "failed" }
+
+    /// The provider's answer; for a pending one, also when it is due again, and for an
+    /// undeliverable address, that it is now suppressed.
+    static func answer(_ o: DeliveryOutcome) -> String {
+        if let next = o.nextAttempt_ms {
+            return "\(o.result.detail); next try from \(UTCTimestamp.format(ms: next)) (rcom send --retry-pending)"
+        }
+        if case .undeliverable(let why) = o.result { return "\(why); the address is now on the suppression list" }
+        return o.result.detail
+    }
+
     static func print(_ n: Notification, outcome: String, answer: String, attempts: Int, json: Bool, secrets: SecretText) {
         let answer = secrets.scrub(answer)
         if json {

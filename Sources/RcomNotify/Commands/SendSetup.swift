@@ -40,15 +40,15 @@ struct SendSetup {
         }
         for entry in ChannelRegistry.standard {
             if let v = values[entry.endpointKey], !v.isEmpty, entry.name != WebhookChannel.name {
-                if entry.name == EmailChannel.name {
-                    try Self.checkEmail(ChannelSettings(values: values))
-                } else if case .failure(let why) = HTTPURL.parse(v.replacingOccurrences(of: "{target}", with: "x")) {
+                if entry.name == EmailChannel.name { continue }
+                if case .failure(let why) = HTTPURL.parse(v.replacingOccurrences(of: "{target}", with: "x")) {
                     // The value may be the credential itself (a Slack webhook URL): never echoed.
                     let shown = secrets.contains(v) ? " (value not shown: it is a credential)" : "=" + TerminalText.quoted(v)
                     throw UsageError("\(entry.endpointKey)\(shown): \(why.reason)")
                 }
             }
         }
+        try Self.checkEmail(ChannelSettings(values: values))
     }
 
     /// Settings a channel needs against its configured endpoint and lacks (credentials are
@@ -81,6 +81,9 @@ struct SendSetup {
     /// The relay's URL and credentials (never quoted back: they may hold a password) and the CA
     /// file, which is loaded now so a wrong path is a usage error rather than a failed delivery.
     static func checkEmail(_ settings: ChannelSettings) throws(UsageError) {
+        if let from = settings.value("RCOM_MAIL_FROM"), case .failure(let why) = Mailbox.parse(from) {
+            throw UsageError("RCOM_MAIL_FROM=\(TerminalText.quoted(from)): \(why.message); expected an address or Name <address>")
+        }
         switch SMTPEndpoint.configured(settings) {
         case .failure(let why)?: throw UsageError("\(EmailChannel.endpointKey): \(why.message)")
         case .success(let relay)?:

@@ -25,6 +25,9 @@ public struct DeliveryPolicy: Sendable, Equatable {
     /// as the reactor speaks no TLS. Tests add "http" to run the carrier against the simulator.
     public var carriedSchemes: Set<String> = ["https"]
 
+    /// When a deferred notification (see `Channel.defersTransientFailures`) may be tried again.
+    public var pending = PendingSchedule()
+
     public init() {}
 
     /// The wait before attempt `failed + 1`, given a uniform draw `unit` in [0, 1).

@@ -15,7 +15,12 @@ public struct DeliveryOutcome: Sendable, Equatable {
     public let delivered: Bool
     /// The last attempt's result: the provider's message id, or why it failed.
     public let result: DeliveryResult
+    /// Attempts in this round (a `--retry-pending` run starts a new round).
     public let attempts: Int
+    /// Set when the notification stays pending: its temporary failures outlasted the quick
+    /// retries and its channel defers them (`Channel.defersTransientFailures`); the wall-clock
+    /// time (Unix ms) from which `rcom send --retry-pending` may try it again.
+    public var nextAttempt_ms: Int64? = nil
 }
 
 /// What the delivery stage tells its owner.

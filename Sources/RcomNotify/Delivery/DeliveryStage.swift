@@ -227,11 +227,17 @@ public struct DeliveryStage {
     /// RFC 9110 §6.6.1: a recipient with a clock appends `Date` to a response without one, so
     /// the adapter can read a `Retry-After` date against it.
     private func dated(_ r: HTTPResponse, now_ns: Instant_ns) -> HTTPResponse {
-        guard r.headers["date"] == nil, let anchor = wallAnchor else { return r }
+        guard r.headers["date"] == nil, let wall = wall_ms(at: now_ns) else { return r }
         var r = r
-        let elapsed_ms = now_ns >= anchor.at_ns ? Int64((now_ns - anchor.at_ns) / 1_000_000) : -Int64((anchor.at_ns - now_ns) / 1_000_000)
-        r.headers.add("Date", HTTPDate.imfFixdate(ms: anchor.wall_ms + elapsed_ms))
+        r.headers.add("Date", HTTPDate.imfFixdate(ms: wall))
         return r
+    }
+
+    /// The wall clock at `now_ns`, from the anchor the owner gave (nil before it gave one).
+    private func wall_ms(at now_ns: Instant_ns) -> Int64? {
+        guard let anchor = wallAnchor else { return nil }
+        let elapsed_ms = now_ns >= anchor.at_ns ? Int64((now_ns - anchor.at_ns) / 1_000_000) : -Int64((anchor.at_ns - now_ns) / 1_000_000)
+        return anchor.wall_ms + elapsed_ms
     }
 
     /// Records the attempt; finishes the notification or schedules its next attempt.
@@ -256,12 +262,21 @@ public struct DeliveryStage {
                 final = nil
             }
         }
-        if let final {
+        if var final {
             jobs[x.jobID] = nil
-            var delivered = false
+            var delivered = false, nextAttempt_ms: Int64?
             if case .delivered = final { delivered = true }
+            if case .transient(let why, let wish) = final, job.channel.defersTransientFailures {
+                let n = job.notification
+                nextAttempt_ms = policy.pending.nextAttempt_ms(deferrals: n.deferrals, createdAt_ms: n.createdAt_ms,
+                                                               now_ms: wall_ms(at: now_ns) ?? n.createdAt_ms)
+                if nextAttempt_ms == nil {
+                    final = .transient("\(why); still failing \(policy.pending.maxAge_ms / 3_600_000) h after it was created, given up",
+                                       retryAfter_ms: wish)
+                }
+            }
             reports.append(.finished(DeliveryOutcome(notification: job.notification, delivered: delivered,
-                                                     result: final, attempts: job.attempts)))
+                                                     result: final, attempts: job.attempts, nextAttempt_ms: nextAttempt_ms)))
         }
         return (effects + startReady(now_ns: now_ns), reports)
     }

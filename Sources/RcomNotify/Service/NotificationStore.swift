@@ -45,12 +45,35 @@ public struct ChannelCounts: Sendable, Equatable {
     public var sent: Int { notifications - suppressed }
 }
 
+/// A notification left `pending` after temporary failures, as `--retry-pending` takes it back.
+public struct PendingNotification: Sendable, Equatable {
+    public let id: String
+    public let channel: String
+    public let target: String
+    public let message: String
+    public let createdAt_ms: Int64
+    /// Rounds of quick retries so far that ended in a temporary failure.
+    public let deferrals: Int
+
+    public init(id: String, channel: String, target: String, message: String, createdAt_ms: Int64, deferrals: Int) {
+        self.id = id
+        self.channel = channel
+        self.target = target
+        self.message = message
+        self.createdAt_ms = createdAt_ms
+        self.deferrals = deferrals
+    }
+}
+
 /// What the notification service needs from storage. SQLite implements it; tests may use a fake.
 public protocol NotificationStore: AnyObject {
     /// `key` is `EmailAddress.suppressionKey` of the address.
     func isSuppressed(emailKey: String) throws(StoreError) -> Bool
     func insert(_ n: Notification, assignment: Assignment, suppressed: Bool) throws(StoreError)
     func record(_ attempt: AttemptRecord) throws(StoreError)
+    /// Ends a round of attempts: delivered, failed, or (`nextAttempt_ms` set) pending until
+    /// then. An `.undeliverable` result also puts the address on the suppression list. Attempt
+    /// and attempts counts add to those of earlier rounds.
     func finish(_ outcome: DeliveryOutcome) throws(StoreError)
     func recordClick(notificationID: String, kind: ClickKind) throws(StoreError) -> ClickResult
     /// A link-preview fetch or HEAD of a tracking link (`fetcher` names which).

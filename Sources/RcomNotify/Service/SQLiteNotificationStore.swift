@@ -36,12 +36,16 @@ public final class SQLiteNotificationStore: NotificationStore {
             INSERT INTO notifications (id, channel, target, message, assignment, created_at_ms, outcome, finished_at_ms)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
             """)
+        // Attempt numbers go on across --retry-pending rounds: the round's number plus the
+        // attempts of the rounds before (notifications.attempts is only added to when a round ends).
         insertAttempt = try database.prepare("""
             INSERT OR REPLACE INTO delivery_attempts (notification_id, attempt, result, detail, duration_ms, recorded_at_ms)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            VALUES (?1, ?2 + coalesce((SELECT attempts FROM notifications WHERE id = ?1), 0), ?3, ?4, ?5, ?6)
             """)
         finishNotification = try database.prepare("""
-            UPDATE notifications SET outcome = ?2, provider_answer = ?3, attempts = ?4, finished_at_ms = ?5 WHERE id = ?1
+            UPDATE notifications SET outcome = ?2, provider_answer = ?3, attempts = attempts + ?4, finished_at_ms = ?5,
+                next_attempt_at_ms = ?6, deferrals = deferrals + ?7
+            WHERE id = ?1
             """)
         notificationExists = try database.prepare("SELECT 1 FROM notifications WHERE id = ?1")
         clickCount = try database.prepare("SELECT count(*) FROM clicks WHERE notification_id = ?1")
@@ -85,10 +89,58 @@ public final class SQLiteNotificationStore: NotificationStore {
         let now = wall_ms()
         try write(finishNotification) { s in
             s.bind(1, o.notification.id)
-            s.bind(2, o.delivered ? "delivered" : "failed")
+            s.bind(2, o.nextAttempt_ms != nil ? "pending" : o.delivered ? "delivered" : "failed")
             s.bind(3, o.result.detail)
             s.bind(4, Int64(o.attempts))
-            s.bind(5, now)
+            if o.nextAttempt_ms == nil { s.bind(5, now) }
+            if let next = o.nextAttempt_ms { s.bind(6, next) }
+            s.bind(7, o.nextAttempt_ms != nil ? 1 : 0)
+        }
+        if case .undeliverable(let why) = o.result {
+            // In the group transaction `write` keeps open, with the outcome.
+            try suppressions.suppress(email: EmailAddress.suppressionKey(o.notification.target),
+                                      reason: "hard bounce: \(why)", suppressedAt_s: now / 1000)
+        }
+    }
+
+    /// Takes up to `limit` pending notifications due by `now_ms` (all pending ones with
+    /// `includeNotDue`), oldest due first, and moves their next attempt `lease_ms` ahead in the
+    /// same transaction: a second `--retry-pending` running meanwhile does not take them too,
+    /// and a run that dies leaves them due again once the lease is over.
+    public func claimPending(now_ms: Int64, includeNotDue: Bool, limit: Int, lease_ms: Int64) throws(StoreError) -> [PendingNotification] {
+        try flush()
+        return try database.transaction(.immediate) { () throws(StoreError) -> [PendingNotification] in
+            let select = try database.prepare("""
+                SELECT id, channel, target, message, created_at_ms, deferrals FROM notifications
+                WHERE next_attempt_at_ms IS NOT NULL AND outcome = 'pending' AND (?2 OR next_attempt_at_ms <= ?1)
+                ORDER BY next_attempt_at_ms LIMIT ?3
+                """)
+            select.bind(1, now_ms)
+            select.bind(2, includeNotDue ? 1 : 0)
+            select.bind(3, Int64(limit))
+            var out: [PendingNotification] = []
+            while try select.step() {
+                out.append(PendingNotification(id: select.text(0) ?? "", channel: select.text(1) ?? "", target: select.text(2) ?? "",
+                                               message: select.text(3) ?? "", createdAt_ms: select.int64(4), deferrals: Int(select.int64(5))))
+            }
+            let claim = try database.prepare("UPDATE notifications SET next_attempt_at_ms = ?2 WHERE id = ?1")
+            for p in out {
+                claim.bind(1, p.id)
+                claim.bind(2, now_ms + lease_ms)
+                try claim.step()
+                claim.reset()
+            }
+            return out
+        }
+    }
+
+    /// A pending notification whose address was suppressed since: it ends as suppressed.
+    public func markSuppressed(id: String) throws(StoreError) {
+        let now = wall_ms()
+        let s = try database.prepare("UPDATE notifications SET outcome = 'suppressed', next_attempt_at_ms = NULL, finished_at_ms = ?2 WHERE id = ?1")
+        try write(s) { s in
+            s.bind(1, id)
+            s.bind(2, now)
         }
     }
 

@@ -54,6 +54,8 @@ public struct SendPipeline: EventPipeline {
     private var started = false
     public private(set) var delivered = 0
     public private(set) var failed = 0
+    /// Left pending for `rcom send --retry-pending` (not counted as failed).
+    public private(set) var pending = 0
     public private(set) var lastOutcome: DeliveryOutcome?
     public private(set) var interrupted = false
 
@@ -95,7 +97,7 @@ public struct SendPipeline: EventPipeline {
             guard let (effects, reports) = stage.handle(event, now_ns: now_ns) else { return [] }
             for r in reports {
                 if case .finished(let o) = r {
-                    if o.delivered { delivered += 1 } else { failed += 1 }
+                    if o.delivered { delivered += 1 } else if o.nextAttempt_ms != nil { pending += 1 } else { failed += 1 }
                     lastOutcome = o
                 }
                 sink.report(r, now_ns: now_ns)
