@@ -1,5 +1,5 @@
 # The C libraries rcom links against (through module maps), and the tools its tests use
-# (sqlite3, promtool, nginx), installed with apt-get if missing.
+# (sqlite3, promtool, nginx, python3-aiosmtpd, openssl), installed with apt-get if missing.
 # Sourced by scripts/main-job, scripts/test and .ci/run.
 ensure_system_libraries() {
     local need=()
@@ -15,6 +15,10 @@ ensure_system_libraries() {
     command -v promtool >/dev/null || need+=(prometheus)
     # nginx: the scale-out tests run three proxies behind a real one (deploy/nginx/).
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+    # The email tests run a real SMTP server (aiosmtpd, with STARTTLS and AUTH) and make its
+    # throwaway CA and certificates with the openssl command.
+    /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
+    command -v openssl >/dev/null || need+=(openssl)
     if [ ${#need[@]} -gt 0 ]; then
         echo "installing ${need[*]}"
         # No recommends: prometheus would otherwise pull in its web console and exporters.

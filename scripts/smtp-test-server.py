@@ -3,7 +3,7 @@
 
 Listens on 127.0.0.1 on a kernel-chosen port and prints {"port": N} as its first stdout line.
 Every accepted message is written to OUT_DIR as one JSON file (envelope, options, the user that
-authenticated, the message bytes in base64). Stops on SIGTERM or when stdin closes (so a test
+authenticated, the message bytes in base64, and subject, From and body as Python decodes them). Stops on SIGTERM or when stdin closes (so a test
 that dies does not leave it running).
 
   --tls starttls|implicit|none   STARTTLS offered (with --cert/--key), TLS from the first byte, or neither
@@ -14,7 +14,7 @@ that dies does not leave it running).
   --reject ADDRESS               answer RCPT TO:<ADDRESS> with 550 5.1.1
   --defer N                      answer the first N messages' DATA with 451 4.3.0
 """
-import argparse, asyncio, base64, json, os, signal, ssl, sys, threading
+import argparse, asyncio, base64, email, email.policy, json, os, signal, ssl, sys, threading
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -26,7 +26,7 @@ class Handler:
         self.accepted = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.args.reject:
+        if address.lower() in self.args.reject:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
@@ -38,13 +38,23 @@ class Handler:
             return "451 4.3.0 Temporary failure, try again later"
         self.accepted += 1
         queue_id = "T%04d" % self.accepted
+        raw = envelope.original_content or envelope.content
+        # Python's own MIME reader decodes what rcom encoded (RFC 2047, quoted-printable), so the
+        # tests check rcom's encoders against an implementation that is not rcom's.
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
         record = {
+            "subject": str(parsed["subject"]),
+            "from": str(parsed["from"]),
+            # The message came with CRLF line ends, which Python's decoder leaves in the text.
+            "body": parsed.get_content().replace("\r\n", "\n"),
+            "defects": [str(d) for part in parsed.walk() for d in part.defects],
             "mail_from": envelope.mail_from,
             "mail_options": envelope.mail_options,
             "rcpt_tos": envelope.rcpt_tos,
             "user": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
-            "tls": session.ssl is not None,
-            "data": base64.b64encode(envelope.original_content or envelope.content).decode(),
+            # aiosmtpd's session.ssl covers STARTTLS only; the transport knows about implicit TLS too.
+            "tls": server.transport.get_extra_info("ssl_object") is not None,
+            "data": base64.b64encode(raw).decode(),
         }
         path = os.path.join(self.args.out_dir, queue_id + ".json")
         with open(path + ".tmp", "w") as f:

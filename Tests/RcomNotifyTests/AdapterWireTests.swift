@@ -14,7 +14,9 @@ final class AdapterWireTests: XCTestCase {
         guard case .delivered(let id)? = sink.outcomes.first?.result else { return XCTFail("\(sink.reports)") }
         XCTAssertTrue(id.hasPrefix("SIM"), id)
         let c = try XCTUnwrap(sim.captured.first)
-        XCTAssertEqual(c.smtpCommands, ["EHLO rcom.invalid", "MAIL FROM:<notifications@rcom.invalid>", "RCPT TO:<Someone@Example.com>", "DATA"])
+        // The simulator announces SIZE: the size goes with MAIL (RFC 1870), the message as sent before dot-stuffing.
+        XCTAssertEqual(c.smtpCommands, ["EHLO rcom.invalid", "MAIL FROM:<notifications@rcom.invalid> SIZE=\(c.smtpMessage.count)",
+                                        "RCPT TO:<Someone@Example.com>", "DATA"])
         let data = String(decoding: c.smtpMessage, as: UTF8.self)
         XCTAssertTrue(data.contains("To: Someone@Example.com\r\nSubject: Notification\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n"), data)
         XCTAssertTrue(data.contains("Message-ID: <n0123456789abcdef@rcom.invalid>\r\n"))

@@ -104,7 +104,8 @@ public struct DeliveryStage {
             switch purpose {
             case .attemptTimeout(let id):
                 guard var x = exchanges[id], !x.settled else { return ([], []) }
-                let why = DeliveryResult.transient("no answer within \(policy.attemptTimeout_ms) ms", retryAfter_ms: nil)
+                var why = DeliveryResult.transient("no answer within \(policy.attemptTimeout_ms) ms", retryAfter_ms: nil)
+                if case .smtp(let t) = x.transport, !t.heardFromRelay { why = t.silentRelayResult(after_ms: policy.attemptTimeout_ms) }
                 if case .carried = x.transport {
                     // Its late answer finds no exchange and is dropped.
                     exchanges[id] = nil
@@ -119,8 +120,8 @@ public struct DeliveryStage {
                 x.settled = true
                 exchanges[id] = x
                 timers[x.timer] = nil
-                let wait_ms = min(policy.smtpGreetingTimeout_ms, policy.attemptTimeout_ms)
-                return settle(x, t.silentRelayResult(after_ms: wait_ms), now_ns: now_ns, effects: [.cancelTimer(x.timer), .reset(id)])
+                return settle(x, t.silentRelayResult(after_ms: policy.smtpGreetingTimeout_ms), now_ns: now_ns,
+                              effects: [.cancelTimer(x.timer), .reset(id)])
             case .retry(let jobID):
                 ready.append(jobID)
                 return (startReady(now_ns: now_ns), [])
@@ -164,6 +165,7 @@ public struct DeliveryStage {
         case .smtp(let endpoint, let envelope):
             effects.append(.connect(id, host: endpoint.host, port: endpoint.port))
             var x = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .smtp(SMTPTransport(endpoint: endpoint, envelope: envelope)))
+            // (With an attempt timeout no longer than it, the attempt's own timer gives the same verdict.)
             if policy.smtpGreetingTimeout_ms < policy.attemptTimeout_ms {
                 nextTimer += 1
                 let greeting = TimerID(raw: nextTimer)

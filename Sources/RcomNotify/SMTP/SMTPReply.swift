@@ -34,8 +34,9 @@ public struct SMTPReplyParser: Sendable {
 
     public init() {}
 
-    /// Bytes received after the last complete line (part of a reply not finished yet).
-    public var hasBufferedBytes: Bool { !buffer.isEmpty }
+    /// Part of a reply received and not finished yet (a partial line, or the first lines of a
+    /// multi-line reply).
+    public var hasBufferedBytes: Bool { !buffer.isEmpty || !pending.isEmpty }
 
     public mutating func receive(_ bytes: [UInt8]) -> Result<[SMTPReply], SMTPProtocolError> {
         buffer.append(contentsOf: bytes)

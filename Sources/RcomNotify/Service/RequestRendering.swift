@@ -17,9 +17,16 @@ public enum RequestRendering {
             r.headers = HTTPHeaders(r.headers.map { ($0.name, $0.name.lowercased() == "host" ? simulatorLabel : $0.value) })
             return http(r, url: nil) + "\n(to the in-process providers simulator)"
         case .smtp(let endpoint, let e):
-            return smtp(endpoint: simulated ? simulatorLabel : endpoint.description,
-                        commands: ["EHLO \(e.heloName)", "MAIL FROM:<\(e.mailFrom)>", "RCPT TO:<\(e.rcptTo)>", "DATA"],
-                        message: e.message)
+            // The endpoint's text masks the password; AUTH is named, its token never shown.
+            var commands = ["EHLO \(e.heloName)"]
+            switch endpoint.security {
+            case .implicitTLS: commands.insert("(TLS from the first byte)", at: 0)
+            case .startTLSRequired: commands += ["STARTTLS", "EHLO \(e.heloName)"]
+            case .startTLSIfOffered: commands += ["STARTTLS (if offered)", "EHLO \(e.heloName)"]
+            }
+            if let c = endpoint.credentials { commands.append("AUTH PLAIN or LOGIN as \(c.user) (password not shown)") }
+            commands += ["MAIL FROM:<\(e.mailFrom)>", "RCPT TO:<\(e.rcptTo)>", "DATA"]
+            return smtp(endpoint: simulated ? simulatorLabel : endpoint.description, commands: commands, message: e.message)
         }
     }
 
