@@ -49,8 +49,8 @@ public enum SendCommand: Command {
         invalid target or a provider's missing credentials, 3 suppressed (on the rcom blacklist list;
         nothing is sent), 75 pending (an email relay kept answering 4yz: retried by --retry-pending
         5, 15, then every 60 minutes, failed once 24 h old). With --batch: 1 if any failed, else 2 if
-        any line was invalid, else 0. A relay's 5.1.1-style "no such mailbox" puts the address on
-        the suppression list.
+        any line was invalid, else 75 if any is pending, else 0. A relay's 5.1.1-style "no such
+        mailbox" puts the address on the suppression list.
 
         Email: RCOM_SMTP_URL is smtp://host[:25] (STARTTLS when offered), smtp+starttls://host[:587]
         (STARTTLS required) or smtps://host[:465] (implicit TLS); user:password@ in it (percent-encoded)
