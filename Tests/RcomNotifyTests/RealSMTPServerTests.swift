@@ -153,7 +153,7 @@ final class RealSMTPServerTests: XCTestCase {
         let message = "Bonjour Zoë,\n\(longLine)\n.a line starting with a dot\nfin"
         let run = try send(["RCOM_SMTP_URL": "smtp+starttls://localhost:\(s.port)", "RCOM_CA_FILE": certs.caFile,
                             "RCOM_MAIL_FROM": "Acmé Alerts <noreply@acme.test>", "RCOM_MAIL_SUBJECT": subject],
-                           message: message)
+                           message: message, ["--track"])
         XCTAssertEqual(run.status, 0, run.output)
         let m = try XCTUnwrap(s.messages.first)
         XCTAssertEqual(m.mailFrom, "noreply@acme.test")
@@ -193,7 +193,7 @@ final class RealSMTPServerTests: XCTestCase {
     func testTemporaryFailuresLeaveItPendingAndRetryPendingDeliversIt() throws {
         let s = try server("starttls", ["--defer", "2"])
         let env = ["RCOM_SMTP_URL": "smtp://localhost:\(s.port)", "RCOM_CA_FILE": certs.caFile]
-        let first = try send(env, ["--attempts", "2", "--backoff", "1ms"])
+        let first = try send(env, ["--attempts", "2", "--backoff", "1ms", "--track"])
         XCTAssertEqual(first.status, 75, first.output)
         XCTAssertTrue(first.stdout.contains(" pending 451 4.3.0"), first.stdout)
         XCTAssertTrue(first.stdout.contains("(rcom send --retry-pending)"), first.stdout)
@@ -212,7 +212,7 @@ final class RealSMTPServerTests: XCTestCase {
         XCTAssertTrue(s.messages.isEmpty)
 
         // --all-pending takes it now; the relay takes it this time.
-        let retry = try RcomRun.run(["send", "--retry-pending", "--all-pending", "--db", dir + "/db.sqlite"], environment: env, dir: dir)
+        let retry = try RcomRun.run(["send", "--retry-pending", "--all-pending", "--track", "--db", dir + "/db.sqlite"], environment: env, dir: dir)
         XCTAssertEqual(retry.status, 0, retry.output)
         XCTAssertTrue(retry.stdout.hasPrefix("\(id) email bob@example.com delivered T0001"), retry.stdout)
         XCTAssertTrue(retry.stderr.contains("1 taken: 1 delivered"), retry.stderr)

@@ -59,6 +59,18 @@ public struct EmailChannel: Channel {
 
     public var defersTransientFailures: Bool { true }
 
+    /// The SMTP password, as configured and as spelled in the URL (percent-encoded): scrubbed
+    /// from everything `rcom send` prints, besides never being put in a message in the first place.
+    public static func secrets(_ settings: ChannelSettings) -> [String] {
+        var out: [String] = []
+        if let password = settings.value("RCOM_SMTP_PASSWORD") { out.append(password) }
+        if let url = settings.value(endpointKey), let spelled = SMTPEndpoint.passwordAsWritten(in: url) {
+            out.append(spelled)
+            if let decoded = spelled.removingPercentEncoding { out.append(decoded) }
+        }
+        return out
+    }
+
     public func result(of answer: ProviderAnswer) -> DeliveryResult {
         guard case .smtp(let reply, let phase) = answer else { return .permanent("not an SMTP answer") }
         switch reply.code {

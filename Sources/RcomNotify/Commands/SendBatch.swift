@@ -76,8 +76,8 @@ enum SendBatch {
         let rate = elapsed_s > 0 ? Double(ran.delivered + ran.failed) / elapsed_s : 0
         if args.flag("json") {
             print(JSONText.object([
-                ("lines", String(c.lines)), ("delivered", String(ran.delivered)), ("failed", String(ran.failed)), ("pending", String(ran.pending)),
-                ("suppressed", String(c.suppressed)), ("invalid", String(c.invalid)), ("store_errors", String(c.storeFailures + sink.storeErrors)),
+                ("lines", String(c.lines)), ("delivered", String(ran.delivered)), ("failed", String(ran.failed)),
+                ("suppressed", String(c.suppressed)), ("invalid", String(c.invalid)), ("pending", String(ran.pending)), ("store_errors", String(c.storeFailures + sink.storeErrors)),
                 ("elapsed_s", String(format: "%.3f", elapsed_s)), ("notifications_per_s", String(format: "%.1f", rate)),
                 ("simulated", sim == nil ? "false" : "true"),
                 ("simulator_requests", String(sim?.stats.requests.values.reduce(0, +) ?? 0)), ("tracking", setup.publicURL == nil ? "false" : "true"),

@@ -109,6 +109,17 @@ public struct SMTPEndpoint: Equatable, Sendable, CustomStringConvertible {
         return .success(SMTPEndpoint(host: String(host), port: port, security: security, credentials: credentials))
     }
 
+    /// The password part of `scheme://user:password@host` as written (still percent-encoded),
+    /// found the way `parse` finds it; nil when there is none.
+    static func passwordAsWritten(in url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        var rest = url[schemeEnd.upperBound...]
+        if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<slash] }
+        guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return nil }
+        let password = rest[rest.index(after: colon)..<at]
+        return password.isEmpty ? nil : String(password)
+    }
+
     /// The relay from `RCOM_SMTP_URL`, with `RCOM_SMTP_USER` / `RCOM_SMTP_PASSWORD` when the URL
     /// carries no user, and `RCOM_CA_FILE`. Nil when no URL is set (the simulator is used).
     public static func configured(_ settings: ChannelSettings) -> Result<SMTPEndpoint, SMTPURLError>? {

@@ -1,20 +1,20 @@
-/// The notifications `rcom send --retry-pending` claimed, fed again as they were first sent
-/// (same id and tracking link), each checked against the suppression list once more: an
+/// The notifications `rcom send --retry-pending` claimed, fed again with their first id (and a
+/// tracking link when this run has --public-url or --track, as the first send had), each checked against the suppression list once more: an
 /// address suppressed meanwhile ends the notification as suppressed, unsent. Runs on the
 /// `StoreWorker` thread, like every feed that touches the store.
 final class PendingFeed: NotificationFeed {
     private var claimed: [PendingNotification]
     private let registry: ChannelRegistry
     private let store: SQLiteNotificationStore
-    private let publicURL: String
+    private let publicURL: String?
     private(set) var suppressed = 0
     private(set) var problems: [String] = []
 
-    init(_ claimed: [PendingNotification], registry: ChannelRegistry, store: SQLiteNotificationStore, publicURL: String) {
+    init(_ claimed: [PendingNotification], registry: ChannelRegistry, store: SQLiteNotificationStore, publicURL: String?) {
         self.claimed = claimed.reversed()
         self.registry = registry
         self.store = store
-        self.publicURL = publicURL.trimmingSuffix("/")
+        self.publicURL = publicURL?.trimmingSuffix("/")
     }
 
     func next() -> (Notification, any Channel)? {
@@ -34,7 +34,7 @@ final class PendingFeed: NotificationFeed {
                 continue
             }
             var n = Notification(id: p.id, channel: p.channel, target: p.target, message: p.message,
-                                 trackingURL: "\(publicURL)/e/\(p.id)", createdAt_ms: p.createdAt_ms)
+                                 trackingURL: publicURL.map { "\($0)/e/\(p.id)" } ?? "", createdAt_ms: p.createdAt_ms)
             n.deferrals = p.deferrals
             return (n, channel)
         }
