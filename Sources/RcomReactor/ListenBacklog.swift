@@ -1,16 +1,22 @@
 import Glibc
 
-/// The listen backlog a server asks for: as many connections as it may hold at once, so that a
-/// burst of simultaneous connects queues in the kernel instead of being dropped and retried by
-/// SYN retransmission (a fixed 4,096 spread 16,000 simultaneous connects over seconds). The
-/// kernel caps what is asked at net.core.somaxconn; `effective` says what a server really gets.
+/// The listen backlog a server asks for: all the kernel allows (net.core.somaxconn), and more if
+/// the server may hold more connections than that (in case the cap is raised), instead of a
+/// fixed 4,096. Not fewer than somaxconn even when the server holds fewer: past its connection
+/// bound newcomers wait in the backlog to be read and answered 503, and a short backlog would
+/// drop their handshakes instead (measured: a 503 took 1.45 s, a SYN retransmit, under
+/// `ulimit -n 64` with the backlog cut to the server's bound). `effective` says what a server
+/// really gets; `shortfall` says when the kernel's cap is below what the server may hold.
 public struct ListenBacklog: Equatable, Sendable {
     public let requested: Int
+    /// What the server may hold at once.
+    public let connections: Int
     /// net.core.somaxconn, when it can be read.
     public let somaxconn: Int?
 
     public init(connections: Int, somaxconn: Int? = ListenBacklog.readSomaxconn()) {
-        requested = max(1, min(connections, Int(Int32.max)))
+        self.connections = connections
+        requested = max(1, min(max(connections, somaxconn ?? 4096), Int(Int32.max)))
         self.somaxconn = somaxconn
     }
 
@@ -18,8 +24,8 @@ public struct ListenBacklog: Equatable, Sendable {
 
     /// Said once at start-up when the kernel's cap is below what the server may hold.
     public var shortfall: String? {
-        guard let cap = somaxconn, cap < requested else { return nil }
-        return "net.core.somaxconn is \(cap), below the \(requested) connections this server may hold: a burst of more simultaneous connects than that waits for SYN retransmits (raise it with: sysctl -w net.core.somaxconn=\(requested))"
+        guard let cap = somaxconn, cap < connections else { return nil }
+        return "net.core.somaxconn is \(cap), below the \(connections) connections this server may hold: a burst of more simultaneous connects than that waits for SYN retransmits (raise it with: sysctl -w net.core.somaxconn=\(connections))"
     }
 
     public static func readSomaxconn() -> Int? {
