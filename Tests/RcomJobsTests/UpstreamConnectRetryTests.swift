@@ -84,4 +84,49 @@ final class UpstreamConnectRetryTests: XCTestCase {
         XCTAssertEqual(broken.outcomes.count, 1, "sent, perhaps started: not retried")
         XCTAssertTrue(timers(broken.effects).filter { s.owns($0.0) }.isEmpty)
     }
+
+    /// After the job server closed an idle connection, a probe connects to see whether it is
+    /// still there. A killed server's listener may still complete that handshake for a moment,
+    /// so one open probe is not proof: the second, a backoff later, decides.
+    func testAProbeMustOpenTwiceBeforeTheJobServerCountsAsThere() throws {
+        func closedIdleConnection(_ s: inout UpstreamStage, at now: Instant_ns) throws -> ConnectionID {
+            let id = try XCTUnwrap(connects(s.dispatch(job("a"), now_ns: now).effects).first)
+            _ = s.handle(.connected(id), now_ns: now)
+            let accepted = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".utf8)
+            XCTAssertEqual(try XCTUnwrap(s.handle(.received(id, accepted), now_ns: now)).outcomes.count, 1)
+            let closed = try XCTUnwrap(s.handle(.readClosed(id), now_ns: now))
+            return try XCTUnwrap(connects(closed.effects).first, "the close is followed by a probe")
+        }
+        // The server is gone: the first probe opens (a dying listener), the second is refused.
+        var gone = stage(attempts: 2)
+        var now: Instant_ns = 1_000_000_000
+        let probe1 = try closedIdleConnection(&gone, at: now)
+        let opened = try XCTUnwrap(gone.handle(.connected(probe1), now_ns: now))
+        XCTAssertTrue(opened.effects.contains { if case .close(probe1) = $0 { true } else { false } })
+        let (look, at) = try XCTUnwrap(timers(opened.effects).first { gone.owns($0.0) }, "a second look is scheduled")
+        now = at
+        var probe = try XCTUnwrap(connects(gone.timer(look, now_ns: now).effects).first)
+        var found: [UpstreamOutcome] = []
+        for _ in 0..<4 where found.isEmpty {
+            let refused = try XCTUnwrap(gone.handle(.connectFailed(probe, reason: "connection refused"), now_ns: now))
+            found = refused.outcomes
+            guard found.isEmpty, let (t, d) = timers(refused.effects).first(where: { gone.owns($0.0) }) else { break }
+            now = d
+            probe = try XCTUnwrap(connects(gone.timer(t, now_ns: now).effects).first)
+        }
+        guard case .unreachable? = found.first else { return XCTFail("expected unreachable, got \(found)") }
+        XCTAssertEqual(gone.armedTimers, 0)
+
+        // The server is there: both probes open, the lane is forgotten, nothing is left armed.
+        var there = stage()
+        now = 1_000_000_000
+        let first = try closedIdleConnection(&there, at: now)
+        let (again, at2) = try XCTUnwrap(timers(try XCTUnwrap(there.handle(.connected(first), now_ns: now)).effects).first { there.owns($0.0) })
+        let second = try XCTUnwrap(connects(there.timer(again, now_ns: at2).effects).first)
+        let done = try XCTUnwrap(there.handle(.connected(second), now_ns: at2))
+        XCTAssertTrue(done.effects.contains { if case .close(second) = $0 { true } else { false } })
+        XCTAssertTrue(done.outcomes.isEmpty)
+        XCTAssertEqual(there.armedTimers, 0)
+        XCTAssertEqual(there.connectionCount, 0)
+    }
 }
