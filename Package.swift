@@ -16,6 +16,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // libssl (with libcrypto): TLS for the SMTP client, over memory BIOs.
         .systemLibrary(name: "CSSL", path: "Sources/CSSL"),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres"),
         .target(name: "CShims", path: "Sources/CShims"),
         // A batch of rows handed to SQLite as one table-valued parameter (the store's bulk insert).
         .target(name: "CSQLiteRows", dependencies: ["CSQLite"], path: "Sources/CSQLiteRows"),
@@ -35,8 +36,8 @@ let package = Package(
                 swiftSettings: strict),
         // rolling window (rcom max)
         .target(name: "RcomWindow", dependencies: ["RcomCLI"], swiftSettings: strict),
-        // bulk suppression store (SQLite behind a protocol) and rcom blacklist
-        .target(name: "RcomStore", dependencies: ["CSQLite", "CSQLiteRows"], swiftSettings: strict),
+        // bulk suppression store (SQLite or PostgreSQL behind a protocol) and rcom blacklist
+        .target(name: "RcomStore", dependencies: ["CSQLite", "CSQLiteRows", "CPostgres"], swiftSettings: strict),
         .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore", "CShims"], swiftSettings: strict),
         // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
         .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore", "RcomBuildInfo", "CSSL"], swiftSettings: strict),
@@ -56,6 +57,9 @@ let package = Package(
         .testTarget(name: "RcomWindowTests", dependencies: ["RcomWindow"], swiftSettings: strict),
         .testTarget(name: "RcomBlacklistTests", dependencies: ["RcomBlacklist", "RcomStore"], swiftSettings: strict),
         .testTarget(name: "RcomNotifyTests", dependencies: ["RcomNotify", "RcomCore", "RcomReactor", "RcomStore", "RcomCLI"], swiftSettings: strict),
+        // The store's contract, run against both backends (SQLite, and PostgreSQL when
+        // RCOM_TEST_POSTGRES_URL names a server: scripts/test starts a throwaway one).
+        .testTarget(name: "RcomStoreTests", dependencies: ["RcomStore", "RcomBlacklist", "RcomNotify"], swiftSettings: strict),
         // @@FEATURE-TESTS@@ (helpers add test targets above this line)
     ]
 )

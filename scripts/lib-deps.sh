@@ -10,6 +10,9 @@ ensure_system_libraries() {
     # (RELEASE_FLAGS below), and its networking and XML parts link these system libraries.
     [ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] || [ -f /usr/include/curl/curl.h ] || need+=(libcurl4-openssl-dev)
     [ -f /usr/include/libxml2/libxml/parser.h ] || need+=(libxml2-dev)
+    [ -f /usr/include/postgresql/libpq-fe.h ] || need+=(libpq-dev)
+    # The PostgreSQL server: the store's tests run against a throwaway cluster (scripts/lib-postgres.sh).
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
     command -v sqlite3 >/dev/null || need+=(sqlite3)
     # promtool (Debian's prometheus package): the tests lint every /metrics page with it.
     command -v promtool >/dev/null || need+=(prometheus)

@@ -11,16 +11,20 @@ public enum BlacklistCommand: Command {
     public static let spec = CommandSpec(
         name: "blacklist",
         summary: "Suppress the subscriptions of bouncing addresses (resumable bulk import)",
-        usage: "blacklist [FILE] [--db PATH] [-m sequential|concurrent] [--batch N] [--workers N] [--resume] [--json]",
+        usage: "blacklist [FILE] [--db PATH|postgres://…] [-m sequential|concurrent] [--batch N] [--workers N] [--writers N] [--resume] [--json]",
         options: [
             OptionSpec("mode", short: "m", value: "MODE",
                        help: "sequential: one thread; concurrent: parse on worker threads, sort on two, look subscriptions up on another, one writer", default: "sequential"),
-            OptionSpec("db", value: "PATH", help: "Subscription database (SQLite) FILE is imported into; without FILE, the sample is next to it",
+            OptionSpec("db", value: "PATH|URL",
+                       help: "Subscription database FILE is imported into: an SQLite file, or postgres://user[:password]@host[:port]/dbname (else RCOM_DATABASE_URL); without FILE, the sample is next to it",
                        default: defaultDatabase, env: "RCOM_DB"),
             OptionSpec("batch", short: "b", value: "N", help: "Addresses per transaction and checkpoint", default: "2000"),
             OptionSpec("window", value: "LINES",
                        help: "Lines sorted together before writing (memory: ~100 bytes a line)", default: "500000"),
             OptionSpec("workers", short: "w", value: "N", help: "Parsing threads in concurrent mode", default: "10"),
+            OptionSpec("writers", value: "N",
+                       help: "PostgreSQL, concurrent mode: transactions written in parallel, each writer on its own connection (SQLite has one writer)",
+                       default: "4"),
             OptionSpec("resume", help: "Continue from the checkpoint of an interrupted import of FILE"),
             OptionSpec("pause-ms", value: "MS", help: "Sleep after each commit to throttle the import", default: "0"),
             OptionSpec("json", help: "Print the summary as one JSON object"),
@@ -44,13 +48,19 @@ public enum BlacklistCommand: Command {
             an uninterrupted run. Ctrl-C finishes the batch in flight and prints the line to resume
             from. An import never un-suppresses anyone; running it again changes nothing.
 
+            With --db postgres://… (or RCOM_DATABASE_URL) the store is PostgreSQL: the same tables
+            and guarantees; concurrent mode then writes on --writers connections at once, and the
+            checkpoint still only covers what is committed (batches committed out of order are
+            logged with their own transaction and skipped by --resume). Create the sample there
+            with rcom blacklist generate --db postgres://… --out DIR.
+
             Exit status: 0 done, 1 failed (see message; also a FILE with no valid address),
             2 usage, 130 interrupted (resumable).
             """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {
         var options = ImportOptions(importStartedAt_s: Int64(Date().timeIntervalSince1970))
-        let database: String
+        let location: StoreLocation
         let json: Bool
         do throws(UsageError) {
             let mode = try args.choice("mode", among: ImportOptions.Mode.allCases.map(\.rawValue)) ?? "sequential"
@@ -58,11 +68,16 @@ public enum BlacklistCommand: Command {
             options.batchLines = try args.int("batch", range: 1...1_000_000) ?? 2_000
             options.windowLines = try args.int("window", range: 1...50_000_000) ?? 500_000
             options.workers = try args.int("workers", range: 1...256) ?? 10
+            options.writers = try args.int("writers", range: 1...64) ?? 4
             options.pauseBetweenBatches_ms = try args.int("pause-ms", range: 0...60_000) ?? 0
             options.resume = args.flag("resume")
             json = args.flag("json")
-            guard let db = args.string("db"), !db.isEmpty else { throw UsageError("--db needs a path") }
-            database = db
+            if args.isSet("db"), args.string("db")?.isEmpty ?? true { throw UsageError("--db needs a path or a postgres:// URL") }
+            do {
+                location = try StoreLocation.select(given: args.isSet("db") ? args.string("db") : nil,
+                                                    defaultPath: args.string("db") ?? defaultDatabase,
+                                                    environment: ProcessInfo.processInfo.environment)
+            } catch { throw UsageError(error.description) }
         } catch {
             Terminal.error(error.message)
             return ExitCode.usage
@@ -71,6 +86,15 @@ public enum BlacklistCommand: Command {
         let file: String
         let target: String
         var notes: [String] = []
+        if case .postgres(let url) = location {
+            guard let given = args.positionals.first else {
+                Terminal.error("with a PostgreSQL database, name the bounce FILE to import; to fill the sample into it: " +
+                               "rcom blacklist generate --db \(url.redacted) --out DIR, then rcom blacklist DIR/bounces.csv --db …")
+                return ExitCode.usage
+            }
+            return importFile(given, into: location, options: options, json: json, notes: [])
+        }
+        let database = location.description
         if let given = args.positionals.first {
             file = given
             target = database
@@ -92,13 +116,14 @@ public enum BlacklistCommand: Command {
             notes.append("no FILE: the sample, imported into \(options.resume ? "its" : "a fresh") copy of \(sample.pristine) " +
                          "(\(database) is not touched)")
         }
-        return importFile(file, database: target, options: options, json: json, notes: notes)
+        return importFile(file, into: .sqlite(path: target), options: options, json: json, notes: notes)
     }
 
-    private static func importFile(_ file: String, database: String, options: ImportOptions, json: Bool,
+    private static func importFile(_ file: String, into location: StoreLocation, options: ImportOptions, json: Bool,
                                    notes: [String]) -> Int32 {
-        let store: SQLiteSuppressionStore
-        do { store = try SQLiteSuppressionStore(path: database) } catch {
+        let database = location.description
+        let store: any SuppressionStore
+        do { store = try location.openSuppressionStore() } catch {
             Terminal.error(error.description)
             return ExitCode.failure
         }

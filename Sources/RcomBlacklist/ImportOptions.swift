@@ -21,6 +21,10 @@ public struct ImportOptions: Sendable {
     /// transactions of the default size, about 2 MB gathered.
     public var partAddresses = 32_768
     public var workers = 10
+    /// Concurrent mode on a store with parallel writers (PostgreSQL): transactions in flight at
+    /// once, each on a connection of its own. Bound: that many batches held by the writers, plus
+    /// one waiting to be handed over.
+    public var writers = 4
     public var resume = false
     /// Sleep after each commit, leaving the write lock to the live service (a throttle).
     public var pauseBetweenBatches_ms = 0

@@ -32,12 +32,78 @@ public struct SampleDataGenerator: Sendable {
 
     /// Writes the three files; their directory must exist (the commands check it: `DataPath`).
     public func generate(databasePath: String, csvPath: String, listPath: String) throws(ImportError) -> Expectation {
+        try generate(database: .sqlite(path: databasePath), csvPath: csvPath, listPath: listPath, replace: true)
+    }
+
+    /// Writes the subscriptions into `database` (an SQLite file, replaced whole; or a PostgreSQL
+    /// database, whose subscription tables must be empty unless `replace`) and the bounce files.
+    public func generate(database: StoreLocation, csvPath: String, listPath: String,
+                         replace: Bool) throws(ImportError) -> Expectation {
         precondition(subscribers <= Self.subscribersMax && subscribers >= 0 && bounces >= 0)
         var expectation = Expectation()
         expectation.subscribers = subscribers
-        try writeDatabase(databasePath)
+        switch database {
+        case .sqlite(let path): try writeDatabase(path)
+        case .postgres(let url): try writePostgres(url, replace: replace)
+        }
         try writeBounces(csvPath: csvPath, listPath: listPath, into: &expectation)
         return expectation
+    }
+
+    /// The subscribers' rows, in sign-up order: (email, id, subscribed_at).
+    struct SubscriberRows: IteratorProtocol {
+        let generator: SampleDataGenerator
+        var rng: SplitMix64
+        var i = 0
+        static let signupStart_s = 1_546_300_800  // 2019-01-01
+        static let signupSpan_s = 7 * 365 * 86_400
+
+        init(_ generator: SampleDataGenerator) {
+            self.generator = generator
+            rng = SplitMix64(seed: generator.seed ^ 0x5eed)
+        }
+
+        mutating func next() -> (email: String, id: Int64, subscribedAt: Int64)? {
+            guard i < generator.subscribers else { return nil }
+            let at = Self.signupStart_s + i * (Self.signupSpan_s / max(generator.subscribers, 1)) + rng.below(3_600)
+            defer { i += 1 }
+            return (generator.subscriberAddress(i), Int64(i + 1), Int64(at))
+        }
+    }
+
+    /// PostgreSQL: the same rows, COPYed into a temporary table and inserted in email order, in
+    /// one transaction (a failure leaves the tables as they were).
+    private func writePostgres(_ url: PostgresURL, replace: Bool) throws(ImportError) {
+        let db: PostgresConnection
+        do throws(StoreError) {
+            db = try PostgresConnection(url: url)
+            try PostgresSchema.migrate(db)
+            let filled = try db.query("SELECT EXISTS (SELECT 1 FROM subscriptions) OR EXISTS (SELECT 1 FROM suppressions)")
+            guard replace || filled.text(0, 0) != "t" else {
+                throw StoreError.store("it already holds subscriptions or suppressions, which rcom blacklist generate would " +
+                                       "replace: add --replace to do so, or point --db at an empty database",
+                                       context: "will not fill \(url.redacted)")
+            }
+            try db.transaction { () throws(StoreError) in
+                try db.execute("""
+                    TRUNCATE suppressions, import_batches, import_checkpoints, subscriptions, suppression_reasons;
+                    CREATE TEMP TABLE staged (email text, id bigint, subscribed_at bigint) ON COMMIT DROP
+                    """)
+                var rows = SubscriberRows(self)
+                try db.copyIn("COPY staged FROM STDIN") { (buffer) throws(StoreError) -> Bool in
+                    // Sample addresses hold no tab, newline or backslash: no COPY escaping needed.
+                    for _ in 0..<10_000 {
+                        guard let r = rows.next() else { return false }
+                        buffer.append(contentsOf: "\(r.email)\t\(r.id)\t\(r.subscribedAt)\n".utf8)
+                    }
+                    return true
+                }
+                try db.execute("INSERT INTO subscriptions (email, id, subscribed_at) SELECT email, id, subscribed_at FROM staged ORDER BY email")
+            }
+            try db.execute("ANALYZE subscriptions")
+        } catch {
+            throw .store(error, resumeLine: nil)
+        }
     }
 
     // MARK: addresses
@@ -79,20 +145,17 @@ public struct SampleDataGenerator: Sendable {
             let db = try SQLiteDatabase(path: temporary)
             try StoreSchema.migrate(db)
             try db.execute("PRAGMA synchronous = OFF")
-            var rng = SplitMix64(seed: seed ^ 0x5eed)
-            let signupStart_s = 1_546_300_800  // 2019-01-01
-            let signupSpan_s = 7 * 365 * 86_400
             // Staged in an index-free temporary table, then copied in email order: inserted in
             // random order straight into the email B-tree, every row landed on a cold page and
             // rebalanced it (half of the generation's time). SQLite's own sorter does the rest.
             try db.execute("CREATE TEMP TABLE staged (email TEXT, id INTEGER, subscribed_at INTEGER)")
             try db.transaction { () throws(StoreError) in
                 let insert = try db.prepare("INSERT INTO staged (email, id, subscribed_at) VALUES (?1, ?2, ?3)")
-                for i in 0..<subscribers {
-                    let at = signupStart_s + i * (signupSpan_s / max(subscribers, 1)) + rng.below(3_600)
-                    insert.bind(1, subscriberAddress(i))
-                    insert.bind(2, Int64(i + 1))
-                    insert.bind(3, Int64(at))
+                var rows = SubscriberRows(self)
+                while let r = rows.next() {
+                    insert.bind(1, r.email)
+                    insert.bind(2, r.id)
+                    insert.bind(3, r.subscribedAt)
                     try insert.step()
                     insert.reset()
                 }

@@ -33,6 +33,9 @@ public final class SuppressionImporter {
     private var linesReadThrough = 0
     /// Concurrent mode: the gathering thread flags each part's subscribed addresses with it.
     private var subscriptionLookup: (any SubscriptionLookup)?
+    /// Concurrent mode on a store with parallel writers: where the transactions go. `totals`
+    /// then holds the line counters only; the writers' checkpoint adds the tallies.
+    private var parallel: ParallelWriters?
     /// An interrupt inside a window: its lines were all read and counted, only some of its
     /// addresses committed. The checkpoint counts a window's lines when its last address is
     /// committed, so the report adds these to say what this run really read.
@@ -58,7 +61,15 @@ public final class SuppressionImporter {
         var notes: [String] = []
 
         let existing: ImportCheckpoint?
-        do { existing = try store.checkpoint(fingerprint: fp.text) }
+        do {
+            // Batches a parallel import logged past its checkpoint: --resume continues after the
+            // committed prefix; a new import starts its batch numbers, and the log, afresh.
+            if let log = store as? any ParallelBatchLog {
+                if options.resume { try ParallelWriters.foldLogged(log, fingerprint: fp.text) }
+                else { try log.clearLog(fingerprint: fp.text) }
+            }
+            existing = try store.checkpoint(fingerprint: fp.text)
+        }
         catch { throw .store(error, resumeLine: nil) }
 
         var resumeFrom: ImportCheckpoint? = nil
@@ -128,7 +139,24 @@ public final class SuppressionImporter {
             // subscriptions up itself, as in sequential mode.
             subscriptionLookup = try? store.makeSubscriptionLookup()
             defer { subscriptionLookup = nil }
-            interrupted = try runConcurrent(reader: reader, preparer: preparer, skipThrough: skip)
+            if let log = store as? any ParallelBatchLog {
+                do {
+                    if resumeFrom == nil { try log.fold(checkpoint) }   // a stored start for the log to follow
+                    parallel = try ParallelWriters(log: log, writers: options.writers, start: checkpoint)
+                } catch { throw .store(error, resumeLine: checkpoint.nextLine) }
+            }
+            defer { parallel?.stop(); parallel = nil }
+            let stopped: Bool
+            do { stopped = try runConcurrent(reader: reader, preparer: preparer, skipThrough: skip) } catch {
+                // Store the prefix committed without a gap; the error is the one to report.
+                _ = try? parallel?.finish()
+                throw error
+            }
+            if let parallel {
+                do { checkpoint = try parallel.finish() } catch { throw .store(error, resumeLine: parallel.checkpoint.nextLine) }
+                totals = checkpoint.counters
+            }
+            interrupted = stopped
         }
         ended = true
         do { try store.endBulkImport() } catch { throw .store(error, resumeLine: checkpoint.nextLine) }
@@ -244,19 +272,27 @@ public final class SuppressionImporter {
                     next.window = WindowProgress(endLine: window.endLine, endOffset: window.endOffset,
                                                  appliedThrough: part.batch.string(part.batch.entries[end - 1].email))
                 }
-                let tally: SuppressionTally
-                do {
-                    tally = try store.apply(part.batch, entries: index..<end) { tally in
-                        var c = next
-                        c.counters = base
-                        c.counters.add(tally)
-                        return c
+                if let parallel {
+                    // Handed to a writer: the checkpoint follows the commits (ParallelWriters),
+                    // so `totals` keeps the line counters and the writers add the tallies.
+                    next.counters = base
+                    do { try parallel.submit(part.batch, entries: index..<end, record: next) }
+                    catch { throw .store(error, resumeLine: parallel.checkpoint.nextLine) }
+                } else {
+                    let tally: SuppressionTally
+                    do {
+                        tally = try store.apply(part.batch, entries: index..<end) { tally in
+                            var c = next
+                            c.counters = base
+                            c.counters.add(tally)
+                            return c
+                        }
+                    } catch {
+                        throw .store(error, resumeLine: checkpoint.nextLine)
                     }
-                } catch {
-                    throw .store(error, resumeLine: checkpoint.nextLine)
+                    base.add(tally)
+                    next.counters = base
                 }
-                base.add(tally)
-                next.counters = base
                 totals = base
                 checkpoint = next
                 if final { linesThisRun += window.lineCount }

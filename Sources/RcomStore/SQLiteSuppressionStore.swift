@@ -11,6 +11,8 @@ public final class SQLiteSuppressionStore: SuppressionStore {
     /// The rows of the transaction being applied, handed to `suppress` as one parameter; kept
     /// between batches for its capacity. Bound: one batch of entries.
     private var rows: [rcom_suppression_row] = []
+    /// The transaction's rows flagged as not subscribed (stored too, counted apart). Same bound.
+    private var strangers: [rcom_suppression_row] = []
     private let lookup: SQLiteStatement
     private let findReason: SQLiteStatement
     private let insertReason: SQLiteStatement
@@ -119,6 +121,7 @@ public final class SQLiteSuppressionStore: SuppressionStore {
         let tally = try database.transaction(.immediate) { () throws(StoreError) -> SuppressionTally in
             let tally = try batch.bytes.withUnsafeBufferPointer { (arena) throws(StoreError) -> SuppressionTally in
                 rows.removeAll(keepingCapacity: true)
+                strangers.removeAll(keepingCapacity: true)
                 var recent = RecentReasons()
                 let flags = batch.subscribed
                 precondition(flags == nil || flags!.count == batch.count, "one subscribed flag per entry")
@@ -135,8 +138,8 @@ public final class SQLiteSuppressionStore: SuppressionStore {
                                                      adding: &newReasons)
                         recent.remember(entry.reason, id: reasonID)
                     }
-                    guard flags?[i] ?? true else { continue }
-                    rows.append(rcom_suppression_row(entry, in: arena, reasonID: reasonID))
+                    let row = rcom_suppression_row(entry, in: arena, reasonID: reasonID)
+                    if flags?[i] ?? true { rows.append(row) } else { strangers.append(row) }
                 }
                 let counted = try (flags == nil ? suppress : suppressKnown).run(rows: rows)
                 // Every row with a subscription was counted (or is one of the flagged rows); of
@@ -146,6 +149,10 @@ public final class SQLiteSuppressionStore: SuppressionStore {
                 tally.newlySuppressed = database.changes
                 tally.alreadySuppressed = subscribed - tally.newlySuppressed
                 tally.notSubscribed = range.count - subscribed
+                // Addresses with no subscription go on the list too (counted apart above): a later
+                // sign-up, or a send to the address, finds it suppressed. Unflagged, the statement
+                // runs over every row and the subscribed ones, present now, are ignored.
+                _ = try suppressKnown.run(rows: flags == nil ? rows : strangers)
                 return tally
             }
             try write(checkpoint(tally))

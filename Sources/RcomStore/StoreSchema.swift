@@ -66,6 +66,7 @@ public enum StoreSchema {
         + suppressionMigrations  // 4: the suppressions table (StoreSchema+Suppressions.swift)
         + previewMigrations  // 5: rcom track's link previews (StoreSchema+Previews.swift)
         + pendingMigrations  // 6: rcom send's pending deliveries (StoreSchema+Pending.swift)
+        + parallelMigrations     // 7, 8: the batch log of parallel writers, send claims (StoreSchema+Parallel.swift)
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 

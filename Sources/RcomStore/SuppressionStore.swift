@@ -1,4 +1,4 @@
-/// A subscription's suppression, as `rcom send` and the importer see it.
+/// An address's suppression, as `rcom send` and the importer see it.
 public struct Suppression: Sendable, Equatable {
     public var email: String
     public var reason: String
@@ -12,23 +12,25 @@ public struct Suppression: Sendable, Equatable {
     }
 }
 
-/// The suppression queries, independent of the database behind them (SQLite today; a PostgreSQL
-/// backend implements the same calls). Emails are passed already normalised by
+/// The suppression queries, independent of the database behind them (SQLite and PostgreSQL
+/// implement the same calls; the contract tests run one suite against both). Emails are passed already normalised by
 /// `AddressNormalizer` (here in RcomStore, shared by `rcom blacklist` and `rcom send`); the store
 /// compares them byte for byte.
 ///
 /// Contract every backend keeps:
 /// - `apply` is atomic: the batch's updates and the checkpoint commit together or not at all.
 /// - An import never un-suppresses: an already suppressed subscription keeps its reason and time.
-/// - Addresses with no subscription are counted, not inserted (when the batch carries
-///   `subscribed` flags, as they were when looked up).
-/// - A subscription is suppressed iff its address is on the suppression list (SQLite: a row in
-///   `suppressions`, schema 4); the list is only ever added to by an import.
+/// - The suppression list is about addresses, not subscriptions: every address of a batch goes on
+///   it, those with no subscription too (counted apart as "not subscribed"; when the batch carries
+///   `subscribed` flags, as they were when looked up), so a later sign-up or a send to such an
+///   address finds it suppressed.
+/// - An address is suppressed iff it is on the suppression list (a row in `suppressions`,
+///   schema 4); the list is only ever added to by an import.
 public protocol SuppressionStore: AnyObject {
-    /// True when `email` has a subscription that is suppressed. Unknown addresses are not suppressed.
+    /// True when `email` is on the suppression list, subscribed or not.
     func isSuppressed(email: String) throws(StoreError) -> Bool
 
-    /// The suppression of `email`, or nil when it is not subscribed or not suppressed.
+    /// The suppression of `email`, or nil when it is not on the list.
     func suppression(email: String) throws(StoreError) -> Suppression?
 
     /// Suppresses the batch's subscribers and records the checkpoint, in one transaction.

@@ -2,6 +2,7 @@ import Foundation
 import RcomCLI
 import RcomCore
 import RcomReactor
+import RcomStore
 
 /// `rcom send --batch FILE`: every line through the same delivery stage, with a progress bar
 /// (on a terminal) and a summary.
@@ -25,9 +26,9 @@ enum SendBatch {
             return ExitCode.usage
         }
         let total = CSVRecords.countRows(path)
-        var store: SQLiteNotificationStore?
+        var store: (any NotificationStore)?
         if !setup.dryRun {
-            switch SendSetup.openStore(args.string("db")!) {
+            switch SendSetup.openStore(args) {
             case .failure(let why):
                 Terminal.error(why.message)
                 return ExitCode.failure
@@ -44,7 +45,18 @@ enum SendBatch {
         let service = NotificationService(registry: ChannelRegistry(settings: settings), store: store, entropy: setup.idEntropy(store: store),
                                           publicURL: setup.publicURL, wall_ms: { MonotonicClock.wall_ms() })
         let progress = BatchProgress(total: total, draw: Terminal.stderrIsTerminal ? { Terminal.redraw($0) } : nil)
-        let feed = BatchFeed(reader: reader, service: service, channel: channelArg, dice: setup.entropy(3)) { _ in progress.step() }
+        // Each row is claimed under "batch:<file fingerprint>:<line>" before it is sent, so a rerun
+        // of the same file, or a second process on it, never sends a row twice.
+        var claim: ((Int) -> Result<Bool, StoreErrorText>)?
+        if let store, let file = BatchFileIdentity(path: path) {
+            claim = { line in
+                do throws(StoreError) { return .success(try store.claim("batch:\(file.text):\(line)")) } catch {
+                    return .failure(StoreErrorText(error.description))
+                }
+            }
+        }
+        let feed = BatchFeed(reader: reader, service: service, channel: channelArg, dice: setup.entropy(3),
+                             onSkipped: { _ in progress.step() }, claim: claim)
         if setup.dryRun {
             while let (n, channel) = feed.next() {
                 let request = channel.request(for: n)
@@ -77,7 +89,7 @@ enum SendBatch {
         if args.flag("json") {
             print(JSONText.object([
                 ("lines", String(c.lines)), ("delivered", String(ran.delivered)), ("failed", String(ran.failed)),
-                ("suppressed", String(c.suppressed)), ("invalid", String(c.invalid)), ("pending", String(ran.pending)), ("store_errors", String(c.storeFailures + sink.storeErrors)),
+                ("suppressed", String(c.suppressed)), ("invalid", String(c.invalid)), ("pending", String(ran.pending)), ("already_claimed", String(c.claimedElsewhere)), ("store_errors", String(c.storeFailures + sink.storeErrors)),
                 ("elapsed_s", String(format: "%.3f", elapsed_s)), ("notifications_per_s", String(format: "%.1f", rate)),
                 ("simulated", sim == nil ? "false" : "true"),
                 ("simulator_requests", String(sim?.stats.requests.values.reduce(0, +) ?? 0)), ("tracking", setup.publicURL == nil ? "false" : "true"),
@@ -87,7 +99,8 @@ enum SendBatch {
             print("batch \(path): \(c.lines) lines: \(ran.delivered) delivered, \(ran.failed) failed, "
                   + (ran.pending > 0 ? "\(ran.pending) pending (rcom send --retry-pending), " : "") + "\(c.suppressed) suppressed, "
                   + "\(c.invalid) invalid in \(String(format: "%.2f", elapsed_s)) s (\(String(format: "%.0f", rate)) notifications/s)"
-                  + trackingNote(setup))
+                  + trackingNote(setup)
+                  + (c.claimedElsewhere == 0 ? "" : "; \(c.claimedElsewhere) rows not sent again: claimed by an earlier run or another process"))
             if let sim { setup.say(simulatorNote(sim)) }
         }
         if ran.interrupted { return 130 }

@@ -26,7 +26,7 @@ public enum SendCommand: Command {
                        env: "RCOM_RETRY_PENDING"),
             OptionSpec("all-pending", help: "With --retry-pending: every pending one, due or not (the relay is fixed: flush)",
                        env: "RCOM_ALL_PENDING"),
-            OptionSpec("db", value: "PATH", help: "Database shared with rcom blacklist", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
+            OptionSpec("db", value: "PATH|URL", help: "Database shared with rcom blacklist: an SQLite path or postgres://user[:password]@host[:port]/dbname (else RCOM_DATABASE_URL)", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
             OptionSpec("dry-run", help: "Show what would be sent (secrets masked); send and record nothing", env: "RCOM_DRY_RUN"),
             OptionSpec("json", help: "Print the result as one JSON object", env: "RCOM_JSON"),
             OptionSpec("verbose", short: "v", help: "Show each attempt and the wire requests", env: "RCOM_VERBOSE"),

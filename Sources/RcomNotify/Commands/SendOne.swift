@@ -24,9 +24,9 @@ enum SendOne {
         // the simulator's placeholder address, is enough (targets are resolved to URLs only
         // when the request is built).
         let configured = ChannelSettings(values: setup.values)
-        var store: SQLiteNotificationStore?
+        var store: (any NotificationStore)?
         if !setup.dryRun, ChannelRegistry(settings: configured).channel(channelName) != nil {
-            switch SendSetup.openStore(args.string("db")!) {
+            switch SendSetup.openStore(args) {
             case .failure(let why):
                 setup.error(why.message)
                 return ExitCode.failure

@@ -123,19 +123,38 @@ struct SendSetup {
     /// the stream also depends on how many notifications the store holds already, so the same
     /// command run again on the same database draws new ids instead of repeating the earlier
     /// run's (which failed on the primary key, with SQLite's words).
-    func idEntropy(store: SQLiteNotificationStore?) -> EntropySource {
+    func idEntropy(store: (any NotificationStore)?) -> EntropySource {
         guard let seed else { return SystemEntropy() }
-        let held = (try? store?.database.scalarInt("SELECT count(*) FROM notifications")) ?? 0
+        let held = Int64((try? store?.notificationCount()) ?? 0)
         return SeededEntropy(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &+ UInt64(max(held, 0)) &* 0xBF58_476D_1CE4_E5B9)
     }
 
-    /// Opens (creating if needed) the database at `path`; only the default data directory is
-    /// created for it (`DataPath`).
-    static func openStore(_ path: String) -> Result<SQLiteNotificationStore, TargetError> {
-        do throws(DataPathError) { try DataPath.prepareParent(of: path, option: "--db") } catch {
-            return .failure(TargetError(error.message))
+    /// Where the store is: --db (a path or a postgres:// URL) when given, else
+    /// RCOM_DATABASE_URL, else the default SQLite file.
+    static func location(_ args: ParsedArguments) -> Result<StoreLocation, TargetError> {
+        do {
+            return .success(try StoreLocation.select(given: args.isSet("db") ? args.string("db") : nil,
+                                                     defaultPath: args.string("db") ?? defaultDatabase,
+                                                     environment: ProcessInfo.processInfo.environment))
+        } catch {
+            return .failure(TargetError(error.description))
         }
-        do { return .success(try SQLiteNotificationStore(path: path)) } catch { return .failure(TargetError(error.description)) }
+    }
+
+    /// Opens (creating if needed) the store --db names; for an SQLite file only the default data
+    /// directory is created for it (`DataPath`).
+    static func openStore(_ args: ParsedArguments) -> Result<any NotificationStore & ClickRecorder, TargetError> {
+        let location: StoreLocation
+        switch Self.location(args) {
+        case .failure(let e): return .failure(e)
+        case .success(let l): location = l
+        }
+        if case .sqlite(let path) = location {
+            do throws(DataPathError) { try DataPath.prepareParent(of: path, option: "--db") } catch {
+                return .failure(TargetError(error.message))
+            }
+        }
+        do { return .success(try openNotificationStore(location)) } catch { return .failure(TargetError(error.description)) }
     }
 
     /// The channel settings for a run over `channels`: the configured endpoints, and the

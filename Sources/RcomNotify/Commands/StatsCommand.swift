@@ -1,5 +1,6 @@
 import Foundation
 import RcomCLI
+import RcomStore
 
 /// `rcom stats`: which channel drives engagement.
 public enum StatsCommand: Command {
@@ -8,7 +9,7 @@ public enum StatsCommand: Command {
         summary: "Per channel delivery and engagement (clicks ÷ delivered) with 95% intervals and a significance test",
         usage: "stats [--db PATH] [--json] [--svg FILE] [--population auto|random|all]",
         options: [
-            OptionSpec("db", value: "PATH", help: "Database written by rcom send and rcom track", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
+            OptionSpec("db", value: "PATH|URL", help: "Database written by rcom send and rcom track: an SQLite path or postgres:// URL (else RCOM_DATABASE_URL)", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
             OptionSpec("json", help: "Print one JSON object", env: "RCOM_JSON"),
             OptionSpec("svg", value: "FILE", help: "Write a bar chart with the intervals", env: "RCOM_STATS_SVG"),
             OptionSpec("population", value: "WHICH",
@@ -31,7 +32,13 @@ public enum StatsCommand: Command {
             Terminal.error(error.message)
             return ExitCode.usage
         }
-        let path = args.string("db")!
+        let location: StoreLocation
+        switch SendSetup.location(args) {
+        case .failure(let e):
+            Terminal.error(e.message)
+            return ExitCode.usage
+        case .success(let l): location = l
+        }
         if let svg = args.string("svg") {
             // Checked before the report is printed, so a typo costs nothing but this message.
             do throws(DataPathError) { try DataPath.prepareParent(of: svg, option: "--svg", defaultDirectory: nil) } catch {
@@ -39,13 +46,13 @@ public enum StatsCommand: Command {
                 return ExitCode.failure
             }
         }
-        guard FileManager.default.fileExists(atPath: path) else {
+        if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
             Terminal.error("no database at \(path): nothing sent yet (rcom send --db \(path) ...)")
             return ExitCode.failure
         }
         let report: EngagementReport
         do {
-            let store = try SQLiteNotificationStore(path: path)
+            let store = try openNotificationStore(location)
             var counts = try store.channelCounts(assignment: population == "all" ? nil : .random)
             var compared = "channels assigned at random only"
             if population == "all" || (population == "auto" && counts.isEmpty) {

@@ -14,7 +14,7 @@ public enum TrackCommand: Command {
             OptionSpec("host", value: "ADDR", help: "Listen address", default: "127.0.0.1", env: "RCOM_TRACK_HOST"),
             OptionSpec("port", short: "p", value: "PORT", help: "Listen port", default: "8081", env: "RCOM_TRACK_PORT"),
             OptionSpec("redirect", value: "URL", help: "Where a click lands (default: a small thank-you page)", env: "RCOM_TRACK_REDIRECT"),
-            OptionSpec("db", value: "PATH", help: "Database shared with rcom send", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
+            OptionSpec("db", value: "PATH|URL", help: "Database shared with rcom send: an SQLite path or postgres://user[:password]@host[:port]/dbname (else RCOM_DATABASE_URL)", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
             NotifyTrace.recordOption,
         ] + LogOptions.options,
         discussion: """
@@ -35,8 +35,8 @@ public enum TrackCommand: Command {
             Terminal.error(error.message)
             return ExitCode.usage
         }
-        let store: SQLiteNotificationStore
-        switch SendSetup.openStore(args.string("db")!) {
+        let store: any NotificationStore & ClickRecorder
+        switch SendSetup.openStore(args) {
         case .failure(let e):
             Terminal.error(e.message)
             return ExitCode.failure

@@ -16,6 +16,8 @@ public final class BatchFeed: NotificationFeed {
         public var storeFailures = 0
         /// Prepared notifications their channel warned about (an SMS over one part).
         public var warned = 0
+        /// Rows whose idempotency key another run or process had claimed: not sent again.
+        public var claimedElsewhere = 0
     }
 
     /// Problems reported in detail; later ones are only counted.
@@ -31,10 +33,15 @@ public final class BatchFeed: NotificationFeed {
     /// The channels' warnings, first `problemsShownMax` of them.
     public private(set) var warnings: [String] = []
     private let onSkipped: (String) -> Void
+    private let claim: ((Int) -> Result<Bool, StoreErrorText>)?
 
     /// `onSkipped` is told about each line not delivered (suppressed or invalid), for progress.
+    /// `claim`, when given, is asked for each row's line number before the row is prepared: true
+    /// sends it, false means another run or process claimed it (skipped, counted).
     public init(reader: LineReader, service: NotificationService, channel: String?, dice: EntropySource,
-                onSkipped: @escaping (String) -> Void = { _ in }) {
+                onSkipped: @escaping (String) -> Void = { _ in },
+                claim: ((Int) -> Result<Bool, StoreErrorText>)? = nil) {
+        self.claim = claim
         self.records = CSVRecords(reader)
         self.service = service
         self.randomAll = channel == "random"
@@ -73,6 +80,18 @@ public final class BatchFeed: NotificationFeed {
                 assignment = .random
             } else if channel.isEmpty, let d = defaultChannel {
                 channel = d
+            }
+            switch claim?(number) {
+            case .success(false)?:
+                counts.claimedElsewhere += 1
+                onSkipped("")
+                continue
+            case .failure(let why)?:
+                counts.storeFailures += 1
+                if problems.count < Self.problemsShownMax { problems.append("line \(number): \(why.message)") }
+                onSkipped("")
+                continue
+            case .success(true)?, nil: break
             }
             switch service.prepare(channel: channel, target: target, message: f[2], assignment: assignment) {
             case .ready(let n, let c):

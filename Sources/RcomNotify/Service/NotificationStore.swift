@@ -65,7 +65,7 @@ public struct PendingNotification: Sendable, Equatable {
     }
 }
 
-/// What the notification service needs from storage. SQLite implements it; tests may use a fake.
+/// What the notification service needs from storage. SQLite and PostgreSQL implement it; tests may use a fake.
 public protocol NotificationStore: AnyObject {
     /// `key` is `EmailAddress.suppressionKey` of the address.
     func isSuppressed(emailKey: String) throws(StoreError) -> Bool
@@ -82,4 +82,41 @@ public protocol NotificationStore: AnyObject {
     func channelCounts(assignment: Assignment?) throws(StoreError) -> [ChannelCounts]
     /// Commits what is buffered.
     func flush() throws(StoreError)
+    /// Notifications held (for reproducible ids with --seed: a rerun draws new ones).
+    func notificationCount() throws(StoreError) -> Int
+    /// Claims an idempotency key for this process, committed before it returns: true when the
+    /// key was free, false when another run or process claimed it (then do not send).
+    func claim(_ key: String) throws(StoreError) -> Bool
+}
+
+extension NotificationStore {
+    public func notificationCount() throws(StoreError) -> Int { 0 }
+    /// Stores without claims (test fakes) never refuse one.
+    public func claim(_ key: String) throws(StoreError) -> Bool { true }
+}
+
+/// `rcom track` records clicks through the store, whichever backend it is.
+extension ClickRecorder where Self: NotificationStore {
+    public func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> {
+        do { return .success(try recordClick(notificationID: notificationID, kind: kind)) } catch {
+            return .failure(StoreErrorText(error.description))
+        }
+    }
+
+    public func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> {
+        do { return .success(try recordPreview(notificationID: notificationID, fetcher: fetcher)) } catch {
+            return .failure(StoreErrorText(error.description))
+        }
+    }
+}
+
+extension SQLiteNotificationStore: ClickRecorder {}
+extension PostgresNotificationStore: ClickRecorder {}
+
+/// Opens the notification store at `location` (migrating it).
+public func openNotificationStore(_ location: StoreLocation) throws(StoreError) -> any NotificationStore & ClickRecorder {
+    switch location {
+    case .sqlite(let path): return try SQLiteNotificationStore(path: path)
+    case .postgres(let url): return try PostgresNotificationStore(url: url)
+    }
 }

@@ -18,6 +18,7 @@ public final class SQLiteNotificationStore: NotificationStore {
     private let insertClick: SQLiteStatement
     private let previewCount: SQLiteStatement
     private let insertPreview: SQLiteStatement
+    private let insertClaim: SQLiteStatement
     private let wall_ms: () -> Int64
     private var uncommitted = 0
 
@@ -52,9 +53,25 @@ public final class SQLiteNotificationStore: NotificationStore {
         insertClick = try database.prepare("INSERT INTO clicks (notification_id, kind, first, at_ms) VALUES (?1, ?2, ?3, ?4)")
         previewCount = try database.prepare("SELECT count(*) FROM link_previews WHERE notification_id = ?1")
         insertPreview = try database.prepare("INSERT INTO link_previews (notification_id, fetcher, at_ms) VALUES (?1, ?2, ?3)")
+        insertClaim = try database.prepare("INSERT OR IGNORE INTO send_claims (key, claimed_at_ms) VALUES (?1, ?2)")
     }
 
     deinit { try? flush() }
+
+    /// Commits the pending group first, then the claim on its own (INSERT OR IGNORE: the primary
+    /// key decides, under SQLite's write lock), so the claim is durable before anything is sent.
+    public func claim(_ key: String) throws(StoreError) -> Bool {
+        try flush()
+        defer { insertClaim.reset() }
+        insertClaim.bind(1, key)
+        insertClaim.bind(2, wall_ms())
+        try insertClaim.step()
+        return database.changes == 1
+    }
+
+    public func notificationCount() throws(StoreError) -> Int {
+        Int(try database.scalarInt("SELECT count(*) FROM notifications") ?? 0)
+    }
 
     public func isSuppressed(emailKey: String) throws(StoreError) -> Bool {
         try suppressions.isSuppressed(email: emailKey)

@@ -1,6 +1,6 @@
 import RcomCore
 
-/// Records a click; the SQLite store implements it (`SQLiteNotificationStore`), tests may fake it.
+/// Records a click; either notification store does it (NotificationStore.swift), tests may fake it.
 public protocol ClickRecorder: AnyObject {
     func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText>
     /// A preview (a known fetcher, or HEAD) of a tracking link: recorded apart, never engagement.
@@ -144,16 +144,3 @@ public struct TrackPipeline: EventPipeline {
     }
 }
 
-extension SQLiteNotificationStore: ClickRecorder {
-    public func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> {
-        do { return .success(try recordClick(notificationID: notificationID, kind: kind)) } catch {
-            return .failure(StoreErrorText(error.description))
-        }
-    }
-
-    public func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> {
-        do { return .success(try recordPreview(notificationID: notificationID, fetcher: fetcher)) } catch {
-            return .failure(StoreErrorText(error.description))
-        }
-    }
-}

@@ -1,0 +1,159 @@
+import RcomReactor
+import RcomStore
+
+/// `NotificationStore` on PostgreSQL (the same tables as SQLite's migration 3, `PostgresSchema`).
+/// One connection, used from one thread at a time.
+///
+/// Delivery writes are grouped as on SQLite: a transaction stays open for up to
+/// `writesPerCommit` writes (or until `flush`). The suppression look-up runs on the same
+/// connection under READ COMMITTED, so every look-up sees every import batch committed before
+/// it, whichever process or machine committed it. Clicks commit at once.
+public final class PostgresNotificationStore: NotificationStore {
+    public let connection: PostgresConnection
+    public let writesPerCommit: Int
+    private let suppressions: PostgresSuppressionStore
+    private let wall_ms: () -> Int64
+    private var uncommitted = 0
+    /// Opened on the first claim (`rcom send --batch` only).
+    private var claims: PostgresConnection?
+
+    public convenience init(url: PostgresURL, writesPerCommit: Int = 500) throws(StoreError) {
+        try self.init(connection: PostgresConnection(url: url), writesPerCommit: writesPerCommit)
+    }
+
+    public init(connection: PostgresConnection, writesPerCommit: Int = 500,
+                wall_ms: @escaping () -> Int64 = { MonotonicClock.wall_ms() }) throws(StoreError) {
+        self.connection = connection
+        self.writesPerCommit = max(1, writesPerCommit)
+        self.wall_ms = wall_ms
+        // Migrates the whole schema, the subscription tables and ours.
+        suppressions = try PostgresSuppressionStore(connection: connection)
+        try connection.prepare("insert_notification", """
+            INSERT INTO notifications (id, channel, target, message, assignment, created_at_ms, outcome, finished_at_ms)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """)
+        try connection.prepare("insert_attempt", """
+            INSERT INTO delivery_attempts (notification_id, attempt, result, detail, duration_ms, recorded_at_ms)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (notification_id, attempt) DO UPDATE SET result = excluded.result, detail = excluded.detail,
+                duration_ms = excluded.duration_ms, recorded_at_ms = excluded.recorded_at_ms
+            """)
+        try connection.prepare("finish_notification", """
+            UPDATE notifications SET outcome = $2, provider_answer = $3, attempts = $4, finished_at_ms = $5 WHERE id = $1
+            """)
+        // The notification row is locked while its click is counted, so two clicks at once on
+        // two connections cannot both be "first".
+        try connection.prepare("lock_notification", "SELECT 1 FROM notifications WHERE id = $1 FOR UPDATE")
+        try connection.prepare("click_count", "SELECT count(*) FROM clicks WHERE notification_id = $1")
+        try connection.prepare("insert_click", "INSERT INTO clicks (notification_id, kind, first, at_ms) VALUES ($1, $2, $3, $4)")
+        try connection.prepare("preview_count", "SELECT count(*) FROM link_previews WHERE notification_id = $1")
+        try connection.prepare("insert_preview", "INSERT INTO link_previews (notification_id, fetcher, at_ms) VALUES ($1, $2, $3)")
+    }
+
+    deinit { try? flush() }
+
+    public func isSuppressed(emailKey: String) throws(StoreError) -> Bool {
+        try suppressions.isSuppressed(email: emailKey)
+    }
+
+    /// On a connection of its own, outside the group transaction, so the claim commits (and every
+    /// other process sees it) before the row is sent; the primary key decides between racers.
+    public func claim(_ key: String) throws(StoreError) -> Bool {
+        let claims = try claimsConnection()
+        return try claims.run(prepared: "claim", [key, String(wall_ms())]).affected == 1
+    }
+
+    private func claimsConnection() throws(StoreError) -> PostgresConnection {
+        if let claims { return claims }
+        let c = try PostgresConnection(url: connection.url)
+        try c.prepare("claim", "INSERT INTO send_claims (key, claimed_at_ms) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        claims = c
+        return c
+    }
+
+    public func notificationCount() throws(StoreError) -> Int {
+        Int(try connection.query("SELECT count(*) FROM notifications").int64(0, 0))
+    }
+
+    public func insert(_ n: Notification, assignment: Assignment, suppressed: Bool) throws(StoreError) {
+        try write("insert_notification", [n.id, n.channel, n.target, n.message, assignment.rawValue, String(n.createdAt_ms),
+                                          suppressed ? "suppressed" : "pending", suppressed ? String(n.createdAt_ms) : nil])
+    }
+
+    public func record(_ a: AttemptRecord) throws(StoreError) {
+        try write("insert_attempt", [a.notificationID, String(a.attempt), a.result.kind, a.result.detail,
+                                     String(a.duration_ns / 1_000_000), String(wall_ms())])
+    }
+
+    public func finish(_ o: DeliveryOutcome) throws(StoreError) {
+        try write("finish_notification", [o.notification.id, o.delivered ? "delivered" : "failed", o.result.detail,
+                                          String(o.attempts), String(wall_ms())])
+    }
+
+    public func recordClick(notificationID: String, kind: ClickKind) throws(StoreError) -> ClickResult {
+        try flush()
+        return try connection.transaction { () throws(StoreError) -> ClickResult in
+            guard try connection.run(prepared: "lock_notification", [notificationID]).count > 0 else { return .unknownNotification }
+            let first = try connection.run(prepared: "click_count", [notificationID]).int64(0, 0) == 0
+            try connection.run(prepared: "insert_click", [notificationID, kind.rawValue, first ? "1" : "0", String(wall_ms())])
+            return first ? .first : .repeated
+        }
+    }
+
+    /// At most `SQLiteNotificationStore.previewsPerNotificationMax` rows per notification, counted
+    /// under the notification's row lock (two `rcom track`s cannot both add the last one).
+    public func recordPreview(notificationID: String, fetcher: String) throws(StoreError) -> PreviewResult {
+        try flush()
+        return try connection.transaction { () throws(StoreError) -> PreviewResult in
+            guard try connection.run(prepared: "lock_notification", [notificationID]).count > 0 else { return .unknownNotification }
+            let held = try connection.run(prepared: "preview_count", [notificationID]).int64(0, 0)
+            guard held < Int64(SQLiteNotificationStore.previewsPerNotificationMax) else { return .overBound }
+            try connection.run(prepared: "insert_preview", [notificationID, fetcher, String(wall_ms())])
+            return .recorded
+        }
+    }
+
+    public func channelCounts(assignment: Assignment?) throws(StoreError) -> [ChannelCounts] {
+        try flush()
+        let rows = try connection.query("""
+            SELECT n.channel, count(*),
+                   count(*) FILTER (WHERE n.outcome = 'delivered'), count(*) FILTER (WHERE n.outcome = 'failed'),
+                   count(*) FILTER (WHERE n.outcome = 'suppressed'),
+                   count(*) FILTER (WHERE n.outcome = 'delivered' AND EXISTS (SELECT 1 FROM clicks c WHERE c.notification_id = n.id)),
+                   coalesce(sum((SELECT count(*) FROM clicks c WHERE c.notification_id = n.id AND c.first = 0)), 0),
+                   coalesce(sum((SELECT count(*) FROM link_previews p WHERE p.notification_id = n.id)), 0)
+            FROM notifications n WHERE $1::text IS NULL OR n.assignment = $1
+            GROUP BY n.channel ORDER BY n.channel COLLATE "C"
+            """, [assignment?.rawValue])
+        return (0..<rows.count).map { r in
+            var c = ChannelCounts(channel: rows.text(r, 0) ?? "")
+            c.notifications = Int(rows.int64(r, 1))
+            c.delivered = Int(rows.int64(r, 2))
+            c.failed = Int(rows.int64(r, 3))
+            c.suppressed = Int(rows.int64(r, 4))
+            c.engaged = Int(rows.int64(r, 5))
+            c.repeatClicks = Int(rows.int64(r, 6))
+            c.previews = Int(rows.int64(r, 7))
+            return c
+        }
+    }
+
+    public func flush() throws(StoreError) {
+        guard uncommitted > 0 else { return }
+        uncommitted = 0
+        try connection.execute("COMMIT")
+    }
+
+    /// Runs one write inside the open group transaction, opening it if needed. A failed write
+    /// rolls the group back (PostgreSQL aborts the whole transaction on an error).
+    private func write(_ statement: String, _ parameters: [String?]) throws(StoreError) {
+        if uncommitted == 0 { try connection.execute("BEGIN") }
+        uncommitted += 1
+        do { try connection.run(prepared: statement, parameters) } catch {
+            uncommitted = 0
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+        if uncommitted >= writesPerCommit { try flush() }
+    }
+}
