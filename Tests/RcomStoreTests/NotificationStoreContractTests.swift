@@ -69,6 +69,20 @@ final class NotificationStoreContractTests: XCTestCase {
         }
     }
 
+    /// A failed write (here a duplicate id) fails alone: the writes grouped before it stay.
+    func testAFailedWriteLosesNothingButItself() throws {
+        try onEachBackend { b in
+            let store = try openNotificationStore(b.location)
+            try store.insert(notification("n0000000000000021"), assignment: .chosen, suppressed: false)
+            try store.insert(notification("n0000000000000022"), assignment: .chosen, suppressed: false)
+            XCTAssertThrowsError(try store.insert(notification("n0000000000000021"), assignment: .chosen, suppressed: false))
+            try store.insert(notification("n0000000000000023"), assignment: .chosen, suppressed: false)
+            try store.flush()
+            XCTAssertEqual(try b.rows("SELECT id FROM notifications ORDER BY id"),
+                           ["n0000000000000021", "n0000000000000022", "n0000000000000023"], "\(b.kind)")
+        }
+    }
+
     func testClaimsAreGrantedOnceAcrossConnections() throws {
         try onEachBackend { b in
             let one = try openNotificationStore(b.location), two = try openNotificationStore(b.location)

@@ -14,6 +14,8 @@ public final class PostgresNotificationStore: NotificationStore {
     private let suppressions: PostgresSuppressionStore
     private let wall_ms: () -> Int64
     private var uncommitted = 0
+    /// The open group's writes, to redo after a failed one (see `write`).
+    private var group: [(String, [String?])] = []
     /// Opened on the first claim (`rcom send --batch` only).
     private var claims: PostgresConnection?
 
@@ -141,19 +143,32 @@ public final class PostgresNotificationStore: NotificationStore {
     public func flush() throws(StoreError) {
         guard uncommitted > 0 else { return }
         uncommitted = 0
+        group.removeAll(keepingCapacity: true)
         try connection.execute("COMMIT")
     }
 
-    /// Runs one write inside the open group transaction, opening it if needed. A failed write
-    /// rolls the group back (PostgreSQL aborts the whole transaction on an error).
+    /// Runs one write inside the open group transaction, opening it if needed.
+    ///
+    /// PostgreSQL aborts the whole transaction on an error, where SQLite fails only the statement:
+    /// so that a failed write loses nothing but itself here too, the group's earlier writes are
+    /// kept (`group`, bound: `writesPerCommit`) and, after a failure, redone and committed in a
+    /// transaction of their own before the error is thrown.
     private func write(_ statement: String, _ parameters: [String?]) throws(StoreError) {
         if uncommitted == 0 { try connection.execute("BEGIN") }
-        uncommitted += 1
         do { try connection.run(prepared: statement, parameters) } catch {
+            let earlier = group
             uncommitted = 0
+            group.removeAll(keepingCapacity: true)
             try? connection.execute("ROLLBACK")
+            if !earlier.isEmpty && !error.connectionLost {
+                try connection.transaction { () throws(StoreError) in
+                    for (s, p) in earlier { try connection.run(prepared: s, p) }
+                }
+            }
             throw error
         }
+        uncommitted += 1
+        group.append((statement, parameters))
         if uncommitted >= writesPerCommit { try flush() }
     }
 }
