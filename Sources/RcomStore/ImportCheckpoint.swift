@@ -79,3 +79,32 @@ public struct ImportCounters: Sendable, Equatable, Codable {
         return sum
     }
 }
+
+/// The checkpoint upsert both stores run, less their dialects' parameters and clock: one column
+/// list, one conflict rule (the row of a file is replaced whole).
+extension StoreSchema {
+    static let checkpointInsertHead = """
+        INSERT INTO import_checkpoints (fingerprint, source_path, next_line, byte_offset,
+            window_end_line, window_end_offset, applied_through, batches_committed, lines_read,
+            valid, malformed, blank, duplicates, newly_suppressed, already_suppressed,
+            not_subscribed, import_started_at, completed, updated_at)
+        """
+    /// The columns both stores read a checkpoint back from, in this order.
+    static let checkpointColumns = """
+        fingerprint, source_path, next_line, byte_offset, window_end_line, window_end_offset,
+        applied_through, batches_committed, lines_read, valid, malformed, blank, duplicates,
+        newly_suppressed, already_suppressed, not_subscribed, import_started_at, completed
+        """
+    static let checkpointUpsertTail = """
+        ON CONFLICT (fingerprint) DO UPDATE SET source_path = excluded.source_path,
+            next_line = excluded.next_line, byte_offset = excluded.byte_offset,
+            window_end_line = excluded.window_end_line, window_end_offset = excluded.window_end_offset,
+            applied_through = excluded.applied_through,
+            batches_committed = excluded.batches_committed, lines_read = excluded.lines_read,
+            valid = excluded.valid, malformed = excluded.malformed, blank = excluded.blank,
+            duplicates = excluded.duplicates, newly_suppressed = excluded.newly_suppressed,
+            already_suppressed = excluded.already_suppressed, not_subscribed = excluded.not_subscribed,
+            import_started_at = excluded.import_started_at, completed = excluded.completed,
+            updated_at = excluded.updated_at
+        """
+}

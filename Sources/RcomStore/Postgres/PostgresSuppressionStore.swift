@@ -52,22 +52,10 @@ public final class PostgresSuppressionStore: SuppressionStore {
             """)
         try c.prepare("find_reasons", "SELECT reason, id FROM suppression_reasons WHERE reason = ANY($1::text[])")
         try c.prepare("upsert_checkpoint", """
-            INSERT INTO import_checkpoints (fingerprint, source_path, next_line, byte_offset,
-                window_end_line, window_end_offset, applied_through, batches_committed, lines_read,
-                valid, malformed, blank, duplicates, newly_suppressed, already_suppressed,
-                not_subscribed, import_started_at, completed, updated_at)
+            \(StoreSchema.checkpointInsertHead)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
                     to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-            ON CONFLICT (fingerprint) DO UPDATE SET source_path = excluded.source_path,
-                next_line = excluded.next_line, byte_offset = excluded.byte_offset,
-                window_end_line = excluded.window_end_line, window_end_offset = excluded.window_end_offset,
-                applied_through = excluded.applied_through,
-                batches_committed = excluded.batches_committed, lines_read = excluded.lines_read,
-                valid = excluded.valid, malformed = excluded.malformed, blank = excluded.blank,
-                duplicates = excluded.duplicates, newly_suppressed = excluded.newly_suppressed,
-                already_suppressed = excluded.already_suppressed, not_subscribed = excluded.not_subscribed,
-                import_started_at = excluded.import_started_at, completed = excluded.completed,
-                updated_at = excluded.updated_at
+            \(StoreSchema.checkpointUpsertTail)
             """)
     }
 
@@ -165,20 +153,15 @@ public final class PostgresSuppressionStore: SuppressionStore {
         try connection.run(prepared: "upsert_checkpoint", p)
     }
 
-    static let checkpointColumns = """
-        fingerprint, source_path, next_line, byte_offset, window_end_line, window_end_offset,
-        applied_through, batches_committed, lines_read, valid, malformed, blank, duplicates,
-        newly_suppressed, already_suppressed, not_subscribed, import_started_at, completed
-        """
 
     public func checkpoint(fingerprint: String) throws(StoreError) -> ImportCheckpoint? {
         Self.readCheckpoint(try connection.query(
-            "SELECT \(Self.checkpointColumns) FROM import_checkpoints WHERE fingerprint = $1", [fingerprint]))
+            "SELECT \(StoreSchema.checkpointColumns) FROM import_checkpoints WHERE fingerprint = $1", [fingerprint]))
     }
 
     public func latestCheckpoint(sourcePath: String) throws(StoreError) -> ImportCheckpoint? {
         Self.readCheckpoint(try connection.query("""
-            SELECT \(Self.checkpointColumns) FROM import_checkpoints WHERE source_path = $1
+            SELECT \(StoreSchema.checkpointColumns) FROM import_checkpoints WHERE source_path = $1
             ORDER BY updated_at DESC LIMIT 1
             """, [sourcePath]))
     }
