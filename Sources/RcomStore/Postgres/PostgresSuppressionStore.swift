@@ -1,3 +1,5 @@
+import Foundation
+
 /// `SuppressionStore` on PostgreSQL: the same schema (`PostgresSchema`), the same contract.
 ///
 /// Each transaction is one statement over the batch's rows, passed as three array parameters:
@@ -21,6 +23,11 @@ public final class PostgresSuppressionStore: SuppressionStore {
         try PostgresSchema.migrate(connection)
         try Self.prepareStatements(connection)
     }
+
+    /// The rows reach the server as array parameters of one statement; `RCOM_PG_BULK=copy`
+    /// sends them with COPY into a temporary table instead (an alternative kept for
+    /// `scripts/bench-blacklist` to measure against; see design/blacklist.md).
+    static let viaCopy = ProcessInfo.processInfo.environment["RCOM_PG_BULK"] == "copy"
 
     static func prepareStatements(_ c: PostgresConnection) throws(StoreError) {
         try c.prepare("lookup", """
@@ -46,6 +53,25 @@ public final class PostgresSuppressionStore: SuppressionStore {
                                ON CONFLICT (email) DO NOTHING RETURNING 1)
             SELECT (SELECT count(*) FROM r WHERE known), (SELECT count(*) FROM subscribed), (SELECT count(*) FROM strangers)
             """)
+        if viaCopy {
+            try c.execute("""
+                CREATE TEMP TABLE IF NOT EXISTS rcom_rows (email text COLLATE "C", reason_id bigint, at bigint, flagged boolean)
+                ON COMMIT DELETE ROWS
+                """)
+            try c.prepare("suppress_copied", """
+                WITH r AS MATERIALIZED (
+                         SELECT email, reason_id, at,
+                                coalesce(flagged, EXISTS (SELECT 1 FROM subscriptions s WHERE s.email = r.email)) AS known
+                         FROM rcom_rows r),
+                     subscribed AS (INSERT INTO suppressions (email, reason_id, suppressed_at)
+                                    SELECT email, reason_id, at FROM r WHERE known ORDER BY email
+                                    ON CONFLICT (email) DO NOTHING RETURNING 1),
+                     strangers AS (INSERT INTO suppressions (email, reason_id, suppressed_at)
+                                   SELECT email, reason_id, at FROM r WHERE NOT known ORDER BY email
+                                   ON CONFLICT (email) DO NOTHING RETURNING 1)
+                SELECT (SELECT count(*) FROM r WHERE known), (SELECT count(*) FROM subscribed), (SELECT count(*) FROM strangers)
+                """)
+        }
         try c.prepare("add_reasons", """
             INSERT INTO suppression_reasons (reason) SELECT unnest($1::text[]) ORDER BY 1
             ON CONFLICT (reason) DO NOTHING
@@ -105,13 +131,44 @@ public final class PostgresSuppressionStore: SuppressionStore {
             times.append(entry.suppressedAt_s)
             if let flags { flagged.append(word: flags[i] ? "t" : "f") }
         }
+        var copy: [UInt8]? = nil
+        if Self.viaCopy {
+            var data: [UInt8] = []
+            data.reserveCapacity(range.count * 48)
+            for (i, entry) in zip(range, batch.entries[range]) {
+                for b in batch.bytes[entry.email] {
+                    // COPY's text format: backslash, tab and line ends escaped (the normaliser
+                    // leaves none but a backslash possible; escape all the same).
+                    switch b {
+                    case UInt8(ascii: "\\"): data += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                    case UInt8(ascii: "\t"): data += Array("\\t".utf8)
+                    case UInt8(ascii: "\n"): data += Array("\\n".utf8)
+                    case UInt8(ascii: "\r"): data += Array("\\r".utf8)
+                    default: data.append(b)
+                    }
+                }
+                data += Array("\t\(idOfRange[entry.reason]!)\t\(entry.suppressedAt_s)\t".utf8)
+                data += Array((flags.map { $0[i] ? "t" : "f" } ?? "\\N").utf8)
+                data.append(UInt8(ascii: "\n"))
+            }
+            copy = data
+        }
         return SuppressionRowsParameters(emails: emails.text, reasonIDs: reasons.text, times: times.text,
-                                         flags: flagged.text, entries: range.count)
+                                         flags: flagged.text, entries: range.count, copy: copy)
     }
 
     /// Runs `suppress` and tallies it.
     static func insert(_ rows: SuppressionRowsParameters, on c: PostgresConnection) throws(StoreError) -> SuppressionTally {
-        let result = try c.run(prepared: "suppress", [rows.emails, rows.reasonIDs, rows.times, rows.flags])
+        let result: PostgresRows
+        if let data = rows.copy {
+            try c.copyIn("COPY rcom_rows FROM STDIN") { (buffer) throws(StoreError) -> Bool in
+                buffer.append(contentsOf: data)
+                return false
+            }
+            result = try c.run(prepared: "suppress_copied")
+        } else {
+            result = try c.run(prepared: "suppress", [rows.emails, rows.reasonIDs, rows.times, rows.flags])
+        }
         let subscribed = Int(result.int64(0, 0))
         var tally = SuppressionTally()
         tally.newlySuppressed = Int(result.int64(0, 1))   // column 2: strangers added, counted as not subscribed
@@ -194,4 +251,6 @@ struct SuppressionRowsParameters: Sendable {
     /// `{}` without a look-up's flags.
     var flags: String
     var entries: Int
+    /// The rows in COPY's text format, with `RCOM_PG_BULK=copy`.
+    var copy: [UInt8]?
 }
