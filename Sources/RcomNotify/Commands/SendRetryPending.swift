@@ -16,8 +16,8 @@ enum SendRetryPending {
             setup.error("--retry-pending takes its notifications from the store; drop -t, -m and --batch")
             return ExitCode.usage
         }
-        let store: SQLiteNotificationStore
-        switch SendSetup.openStore(args.string("db")!) {
+        let store: any NotificationStore
+        switch SendSetup.openStore(args) {
         case .failure(let why):
             setup.error(why.message)
             return ExitCode.failure

@@ -87,6 +87,13 @@ public protocol NotificationStore: AnyObject {
     /// Claims an idempotency key for this process, committed before it returns: true when the
     /// key was free, false when another run or process claimed it (then do not send).
     func claim(_ key: String) throws(StoreError) -> Bool
+    /// Takes up to `limit` pending notifications due by `now_ms` (all pending ones with
+    /// `includeNotDue`), oldest due first, and moves their next attempt `lease_ms` ahead in the
+    /// same transaction: a second `--retry-pending` running meanwhile does not take them too,
+    /// and a run that dies leaves them due again once the lease is over.
+    func claimPending(now_ms: Int64, includeNotDue: Bool, limit: Int, lease_ms: Int64) throws(StoreError) -> [PendingNotification]
+    /// A pending notification whose address was suppressed since: it ends as suppressed.
+    func markSuppressed(id: String) throws(StoreError)
 }
 
 extension NotificationStore {

@@ -5,12 +5,12 @@
 final class PendingFeed: NotificationFeed {
     private var claimed: [PendingNotification]
     private let registry: ChannelRegistry
-    private let store: SQLiteNotificationStore
+    private let store: any NotificationStore
     private let publicURL: String?
     private(set) var suppressed = 0
     private(set) var problems: [String] = []
 
-    init(_ claimed: [PendingNotification], registry: ChannelRegistry, store: SQLiteNotificationStore, publicURL: String?) {
+    init(_ claimed: [PendingNotification], registry: ChannelRegistry, store: any NotificationStore, publicURL: String?) {
         self.claimed = claimed.reversed()
         self.registry = registry
         self.store = store

@@ -16,8 +16,9 @@ public final class PostgresNotificationStore: NotificationStore {
     private var uncommitted = 0
     /// The open group's writes, to redo after a failed one (see `write`).
     private var group: [(String, [String?])] = []
-    /// Opened on the first claim (`rcom send --batch` only).
-    private var claims: PostgresConnection?
+    /// Autocommit work that must not wait for the group transaction: send claims (`rcom send
+    /// --batch`) and the reasons of hard bounces. Opened on first use.
+    private var side: PostgresConnection?
 
     public convenience init(url: PostgresURL, writesPerCommit: Int = 500) throws(StoreError) {
         try self.init(connection: PostgresConnection(url: url), writesPerCommit: writesPerCommit)
@@ -34,14 +35,40 @@ public final class PostgresNotificationStore: NotificationStore {
             INSERT INTO notifications (id, channel, target, message, assignment, created_at_ms, outcome, finished_at_ms)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """)
+        // Attempt numbers go on across --retry-pending rounds, as on SQLite: the round's number
+        // plus the attempts of the rounds before (notifications.attempts grows when a round ends).
         try connection.prepare("insert_attempt", """
             INSERT INTO delivery_attempts (notification_id, attempt, result, detail, duration_ms, recorded_at_ms)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            VALUES ($1, $2::integer + coalesce((SELECT attempts FROM notifications WHERE id = $1), 0), $3, $4, $5, $6)
             ON CONFLICT (notification_id, attempt) DO UPDATE SET result = excluded.result, detail = excluded.detail,
                 duration_ms = excluded.duration_ms, recorded_at_ms = excluded.recorded_at_ms
             """)
         try connection.prepare("finish_notification", """
-            UPDATE notifications SET outcome = $2, provider_answer = $3, attempts = $4, finished_at_ms = $5 WHERE id = $1
+            UPDATE notifications SET outcome = $2, provider_answer = $3, attempts = attempts + $4::integer, finished_at_ms = $5,
+                next_attempt_at_ms = $6, deferrals = deferrals + $7::integer
+            WHERE id = $1
+            """)
+        // A hard bounce: the address goes on the list with the outcome (never un-suppressed, its
+        // first reason kept, as an import does).
+        try connection.prepare("suppress_address", """
+            INSERT INTO suppressions (email, reason_id, suppressed_at) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING
+            """)
+        // The due rows are locked as they are taken and rows another claim holds are skipped,
+        // so two --retry-pending runs at once never take the same notification; the lease is
+        // committed with the statement (autocommit).
+        try connection.prepare("claim_pending", """
+            WITH due AS (
+                SELECT id, next_attempt_at_ms AS due_at FROM notifications
+                WHERE next_attempt_at_ms IS NOT NULL AND outcome = 'pending' AND ($2::boolean OR next_attempt_at_ms <= $1)
+                ORDER BY next_attempt_at_ms, id COLLATE "C" LIMIT $3
+                FOR UPDATE SKIP LOCKED),
+            taken AS (
+                UPDATE notifications n SET next_attempt_at_ms = $1::bigint + $4::bigint FROM due WHERE n.id = due.id
+                RETURNING n.id, n.channel, n.target, n.message, n.created_at_ms, n.deferrals, due.due_at)
+            SELECT id, channel, target, message, created_at_ms, deferrals FROM taken ORDER BY due_at, id COLLATE "C"
+            """)
+        try connection.prepare("mark_suppressed", """
+            UPDATE notifications SET outcome = 'suppressed', next_attempt_at_ms = NULL, finished_at_ms = $2 WHERE id = $1
             """)
         // The notification row is locked while its click is counted, so two clicks at once on
         // two connections cannot both be "first".
@@ -61,16 +88,30 @@ public final class PostgresNotificationStore: NotificationStore {
     /// On a connection of its own, outside the group transaction, so the claim commits (and every
     /// other process sees it) before the row is sent; the primary key decides between racers.
     public func claim(_ key: String) throws(StoreError) -> Bool {
-        let claims = try claimsConnection()
-        return try claims.run(prepared: "claim", [key, String(wall_ms())]).affected == 1
+        try sideConnection().run(prepared: "claim", [key, String(wall_ms())]).affected == 1
     }
 
-    private func claimsConnection() throws(StoreError) -> PostgresConnection {
-        if let claims { return claims }
+    private func sideConnection() throws(StoreError) -> PostgresConnection {
+        if let side { return side }
         let c = try PostgresConnection(url: connection.url)
         try c.prepare("claim", "INSERT INTO send_claims (key, claimed_at_ms) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-        claims = c
+        try c.prepare("add_reason", "INSERT INTO suppression_reasons (reason) VALUES ($1) ON CONFLICT (reason) DO NOTHING")
+        try c.prepare("find_reason", "SELECT id FROM suppression_reasons WHERE reason = $1")
+        side = c
         return c
+    }
+
+    /// The id of `reason` in the dictionary, inserted and committed on the side connection (as
+    /// an import's reasons are, in transactions of their own): no lock on the dictionary is held
+    /// by the group transaction, and a group that rolls back leaves the reason behind, harmlessly.
+    private func reasonID(_ reason: String) throws(StoreError) -> String {
+        let c = try sideConnection()
+        try c.run(prepared: "add_reason", [reason])
+        let found = try c.run(prepared: "find_reason", [reason])
+        guard found.count == 1 else {
+            throw .store("the reason '\(reason.prefix(40))' was not stored", context: "cannot suppress a hard-bounced address")
+        }
+        return String(found.int64(0, 0))
     }
 
     public func notificationCount() throws(StoreError) -> Int {
@@ -88,8 +129,32 @@ public final class PostgresNotificationStore: NotificationStore {
     }
 
     public func finish(_ o: DeliveryOutcome) throws(StoreError) {
-        try write("finish_notification", [o.notification.id, o.delivered ? "delivered" : "failed", o.result.detail,
-                                          String(o.attempts), String(wall_ms())])
+        let now = wall_ms()
+        let next = o.nextAttempt_ms
+        // The reason is stored before the group's writes, so a failure here leaves the round unwritten.
+        var reason: String?
+        if case .undeliverable(let why) = o.result { reason = try reasonID("hard bounce: \(why)") }
+        let outcome: [String?] = [o.notification.id, next != nil ? "pending" : o.delivered ? "delivered" : "failed",
+                                  o.result.detail, String(o.attempts), next == nil ? String(now) : nil,
+                                  next.map { String($0) }, next != nil ? "1" : "0"]
+        // With the outcome, as one write: both commit or neither.
+        let suppression = reason.map { [("suppress_address", [EmailAddress.suppressionKey(o.notification.target), $0, String(now / 1000)])] }
+        try write("finish_notification", outcome, with: suppression ?? [])
+    }
+
+    /// One statement in autocommit after the group is committed (see `claim_pending` above).
+    public func claimPending(now_ms: Int64, includeNotDue: Bool, limit: Int, lease_ms: Int64) throws(StoreError) -> [PendingNotification] {
+        try flush()
+        let rows = try connection.run(prepared: "claim_pending", [String(now_ms), includeNotDue ? "true" : "false",
+                                                                  String(limit), String(lease_ms)])
+        return (0..<rows.count).map { r in
+            PendingNotification(id: rows.text(r, 0) ?? "", channel: rows.text(r, 1) ?? "", target: rows.text(r, 2) ?? "",
+                                message: rows.text(r, 3) ?? "", createdAt_ms: rows.int64(r, 4), deferrals: Int(rows.int64(r, 5)))
+        }
+    }
+
+    public func markSuppressed(id: String) throws(StoreError) {
+        try write("mark_suppressed", [id, String(wall_ms())])
     }
 
     public func recordClick(notificationID: String, kind: ClickKind) throws(StoreError) -> ClickResult {
@@ -151,11 +216,13 @@ public final class PostgresNotificationStore: NotificationStore {
     ///
     /// PostgreSQL aborts the whole transaction on an error, where SQLite fails only the statement:
     /// so that a failed write loses nothing but itself here too, the group's earlier writes are
-    /// kept (`group`, bound: `writesPerCommit`) and, after a failure, redone and committed in a
-    /// transaction of their own before the error is thrown.
-    private func write(_ statement: String, _ parameters: [String?]) throws(StoreError) {
+    /// kept (`group`, bound: `writesPerCommit` writes of at most two statements) and, after a
+    /// failure, redone and committed in a transaction of their own before the error is thrown.
+    /// `more` are statements of the same write: they succeed or fail with it.
+    private func write(_ statement: String, _ parameters: [String?], with more: [(String, [String?])] = []) throws(StoreError) {
         if uncommitted == 0 { try connection.execute("BEGIN") }
-        do { try connection.run(prepared: statement, parameters) } catch {
+        let unit = [(statement, parameters)] + more
+        do { for (s, p) in unit { try connection.run(prepared: s, p) } } catch {
             let earlier = group
             uncommitted = 0
             group.removeAll(keepingCapacity: true)
@@ -168,7 +235,7 @@ public final class PostgresNotificationStore: NotificationStore {
             throw error
         }
         uncommitted += 1
-        group.append((statement, parameters))
+        group.append(contentsOf: unit)
         if uncommitted >= writesPerCommit { try flush() }
     }
 }

@@ -120,10 +120,7 @@ public final class SQLiteNotificationStore: NotificationStore {
         }
     }
 
-    /// Takes up to `limit` pending notifications due by `now_ms` (all pending ones with
-    /// `includeNotDue`), oldest due first, and moves their next attempt `lease_ms` ahead in the
-    /// same transaction: a second `--retry-pending` running meanwhile does not take them too,
-    /// and a run that dies leaves them due again once the lease is over.
+    /// One transaction under SQLite's write lock (BEGIN IMMEDIATE): no other process claims meanwhile.
     public func claimPending(now_ms: Int64, includeNotDue: Bool, limit: Int, lease_ms: Int64) throws(StoreError) -> [PendingNotification] {
         try flush()
         return try database.transaction(.immediate) { () throws(StoreError) -> [PendingNotification] in
@@ -151,7 +148,6 @@ public final class SQLiteNotificationStore: NotificationStore {
         }
     }
 
-    /// A pending notification whose address was suppressed since: it ends as suppressed.
     public func markSuppressed(id: String) throws(StoreError) {
         let now = wall_ms()
         let s = try database.prepare("UPDATE notifications SET outcome = 'suppressed', next_attempt_at_ms = NULL, finished_at_ms = ?2 WHERE id = ?1")
