@@ -112,9 +112,9 @@ public final class SQLiteNotificationStore: NotificationStore {
             if o.nextAttempt_ms == nil { s.bind(5, now) }
             if let next = o.nextAttempt_ms { s.bind(6, next) }
             s.bind(7, o.nextAttempt_ms != nil ? 1 : 0)
-        }
-        if case .undeliverable(let why) = o.result {
-            // In the group transaction `write` keeps open, with the outcome.
+        } then: { () throws(StoreError) in
+            // In the group transaction `write` keeps open, with the outcome (before a commit at the bound).
+            guard case .undeliverable(let why) = o.result else { return }
             try suppressions.suppress(email: EmailAddress.suppressionKey(o.notification.target),
                                       reason: "hard bounce: \(why)", suppressedAt_s: now / 1000)
         }
@@ -229,13 +229,18 @@ public final class SQLiteNotificationStore: NotificationStore {
         try database.execute("COMMIT")
     }
 
-    /// Runs one write inside the open group transaction, opening it if needed.
-    private func write(_ s: SQLiteStatement, _ bind: (SQLiteStatement) -> Void) throws(StoreError) {
+    /// Runs one write inside the open group transaction, opening it if needed; `then` writes
+    /// more of it, in the same transaction.
+    private func write(_ s: SQLiteStatement, _ bind: (SQLiteStatement) -> Void,
+                       then more: () throws(StoreError) -> Void = {}) throws(StoreError) {
         if uncommitted == 0 { try database.execute("BEGIN IMMEDIATE") }
         uncommitted += 1
-        defer { s.reset() }
-        bind(s)
-        try s.step()
+        do {
+            defer { s.reset() }
+            bind(s)
+            try s.step()
+        }
+        try more()
         if uncommitted >= writesPerCommit { try flush() }
     }
 }
