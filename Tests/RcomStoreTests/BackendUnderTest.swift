@@ -158,3 +158,24 @@ extension XCTestCase {
         try body(BackendUnderTest(.postgres))
     }
 }
+
+extension XCTestCase {
+    /// Starts the built `rcom` with `arguments`, its output on pipes (`finish` reads them).
+    func startRcom(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = try rcomBinaryURL()
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, out, err)
+    }
+
+    func finish(_ p: (Process, Pipe, Pipe)) -> (status: Int32, stdout: String, stderr: String) {
+        let stdout = String(decoding: p.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: p.2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.0.waitUntilExit()
+        return (p.0.terminationStatus, stdout, stderr)
+    }
+}

@@ -116,20 +116,6 @@ final class NotificationStoreContractTests: XCTestCase {
     }
 
     func startSend(_ file: String, db: String) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = try rcomBinaryURL()
-        process.arguments = ["send", "--batch", file, "--db", db]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        return (process, out, err)
-    }
-
-    func finish(_ p: (Process, Pipe, Pipe)) -> (status: Int32, stdout: String, stderr: String) {
-        let stdout = String(decoding: p.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: p.2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.0.waitUntilExit()
-        return (p.0.terminationStatus, stdout, stderr)
+        try startRcom(["send", "--batch", file, "--db", db])
     }
 }

@@ -142,4 +142,27 @@ final class PendingStoreContractTests: XCTestCase {
             XCTAssertEqual(try store.claimPending(now_ms: now_ms, includeNotDue: true, limit: 10, lease_ms: 60_000), [])
         }
     }
+
+    /// `rcom send --retry-pending` on the backend --db names (the in-process simulator takes the
+    /// mail): the due one is delivered, its attempt numbered after the first round's two; the one
+    /// whose address was suppressed since ends suppressed, unsent.
+    func testRetryPendingDeliversThroughTheSelectedBackend() throws {
+        try onEachBackend { b in
+            now_ms = Int64(Date().timeIntervalSince1970 * 1000) - 1_000
+            let store = try makeStore(b)
+            let due = notification("n00000000000000a1"), gone = notification("n00000000000000a2", to: "gone@example.com")
+            try defer_(due, until: now_ms, in: store)
+            try defer_(gone, until: now_ms, in: store)
+            try b.execute("""
+                INSERT INTO suppression_reasons (reason) VALUES ('complaint');
+                INSERT INTO suppressions (email, reason_id, suppressed_at) SELECT 'gone@example.com', id, 0 FROM suppression_reasons;
+                """)
+            let run = finish(try startRcom(["send", "--retry-pending", "--db", b.dbArgument]))
+            XCTAssertEqual(run.status, 0, "\(b.kind): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("2 taken: 1 delivered, 0 still pending, 0 failed, 1 suppressed since"), run.stderr)
+            XCTAssertEqual(try b.rows("SELECT id, outcome, attempts, deferrals, next_attempt_at_ms FROM notifications ORDER BY id"),
+                           ["\(due.id)|delivered|3|1|∅", "\(gone.id)|suppressed|2|1|∅"], "\(b.kind)")
+            XCTAssertEqual(try b.rows("SELECT notification_id, attempt, result FROM delivery_attempts"), ["\(due.id)|3|delivered"], "\(b.kind)")
+        }
+    }
 }
