@@ -43,7 +43,7 @@ public final class SQLiteDatabase {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, options.busyTimeout_ms)
         if !options.readOnly {
-            try execute("PRAGMA journal_mode = WAL")
+            try enableWAL(within_ms: options.busyTimeout_ms)
             try execute("PRAGMA wal_autocheckpoint = \(options.walAutocheckpoint_pages)")
         }
         try execute("PRAGMA synchronous = NORMAL")
@@ -55,6 +55,24 @@ public final class SQLiteDatabase {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// Switching a new file to WAL takes an exclusive lock, and SQLite may answer SQLITE_BUSY at
+    /// once, without its busy handler, when another process opens the same file at that moment
+    /// (seen: two `rcom send` processes on one fresh database, "cannot run PRAGMA journal_mode
+    /// = WAL"). Tried again every 10 ms within the busy timeout; past it, the error stands.
+    private func enableWAL(within_ms timeout_ms: Int32) throws(StoreError) {
+        var waited_ms: Int32 = 0
+        while true {
+            let rc = sqlite3_exec(handle, "PRAGMA journal_mode = WAL", nil, nil, nil)
+            if rc == SQLITE_OK { return }
+            let primary = rc & 0xff
+            guard primary == SQLITE_BUSY || primary == SQLITE_LOCKED, waited_ms < timeout_ms else {
+                throw error(rc, "cannot run PRAGMA journal_mode = WAL")
+            }
+            sqlite3_sleep(10)
+            waited_ms += 10
+        }
+    }
 
     func error(_ rc: Int32, _ context: String) -> StoreError {
         StoreError(code: rc, message: String(cString: sqlite3_errmsg(handle)), context: "\(context) [\(path)]")
