@@ -1,10 +1,12 @@
 import CZlib
 
-/// gzip through the system zlib (windowBits 15 + 16 selects the gzip wrapper).
+/// gzip through the system zlib (windowBits 15 + 16 selects the gzip wrapper). Level 6, not 9:
+/// a proof block is mostly random hex, where level 9 took 1.7× the time for 0.25 % less
+/// (1,000 jobs: 5.75 → 3.37 ms, 63,774 → 63,933 bytes; measured with zlib in Python).
 public enum Gzip {
     public static func compress(_ input: [UInt8]) -> [UInt8] {
         var stream = z_stream()
-        guard deflateInit2_(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
                             ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return [] }
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 32)
