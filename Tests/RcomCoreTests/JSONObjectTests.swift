@@ -85,3 +85,17 @@ final class JSONObjectTests: XCTestCase {
         return ["repeated member name", "unpaired surrogate", "trailing comma"].contains(e.message) || e.message.hasPrefix("nested deeper")
     }
 }
+
+extension JSONObjectTests {
+    /// The most members a body within the proxy's 64 KiB bound can hold, and a repeat of the
+    /// first name as the last one: found, however far apart.
+    func testManyMembersAndARepeatFarApart() throws {
+        let names = (0..<6000).map { "k\($0)" }
+        let text = "{" + names.map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+        XCTAssertLessThan(text.utf8.count, 64 << 10)
+        XCTAssertEqual(try JSONObject.parse(Array(text.utf8)).get().members.count, 6000)
+        let repeated = "{" + (names + ["k0"]).map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+        guard case .failure(let e) = JSONObject.parse(Array(repeated.utf8)) else { return XCTFail("a repeated name was taken") }
+        XCTAssertEqual(e.message, "repeated member name")
+    }
+}
