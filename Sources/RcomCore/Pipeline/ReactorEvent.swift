@@ -47,18 +47,7 @@ public protocol EntropySource: AnyObject {
 public extension EntropySource {
     /// Lower-case hex of `bits` random bits (multiple of 64).
     func hexToken(bits: Int = 128) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        let words = bits / 64
-        return String(unsafeUninitializedCapacity: words * 16) { out in
-            for w in 0..<words {
-                var v = next64()
-                for i in stride(from: 15, through: 0, by: -1) {
-                    out[w * 16 + i] = digits[Int(v & 0xf)]
-                    v >>= 4
-                }
-            }
-            return words * 16
-        }
+        HexText.lowercase((0..<(bits / 64)).map { _ in next64() })
     }
 }
 

@@ -35,19 +35,7 @@ struct CallbackToken: Hashable, Comparable, Sendable, CustomStringConvertible {
         (high, low) = words
     }
 
-    var description: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 32) { out in
-            for (w, word) in [high, low].enumerated() {
-                var v = word
-                for i in stride(from: 15, through: 0, by: -1) {
-                    out[w * 16 + i] = digits[Int(v & 0xf)]
-                    v >>= 4
-                }
-            }
-            return 32
-        }
-    }
+    var description: String { HexText.lowercase([high, low]) }
 
     /// Numeric order, which is also the order of the hex text.
     static func < (a: CallbackToken, b: CallbackToken) -> Bool { (a.high, a.low) < (b.high, b.low) }
