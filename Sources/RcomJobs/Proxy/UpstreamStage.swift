@@ -19,14 +19,15 @@ struct UpstreamStage {
         /// After the connection attempts were spent: starts fail at once until then.
         var downUntil_ns: Instant_ns = 0
         var releaseTimer: TimerID?
-        /// The job server closed this account's connection: connect once to see whether it is
-        /// still there (its callbacks are what waiting clients need), then close.
-        var probing = false
-        /// Probe connections that opened so far. One is not proof: the listener of a job server
-        /// being killed still completes handshakes for a moment (measured: a probe 0.3 ms after
-        /// the close connected, and 50 waiting clients waited out the 10 s callback timeout
-        /// instead of the 5 s grace), so a second probe after the backoff must open too.
-        var probeConnects = 0
+        /// The job server closed this account's connection: connect to see whether it is still
+        /// there (its callbacks are what waiting clients need), then close. The count is the
+        /// probe connections that opened so far (nil: not probing). One is not proof: the
+        /// listener of a job server being killed still completes handshakes for a moment
+        /// (measured: a probe 0.3 ms after the close connected, and 50 waiting clients waited
+        /// out the 10 s callback timeout instead of the 5 s grace), so a second probe after the
+        /// backoff must open too.
+        var probeOpened: Int?
+        var probing: Bool { probeOpened != nil }
         var queued: Int { queue.count }
         var idle: Bool { queued == 0 && (connection?.inFlight.isEmpty ?? true) && retryTimer == nil && !probing }
     }
@@ -140,18 +141,16 @@ struct UpstreamStage {
                     // Nothing to send: the probe's connection goes either way.
                     laneOf[id] = nil
                     lanes[account]!.connection = nil
-                    lanes[account]!.probeConnects += 1
-                    if lanes[account]!.probeConnects < 2 {
-                        return ([.close(id)] + armRetry(account, now_ns: now_ns), [])
+                    lanes[account]!.probeOpened! += 1
+                    if lanes[account]!.probeOpened! < 2 {
+                        return ([.close(id)] + armRetry(account, after_ms: config.upstreamConnectBackoff_ms, now_ns: now_ns), [])
                     }
                     // Opened twice, a backoff apart: the job server is there.
-                    lanes[account]!.probing = false
-                    lanes[account]!.probeConnects = 0
+                    lanes[account]!.probeOpened = nil
                     if lanes[account]!.idle { lanes[account] = nil }
                     return ([.close(id)], [])
                 }
-                lanes[account]!.probing = false
-                lanes[account]!.probeConnects = 0
+                lanes[account]!.probeOpened = nil
             }
             return (lanes[account]!.connection!.connected(), [])
         case .received(let id, let bytes):
@@ -175,14 +174,12 @@ struct UpstreamStage {
                 // fail at once instead of each waiting out the backoff again.
                 lanes[account]?.downUntil_ns = now_ns + UInt64(config.upstreamDownHold_ms) * 1_000_000
                 if lanes[account]?.probing == true {
-                    lanes[account]?.probing = false
-                    lanes[account]?.probeConnects = 0
+                    lanes[account]?.probeOpened = nil
                     found.append(.unreachable(reason: reason))
                 }
             } else {
                 // The job server closed or reset an open connection: is it still there?
-                lanes[account]?.probing = true
-                lanes[account]?.probeConnects = 0
+                lanes[account]?.probeOpened = 0
             }
             lanes[account]?.connectFailures = 0
             return (cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), found)
@@ -203,8 +200,7 @@ struct UpstreamStage {
             lanes[account]!.connection = nil
             // Closed by the server itself (not a Connection: close answer): probe it.
             if bytes == nil {
-                lanes[account]!.probing = true
-                lanes[account]!.probeConnects = 0
+                lanes[account]!.probeOpened = 0
             }
         }
         effects += watch(id, inFlight: c.inFlight.count, progressed: !results.isEmpty, now_ns: now_ns)
@@ -218,27 +214,26 @@ struct UpstreamStage {
     /// starts back in front of the queue and arms the backoff; nil once the attempts are spent.
     private mutating func retryLater(_ account: String, _ failed: [HTTPClientConnection<UpstreamJob>.Outcome],
                                      now_ns: Instant_ns) -> [ReactorEffect]? {
+        // Taken out of the table while its queue is edited (uniquely referenced: no copy).
         guard var lane = lanes.removeValue(forKey: account) else { return nil }
-        defer { lanes[account] = lane }
         lane.connectFailures += 1
-        guard lane.connectFailures < config.upstreamConnectAttemptsMax else { return nil }
-        for case .failed(let jobs, _) in failed { lane.queue.prepend(contentsOf: jobs) }
+        let failures = lane.connectFailures
+        if failures < config.upstreamConnectAttemptsMax {
+            for case .failed(let jobs, _) in failed { lane.queue.prepend(contentsOf: jobs) }
+        }
+        lanes[account] = lane
+        guard failures < config.upstreamConnectAttemptsMax else { return nil }
         connectRetries += 1
-        nextSerial += 1
-        let t = TimerID(raw: ConnectionID.outboundBit | nextSerial)
-        lane.retryTimer = t
-        retryTimers[t] = account
-        let wait_ms = config.upstreamConnectBackoff_ms << min(lane.connectFailures - 1, 16)
-        return [.setTimer(t, deadline_ns: now_ns + UInt64(wait_ms) * 1_000_000)]
+        return armRetry(account, after_ms: config.upstreamConnectBackoff_ms << min(failures - 1, 16), now_ns: now_ns)
     }
 
-    /// The next connection attempt of `account` after one backoff (a probe's second look).
-    private mutating func armRetry(_ account: String, now_ns: Instant_ns) -> [ReactorEffect] {
+    /// The account's next connection attempt, `after_ms` from now (a backoff, or a probe's second look).
+    private mutating func armRetry(_ account: String, after_ms: Int64, now_ns: Instant_ns) -> [ReactorEffect] {
         nextSerial += 1
         let t = TimerID(raw: ConnectionID.outboundBit | nextSerial)
         lanes[account]!.retryTimer = t
         retryTimers[t] = account
-        return [.setTimer(t, deadline_ns: now_ns + UInt64(config.upstreamConnectBackoff_ms) * 1_000_000)]
+        return [.setTimer(t, deadline_ns: now_ns + UInt64(after_ms) * 1_000_000)]
     }
 
     /// `sent`: the connection had opened, so what it carried was written and may have started.
