@@ -23,14 +23,13 @@ extension Reactor {
         let interest = c.interest(limits: limits)
         if interest == .none {
             // poll(2) reports HUP even with no events asked; unregistering avoids a busy loop.
-            if c.registered { poller.remove(c.fd); c.registered = false }
-        } else if c.registered && interest == c.watched {
+            if c.registered { poller.remove(c.fd); c.watched = nil }
+        } else if interest == c.watched {
             return
         } else if let failure = poller.set(c.fd, interest) {
             // The connection cannot be watched: it would hang unseen, so it is closed now.
             finalize(c, reason: failure.description)
         } else {
-            c.registered = true
             c.watched = interest
         }
     }

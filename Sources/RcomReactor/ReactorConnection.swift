@@ -12,13 +12,14 @@ final class ReactorConnection {
     var closeAfterFlush = false
     var pausedByPipeline = false
     var pausedByBackpressure = false
-    var registered = false
     /// False once the reactor let go of it (finalized, or replaced after name resolution): a
     /// flag instead of looking the ID up again after each event it was handed to.
     var live = true
-    /// What the poller was last told to watch, while `registered`: an unchanged interest costs
-    /// no epoll_ctl (measured: five epoll_ctl calls per proxied job before, mostly repeats).
-    var watched = Interest.none
+    /// What the poller was last told to watch (nil: not registered with it): an unchanged
+    /// interest costs no epoll_ctl (measured: five epoll_ctl calls per proxied job before,
+    /// mostly repeats).
+    var watched: Interest?
+    var registered: Bool { watched != nil }
     /// Queued in the tick's flush list (`Reactor.written`).
     var written = false
     /// Unsent bytes: `outbound[sentUpTo...]`. One buffer, not a list of chunks, so that what a
