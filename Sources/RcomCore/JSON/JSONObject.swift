@@ -44,9 +44,11 @@ public struct JSONObject: Sendable {
     public func member(_ name: String) -> Member? { members.first { $0.name == name } }
 
     /// The decoded value of string member `name`; nil when absent or not a string.
-    public func string(_ name: String) -> String? {
-        guard let m = member(name), m.kind == .string else { return nil }
-        return JSONReader.decodeString(bytes, m.value)
+    public func string(_ name: String) -> String? { member(name).flatMap(string) }
+
+    /// The decoded value of `m` when it is a string.
+    public func string(_ m: Member) -> String? {
+        m.kind == .string ? JSONReader.decodeString(bytes, m.value) : nil
     }
 }
 

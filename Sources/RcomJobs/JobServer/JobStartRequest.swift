@@ -33,10 +33,10 @@ public struct JobStartRequest: Sendable {
         default: return .failure(JobRequestError("\"wait\" must be true or false"))
         }
         let callbackMember = object.member("callback")
-        if let m = callbackMember, m.kind != .string {
+        let callbackText = callbackMember.flatMap(object.string)
+        if callbackMember != nil && callbackText == nil {
             return .failure(JobRequestError("\"callback\" must be a string URL"))
         }
-        let callbackText = callbackMember.map { _ in object.string("callback")! }
         var callback: HTTPURL?
         if let text = callbackText {
             guard let url = HTTPURL(text) else {
