@@ -70,7 +70,7 @@ public final class Reactor<P: EventPipeline> {
         self.limits = limits
         self.poller = poller.make()
         self.readBuffer = [UInt8](repeating: 0, count: limits.readChunkBytes)
-        Socket.raiseDescriptorLimit()
+        DescriptorLimit.raise()
     }
 
     /// Time as the pipeline sees it: monotonic, starting at 1 s when the reactor was made.

@@ -106,16 +106,4 @@ enum Socket {
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
         close(fd)
     }
-
-    /// Raises the soft fd limit to the hard limit: a proxy holding thousands of sockets needs it.
-    @discardableResult
-    static func raiseDescriptorLimit() -> Int {
-        var rl = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl)
-        if rl.rlim_cur < rl.rlim_max {
-            rl.rlim_cur = rl.rlim_max
-            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl)
-        }
-        return Int(rl.rlim_cur)
-    }
 }

@@ -80,7 +80,7 @@ public enum ProxyCommand: Command {
             config.clientTimeouts = HTTPServerTimeouts(request_ms: max(1, try args.duration_ms("header-timeout") ?? 10_000),
                                                        idle_ms: max(1, try args.duration_ms("idle-timeout") ?? 60_000))
             config.drainTimeout_ms = max(0, try args.duration_ms("drain-timeout") ?? 30_000)
-            let budget = ProxyDescriptorBudget(descriptorsMax: ProxyDescriptorBudget.raiseDescriptorLimit(),
+            let budget = ProxyDescriptorBudget(descriptorsMax: DescriptorLimit.raise(),
                                                clientsWanted: try args.int("max-connections", range: 2...1_000_000) ?? 15_000,
                                                upstreamWanted: config.upstreamConnectionsMax)
             guard budget.clientsMax >= 1 else {

@@ -1,5 +1,3 @@
-import Glibc
-
 /// How the proxy shares its file descriptors: clients never use the part kept for upstream
 /// connections and for callbacks, so a flood of clients cannot starve the job server's side.
 struct ProxyDescriptorBudget: Equatable {
@@ -26,17 +24,4 @@ struct ProxyDescriptorBudget: Equatable {
     /// (whose connections answer a job 503 and close, so it keeps turning over), newcomers wait
     /// in the listen backlog instead of being accepted and cut off.
     var inboundConnectionsMax: Int { clientsMax + callbackReserve }
-
-    /// Raises the soft RLIMIT_NOFILE to the hard limit and returns the soft limit in force.
-    static func raiseDescriptorLimit() -> Int {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-        }
-        // RLIM_INFINITY is all ones; the bound keeps the budget arithmetic in range either way.
-        return Int(min(limit.rlim_cur, 1 << 20))
-    }
 }
