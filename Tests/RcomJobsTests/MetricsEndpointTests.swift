@@ -64,6 +64,25 @@ final class MetricsEndpointTests: XCTestCase {
         XCTAssertNotNil(health["commit"], "\(health)")
     }
 
+    /// issue 28: a callback that never comes is answered 504 at --callback-timeout and counted
+    /// where the operator looks, apart from callbacks that came late.
+    func testProxyMetricsCountTheCallbacksThatNeverCame() throws {
+        let server = try ServerProcess(["jobserver", "--port", "0", "--job-ms", "20", "--secret", "s", "--faults", "drop-callback=1"])
+        defer { server.stop() }
+        let proxy = try ServerProcess(["proxy", "--host", "127.0.0.1", "--port", "0", "--callback-timeout", "200ms",
+                                       "--upstream", "http://127.0.0.1:\(server.port)"])
+        defer { proxy.stop() }
+        for i in 0..<2 {
+            let r = try BlockingHTTP.post(port: proxy.port, path: "/start", json: Self.start("lost\(i)"))
+            XCTAssertEqual(r.status, 504, String(decoding: r.body, as: UTF8.self))
+        }
+        let s = Exposition.samples(String(decoding: try BlockingHTTP.get(port: proxy.port, path: "/metrics").body, as: UTF8.self))
+        XCTAssertEqual(s["rcom_proxy_callback_timeouts_total"], 2)
+        XCTAssertEqual(s["rcom_proxy_callbacks_late_total"], 0)
+        XCTAssertEqual(s["rcom_proxy_jobs_started_total"], 2)
+        XCTAssertEqual(s["rcom_proxy_jobs_delivered_total"], 0)
+    }
+
     func testTrackAndProviderSimulatorMetricsPassPromtool() throws {
         let dir = NSTemporaryDirectory() + "rcom-metrics-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

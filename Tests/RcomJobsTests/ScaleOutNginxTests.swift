@@ -206,4 +206,26 @@ final class ScaleOutNginxTests: XCTestCase {
         XCTAssertEqual(known.status, 404)
         XCTAssertEqual(try front.stats(0)["callbacks_unknown"] as? Int, 1)
     }
+
+    /// issue 28: at a reload nginx's old workers close their kept-alive client connections, and
+    /// a callback written on one just then is lost unless its sender retries (a job server may
+    /// not). So nginx answers each callback with "Connection: close" and closes: no callback
+    /// connection is ever kept alive for a reload to close under the next one.
+    func testNginxClosesACallbackConnectionAfterItsAnswer() throws {
+        let front = try Front(count: 3, job_ms: 150, hold: .request)
+        defer { front.stop() }
+        let fd = try BlockingHTTP.connect(port: front.nginx.port, timeout_s: 5)
+        defer { close(fd) }
+        BlockingHTTP.send(fd, BlockingHTTP.request("POST", "/callback/p1/not-a-token", body: "{}"))
+        let r = try BlockingHTTP.readResponse(fd)
+        XCTAssertEqual(r.status, 404, "the instance answered (it does not know the token)")
+        XCTAssertEqual(r.headers["connection"]?.lowercased(), "close")
+        var byte: UInt8 = 0
+        XCTAssertEqual(read(fd, &byte, 1), 0, "nginx closed the connection after the answer (errno \(errno))")
+        // Jobs are not affected: clients' connections stay kept alive.
+        let fd2 = try BlockingHTTP.connect(port: front.nginx.port, timeout_s: 5)
+        defer { close(fd2) }
+        BlockingHTTP.send(fd2, BlockingHTTP.request("GET", "/healthz"))
+        XCTAssertNotEqual(try BlockingHTTP.readResponse(fd2).headers["connection"]?.lowercased(), "close")
+    }
 }

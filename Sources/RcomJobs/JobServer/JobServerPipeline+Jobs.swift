@@ -122,7 +122,7 @@ extension JobServerPipeline {
 
     mutating func send(_ tag: CallbackTag, now_ns: Instant_ns) -> [ReactorEffect] {
         stats.callbacksSent += 1
-        guard let effects = callbacks.send(tag.request, to: tag.url, tag: tag) else {
+        guard let effects = callbacks.send(tag.request, to: tag.url, tag: tag, fresh: tag.attempt > 1) else {
             stats.callbacksFailed += 1
             return finishDeferred(tag, now_ns: now_ns)
         }
@@ -135,10 +135,14 @@ extension JobServerPipeline {
             stats.callbacksAnswered += 1
             metrics.callbackLatency.observe(from: tag.sent_ns, to: now_ns)
             return finishDeferred(tag, now_ns: now_ns)
-        case .failed(let tag, _):
-            // A reused keep-alive connection may have been closed by the receiver just as we
-            // wrote: one retry on a fresh connection.
-            if tag.attempt == 1 {
+        case .failed(let tag, _, let beforeResponse):
+            // A careful sender: a kept-alive connection the receiver closed just as we wrote
+            // (nginx's old workers close theirs at a reload, all at once) got no byte of an
+            // answer, so the callback goes once more, on a new connection — never on another
+            // idle one, which may be just as stale. Safe: a receiver that did get the first
+            // answers a repeat of the same job's callback 200 (the proxy: "duplicate").
+            // Once part of an answer came, the receiver had it: no retry.
+            if tag.attempt == 1 && beforeResponse {
                 stats.callbackRetries += 1
                 return send(CallbackTag(job: tag.job, deferredStart: tag.deferredStart, attempt: 2, url: tag.url, request: tag.request,
                                         sent_ns: tag.sent_ns), now_ns: now_ns)

@@ -14,6 +14,10 @@ public struct HTTPClientConnection<Tag: Sendable>: Sendable {
     private var unsent: [[UInt8]] = []
     /// The server said `Connection: close` (or HTTP/1.0): no more requests on this one.
     public private(set) var closing = false
+    /// Some byte of the oldest unanswered request's response has come. When the connection
+    /// breaks without it, the receiver never began to answer (a kept-alive connection closed
+    /// under a write): what a careful sender may send again on a new connection.
+    public private(set) var responseStarted = false
 
     public init(id: ConnectionID, url: HTTPURL, limits: HTTPLimits = .standard) {
         self.id = id
@@ -50,7 +54,12 @@ public struct HTTPClientConnection<Tag: Sendable>: Sendable {
 
     /// Feed received bytes (or nil for EOF); returns answered requests in order.
     public mutating func receive(_ bytes: [UInt8]?) -> [Outcome] {
-        if let bytes { decoder.receive(bytes) } else { decoder.receiveEOF() }
+        if let bytes {
+            decoder.receive(bytes)
+            if !bytes.isEmpty { responseStarted = true }
+        } else {
+            decoder.receiveEOF()
+        }
         var out: [Outcome] = []
         while true {
             switch decoder.next() {
@@ -59,6 +68,7 @@ public struct HTTPClientConnection<Tag: Sendable>: Sendable {
                     return out + fail(reason: "unsolicited response from \(url.hostHeader)")
                 }
                 out.append(.response(tag, r))
+                responseStarted = decoder.bufferedBytes > 0  // bytes past it begin the next one
                 if !r.keepAlive { closing = true }
             case .needData, .expectContinue:
                 return out

@@ -6,7 +6,9 @@
 public struct OutboundPool<Tag: Sendable>: Sendable {
     public enum Outcome: Sendable {
         case response(Tag, HTTPResponse)
-        case failed(Tag, reason: String)
+        /// `beforeResponse`: no byte of its answer came (a connect failure, or the connection
+        /// closed under it), so the receiver never began to answer it.
+        case failed(Tag, reason: String, beforeResponse: Bool)
     }
 
     public let connectionsPerHostMax: Int
@@ -31,10 +33,13 @@ public struct OutboundPool<Tag: Sendable>: Sendable {
     public var connectionCount: Int { connections.count }
     public var queuedCount: Int { waitingCount }
 
-    /// Returns nil when the queue is full (nothing was done).
-    public mutating func send(_ request: HTTPRequest, to url: HTTPURL, tag: Tag) -> [ReactorEffect]? {
+    /// Returns nil when the queue is full (nothing was done). `fresh`: never on an idle
+    /// kept-alive connection (each may be as stale as the one a retry follows: a reloading
+    /// server closes them all at once), but on a new one, or, at the per-host bound, on the
+    /// next connection that has just answered (alive a moment ago).
+    public mutating func send(_ request: HTTPRequest, to url: HTTPURL, tag: Tag, fresh: Bool = false) -> [ReactorEffect]? {
         let key = "\(url.host):\(url.port)"
-        if var free = idle[key], let id = free.popLast() {
+        if !fresh, var free = idle[key], let id = free.popLast() {
             idle[key] = free
             return connections[id]!.send(request, tag: tag)
         }
@@ -77,11 +82,13 @@ public struct OutboundPool<Tag: Sendable>: Sendable {
         for o in connections[id]!.receive(bytes) {
             switch o {
             case .response(let tag, let r): outcomes.append(.response(tag, r))
-            case .failed(let tags, let reason): outcomes += tags.map { .failed($0, reason: reason) }
+            case .failed(let tags, let reason): outcomes += failures(tags, reason, firstStarted: connections[id]!.responseStarted)
             }
         }
         let c = connections[id]!
         if c.phase == .closed || c.closing {
+            // Never handed out again (its .closed event drops it for good).
+            if let key = hostOf[id] { idle[key]?.removeAll { $0 == id } }
             if c.inFlight.isEmpty { effects.append(.close(id)) }
         } else if c.inFlight.isEmpty {
             effects += reuse(id)
@@ -100,12 +107,18 @@ public struct OutboundPool<Tag: Sendable>: Sendable {
         return []
     }
 
+    /// Only the oldest unanswered request can have had part of its answer.
+    private func failures(_ tags: [Tag], _ reason: String, firstStarted: Bool) -> [Outcome] {
+        tags.enumerated().map { .failed($0.element, reason: reason, beforeResponse: $0.offset > 0 || !firstStarted) }
+    }
+
     private mutating func drop(_ id: ConnectionID, reason: String) -> (effects: [ReactorEffect], outcomes: [Outcome]) {
         guard var c = connections.removeValue(forKey: id), let key = hostOf.removeValue(forKey: id) else { return ([], []) }
         open[key, default: 1] -= 1
         idle[key]?.removeAll { $0 == id }
         var outcomes: [Outcome] = []
-        for case .failed(let tags, let why) in c.fail(reason: reason) { outcomes += tags.map { .failed($0, reason: why) } }
+        let started = c.responseStarted
+        for case .failed(let tags, let why) in c.fail(reason: reason) { outcomes += failures(tags, why, firstStarted: started) }
         // Work still waiting for this host gets a fresh connection.
         var effects: [ReactorEffect] = []
         if let next = waiting[key]?.popFirst() {
