@@ -35,7 +35,9 @@ public struct OTLPConfiguration: Equatable, Sendable {
 
     private static func read(_ env: [String: String], serviceName: String, scopeVersion: String) throws -> OTLPConfiguration? {
         func value(_ name: String) -> String? {
-            guard let v = env[name]?.trimmingCharacters(), !v.isEmpty else { return nil }
+            guard let raw = env[name] else { return nil }
+            let v = String(Substring(raw).trimmingOWS())
+            guard !v.isEmpty else { return nil }
             return v
         }
         if let disabled = value("OTEL_SDK_DISABLED") {
@@ -62,6 +64,9 @@ public struct OTLPConfiguration: Equatable, Sendable {
             endpoint = try url(traces, variable: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         } else if let base = value("OTEL_EXPORTER_OTLP_ENDPOINT") {
             let u = try url(base, variable: "OTEL_EXPORTER_OTLP_ENDPOINT")
+            guard !u.target.contains("?") else {
+                throw OTLPConfigurationError(variable: "OTEL_EXPORTER_OTLP_ENDPOINT", problem: "has a query (?...), and rcom appends v1/traces to the path: give the whole URL in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT instead")
+            }
             let path = u.target.hasSuffix("/") ? u.target : u.target + "/"
             endpoint = u.with(target: path + "v1/traces")
         } else {
@@ -151,9 +156,4 @@ public struct OTLPConfigurationError: Error, Equatable, Sendable, CustomStringCo
     public let variable: String
     public let problem: String
     public var description: String { "\(variable) \(problem)" }
-}
-
-extension String {
-    /// Without leading and trailing spaces and tabs.
-    func trimmingCharacters() -> String { String(Substring(self).trimmingOWS()) }
 }
