@@ -18,7 +18,18 @@ public struct TraceContext: Equatable, Sendable {
     public var sampled: Bool { flags.sampled }
 
     /// `00-<trace-id>-<span-id>-<flags>`: what rcom sends (always version 00).
-    public var traceparent: String { "00-\(traceID.hex)-\(spanID.hex)-\(flags.hex)" }
+    public var traceparent: String {
+        var b: [UInt8] = [0x30, 0x30, 0x2D]
+        b.reserveCapacity(55)
+        JSONText.appendHex(traceID.high, to: &b)
+        JSONText.appendHex(traceID.low, to: &b)
+        b.append(0x2D)
+        JSONText.appendHex(spanID.raw, to: &b)
+        b.append(0x2D)
+        b.append(JSONText.hexDigit(flags.rawValue >> 4))
+        b.append(JSONText.hexDigit(flags.rawValue & 0xF))
+        return String(decoding: b, as: UTF8.self)
+    }
 
     /// Continues an incoming request's trace: `traceparent` parsed strictly, `tracestate` kept
     /// only when `traceparent` is valid and the list itself is valid (W3C §3.2, §3.3). nil means
