@@ -51,7 +51,7 @@ extension SpanData {
                 return n + 72 + attr.key.utf8.count
             }
         }
-        return 256 + name.utf8.count + context.traceState.header.utf8.count + size(attributes)
+        return 256 + name.utf8.count + context.traceState.headerLength + size(attributes)
             + events.reduce(0) { $0 + 64 + $1.name.utf8.count + size($1.attributes) }
             + status.message.utf8.count
     }

@@ -17,6 +17,9 @@ public struct TraceState: Equatable, Sendable {
     /// The header value: members joined by ",", as received (minus empty members and white space).
     public var header: String { members.map { "\($0.key)=\($0.value)" }.joined(separator: ",") }
 
+    /// `header.utf8.count`, without building the header.
+    public var headerLength: Int { members.reduce(max(0, members.count - 1)) { $0 + $1.key.utf8.count + 1 + $1.value.utf8.count } }
+
     /// Parses the combined `tracestate` field value (several fields joined with "," first, as
     /// RFC 9110 §5.3 combines them). Empty members and white space around members are allowed.
     /// Any member off the grammar, a repeated key, or more than 32 members makes the whole

@@ -74,7 +74,10 @@ final class TraceContextTests: XCTestCase {
         for (text, members) in cases {
             let parsed = TraceState.parse(text)
             XCTAssertEqual(parsed.map { $0.members.map { "\($0.key)=\($0.value)" } }, members, text)
-            if let parsed { XCTAssertEqual(TraceState.parse(parsed.header), parsed, "re-parses: \(text)") }
+            if let parsed {
+                XCTAssertEqual(TraceState.parse(parsed.header), parsed, "re-parses: \(text)")
+                XCTAssertEqual(parsed.headerLength, parsed.header.utf8.count, text)
+            }
         }
         XCTAssertEqual(TraceState.parse((1...32).map { "k\($0)=v" }.joined(separator: ","))?.members.count, 32)
     }
