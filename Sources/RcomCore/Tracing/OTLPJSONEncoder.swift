@@ -89,14 +89,7 @@ public enum OTLPJSONEncoder {
         quotedDecimal(span.start_unixNano, &out)
         raw(#","endTimeUnixNano":"#, &out)
         quotedDecimal(span.end_unixNano, &out)
-        if !span.attributes.isEmpty {
-            raw(#","attributes":"#, &out)
-            appendAttributes(span.attributes, to: &out)
-        }
-        if span.droppedAttributes > 0 {
-            raw(#","droppedAttributesCount":"#, &out)
-            JSONText.appendDecimal(UInt64(span.droppedAttributes), to: &out)
-        }
+        appendAttributeFields(span.attributes, dropped: span.droppedAttributes, to: &out)
         if !span.events.isEmpty {
             raw(#","events":["#, &out)
             for (i, e) in span.events.enumerated() {
@@ -105,14 +98,7 @@ public enum OTLPJSONEncoder {
                 quotedDecimal(e.time_unixNano, &out)
                 raw(#","name":"#, &out)
                 JSONText.appendQuoted(e.name, to: &out)
-                if !e.attributes.isEmpty {
-                    raw(#","attributes":"#, &out)
-                    appendAttributes(e.attributes, to: &out)
-                }
-                if e.droppedAttributes > 0 {
-                    raw(#","droppedAttributesCount":"#, &out)
-                    JSONText.appendDecimal(UInt64(e.droppedAttributes), to: &out)
-                }
+                appendAttributeFields(e.attributes, dropped: e.droppedAttributes, to: &out)
                 out.append(UInt8(ascii: "}"))
             }
             out.append(UInt8(ascii: "]"))
@@ -133,6 +119,18 @@ public enum OTLPJSONEncoder {
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// `,"attributes":[…]` and `,"droppedAttributesCount":n`, each left out when empty or zero.
+    static func appendAttributeFields(_ attributes: [SpanAttribute], dropped: Int, to out: inout [UInt8]) {
+        if !attributes.isEmpty {
+            raw(#","attributes":"#, &out)
+            appendAttributes(attributes, to: &out)
+        }
+        if dropped > 0 {
+            raw(#","droppedAttributesCount":"#, &out)
+            JSONText.appendDecimal(UInt64(dropped), to: &out)
+        }
     }
 
     static func appendAttributes(_ attributes: [SpanAttribute], to out: inout [UInt8]) {
