@@ -27,6 +27,23 @@ ensure_system_libraries() {
         # No recommends: prometheus would otherwise pull in its web console and exporters.
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
     fi
+    ensure_otlp_proto
+}
+
+# PyPI's opentelemetry-proto (with protobuf), in a venv of its own: the tracing tests'
+# receiver (scripts/otlp-receiver.py) decodes what rcom exports with the official OTLP
+# definitions. Debian packages neither. Pinned so a new release cannot change what "decodes"
+# means between two runs. If PyPI cannot be reached the tests that need it skip and say so.
+OTLP_VENV="${RCOM_OTLP_VENV:-$HOME/.cache/rcom/otlp-venv}"
+ensure_otlp_proto() {
+    "$OTLP_VENV/bin/python" -c 'import opentelemetry.proto.collector.trace.v1.trace_service_pb2' 2>/dev/null && return 0
+    /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || {
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+    }
+    echo "installing opentelemetry-proto into $OTLP_VENV" >&2
+    /usr/bin/python3 -m venv "$OTLP_VENV" \
+        && "$OTLP_VENV/bin/pip" install -q --disable-pip-version-check opentelemetry-proto==1.45.2 protobuf==7.36.2 >&2 \
+        || echo "warning: could not install opentelemetry-proto; the OTLP receiver tests will skip" >&2
 }
 
 # Flags of every release build the scripts make: the Swift runtime and Foundation linked into
