@@ -1,4 +1,5 @@
 import Foundation
+import RcomCore
 import RcomStore
 
 /// Writes a subscription database and the provider's bounce export for it, the same for the same

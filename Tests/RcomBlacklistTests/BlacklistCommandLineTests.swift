@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import RcomCore
 import RcomStore
 @testable import RcomBlacklist
 
