@@ -84,4 +84,47 @@ final class ProviderFormatTests: XCTestCase {
             XCTAssertTrue(right.stdout.contains("\"format\":\"sendgrid (JSON)\""), right.stdout)
         }
     }
+
+    /// kill -9 at several commits of a JSON import (SES pages: records inside a member of
+    /// documents that follow one another), then --resume: the end state is the clean run's.
+    func testKillNineThenResumeOfAJSONExportEndsLikeACleanRun() throws {
+        try onEachBackend { clean in
+            func sample(_ b: BackendUnderTest) throws -> String {
+                var generator = SampleDataGenerator()
+                generator.subscribers = 3_000
+                generator.bounces = 2_000
+                generator.seed = 7
+                generator.exports = [(.ses, b.path("bounces.ses.json"))]
+                if case .sqlite(let path) = b.location { try? FileManager.default.removeItem(atPath: path) }
+                _ = try generator.generate(database: b.location, csvPath: b.path("bounces.csv"), listPath: b.path("bounces.txt"),
+                                       replace: true)
+                return b.path("bounces.ses.json")
+            }
+            func arguments(_ b: BackendUnderTest, _ file: String, _ extra: [String]) -> [String] {
+                ["blacklist", file, "--db", b.dbArgument, "--batch", "25", "--window", "400", "--json"] + extra
+            }
+            let cleanFile = try sample(clean)
+            let cleanRun = finish(try startRcom(arguments(clean, cleanFile, [])))
+            XCTAssertEqual(cleanRun.status, 0, cleanRun.stderr)
+            XCTAssertTrue(cleanRun.stdout.contains("\"format\":\"ses (JSON)\""), cleanRun.stdout)
+            let expected = try clean.dump()
+
+            for point in [(batches: 3, mode: "sequential"), (batches: 30, mode: "concurrent"), (batches: 47, mode: "sequential")] {
+                let b = try BackendUnderTest(clean.kind)
+                let file = try sample(b)
+                let child = try startRcom(arguments(b, file, ["-m", point.mode, "--pause-ms", "3", "--writers", "4"]))
+                let deadline = Date().addingTimeInterval(60)
+                while b.batchesCommitted() < point.batches && child.0.isRunning && Date() < deadline {
+                    usleep(2_000)  // a polling interval, not a wait for the condition
+                }
+                XCTAssertGreaterThanOrEqual(b.batchesCommitted(), point.batches, "\(b.kind) \(point)")
+                kill(child.0.processIdentifier, SIGKILL)
+                _ = finish(child)
+                XCTAssertEqual(child.0.terminationReason, .uncaughtSignal, "killed before it finished: \(b.kind) \(point)")
+                let resumed = finish(try startRcom(arguments(b, file, ["--resume", "-m", point.mode, "--writers", "4"])))
+                XCTAssertEqual(resumed.status, 0, "\(b.kind) \(point): \(resumed.stderr)")
+                XCTAssertEqual(try b.dump(), expected, "\(b.kind) \(point)")
+            }
+        }
+    }
 }
