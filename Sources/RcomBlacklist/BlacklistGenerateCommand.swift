@@ -16,7 +16,7 @@ public enum BlacklistGenerateCommand: Command {
             OptionSpec("bounces", value: "N", help: "Lines in the bounce files", default: "500000"),
             OptionSpec("seed", value: "N", help: "Same seed, same files", default: "1"),
             OptionSpec("format", value: "NAME",
-                       help: "Also write the bounces as this provider exports them (sendgrid|mailgun|ses|ses-sns|postmark): DIR/bounces.NAME.json (ses-sns: .jsonl)"),
+                       help: "Also write the bounces as these providers export them (sendgrid,mailgun,ses,ses-sns,postmark): DIR/bounces.NAME.json (ses-sns: .jsonl)"),
             OptionSpec("out", value: "DIR", help: "Where to write subscriptions.sqlite, bounces.csv, bounces.txt (must exist, unless it is the default)",
                        default: defaultDirectory),
             OptionSpec("db", value: "URL",
@@ -63,9 +63,11 @@ public enum BlacklistGenerateCommand: Command {
             generator.seed = UInt64(try args.int("seed", range: 0...Int.max) ?? 1)
             directory = args.string("out") ?? defaultDirectory
             json = args.flag("json")
-            if let name = try args.choice("format", among: ["sendgrid", "mailgun", "ses", "ses-sns", "postmark"]),
-               let format = BounceFormatName(rawValue: name) {
-                generator.exports = [(format, (directory as NSString).appendingPathComponent(ProviderExportWriter.fileName(format)))]
+            for name in (args.string("format") ?? "").split(separator: ",") {
+                guard let format = BounceFormatName(rawValue: String(name)), format != .csv, format != .list else {
+                    throw UsageError("--format takes sendgrid, mailgun, ses, ses-sns, postmark (several separated by commas), got \(TerminalText.quoted(String(name)))")
+                }
+                generator.exports.append((format, (directory as NSString).appendingPathComponent(ProviderExportWriter.fileName(format))))
             }
         } catch {
             Terminal.error(error.message)
