@@ -114,12 +114,16 @@ final class ProviderFormatTests: XCTestCase {
                 let file = try sample(b)
                 let child = try startRcom(arguments(b, file, ["-m", point.mode, "--pause-ms", "3", "--writers", "4"]))
                 let deadline = Date().addingTimeInterval(60)
-                while b.batchesCommitted() < point.batches && child.0.isRunning && Date() < deadline {
+                // The most seen: with parallel writers the count is read in two queries (stored
+                // checkpoint, then the log), which a fold between them can make look smaller.
+                var reached = b.batchesCommitted()
+                while reached < point.batches && child.0.isRunning && Date() < deadline {
                     usleep(2_000)  // a polling interval, not a wait for the condition
+                    reached = max(reached, b.batchesCommitted())
                 }
-                XCTAssertGreaterThanOrEqual(b.batchesCommitted(), point.batches, "\(b.kind) \(point)")
                 kill(child.0.processIdentifier, SIGKILL)
-                _ = finish(child)
+                let killed = finish(child)
+                XCTAssertGreaterThanOrEqual(reached, point.batches, "\(b.kind) \(point): \(killed.stderr)")
                 XCTAssertEqual(child.0.terminationReason, .uncaughtSignal, "killed before it finished: \(b.kind) \(point)")
                 let resumed = finish(try startRcom(arguments(b, file, ["--resume", "-m", point.mode, "--writers", "4"])))
                 XCTAssertEqual(resumed.status, 0, "\(b.kind) \(point): \(resumed.stderr)")
