@@ -94,8 +94,8 @@ struct BatchPreparer: Sendable {
         var column = 0, fieldStart = 0
         let lastColumn = columns.lastColumn
         while column <= lastColumn, fieldStart <= record.count {
-            let field: CSVRecord.FieldBounds
-            do { field = try CSVRecord.bounds(record, from: fieldStart) }
+            let field: CSVField.Bounds
+            do { field = try CSVField.bounds(record, from: fieldStart, policy: .lenient) }
             catch { return .failure(.unterminatedQuote) }
             defer { column += 1; fieldStart = field.end + 1 }
             guard column == columns.email || column == columns.reason || column == columns.time
@@ -103,7 +103,7 @@ struct BatchPreparer: Sendable {
             var problem: AddressNormalizer.Problem?
             if field.escaped {
                 scratch.removeAll(keepingCapacity: true)
-                _ = try? CSVRecord.scanField(record, from: fieldStart, into: &scratch)
+                CSVField.text(record, field, into: &scratch)
                 problem = scratch.withUnsafeBufferPointer { text in
                     take(text[...], column: column, columns: columns, batch: &batch, providerText: &providerText,
                          recentReasons: &recentReasons, defaultReason: defaultReason,

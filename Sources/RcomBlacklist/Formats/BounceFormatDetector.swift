@@ -73,7 +73,7 @@ enum BounceFormatDetector {
     /// `address,code,error,created_at`, SendGrid's `created,email,reason,status`, or the generic
     /// `email` (with `reason`, `bounced_at`). Nil when the line is no such header.
     static func csvColumns(header: [UInt8], genericOnly: Bool = false) -> BounceFileFormat.CSVColumns? {
-        let names = CSVRecord.fields(of: header).map {
+        let names = headerFields(header).map {
             String(decoding: $0, as: UTF8.self).trimmingBlanks().lowercased()
         }
         func column(_ name: String) -> Int? { names.firstIndex(of: name) }
@@ -88,6 +88,28 @@ enum BounceFormatDetector {
                          strictTime: false)
         }
         return .init(provider: .csv, email: email, reason: column("reason"), time: column("bounced_at"), strictTime: true)
+    }
+
+    /// A header's fields, read leniently (`CSVField`); a field with an unterminated quote is
+    /// kept as far as it goes, and ends the header.
+    static func headerFields(_ line: [UInt8]) -> [[UInt8]] {
+        line.withUnsafeBufferPointer { p in
+            var fields: [[UInt8]] = []
+            var start = 0
+            while start <= p.count {
+                var field: [UInt8] = []
+                do {
+                    let b = try CSVField.bounds(p, from: start, policy: .lenient)
+                    CSVField.text(p, b, into: &field)
+                    start = b.end + 1
+                } catch {
+                    if case CSVField.Failure.unterminatedQuote(let opened) = error { field.append(contentsOf: p[(opened + 1)...]) }
+                    start = p.count + 1
+                }
+                fields.append(field)
+            }
+            return fields
+        }
     }
 
     /// The provider whose JSON layout the first object's member names give away.
