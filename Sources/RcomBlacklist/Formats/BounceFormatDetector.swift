@@ -20,7 +20,11 @@ enum BounceFormatDetector {
         if prefix.starts(with: [0xef, 0xbb, 0xbf]) { start = 3 }  // a UTF-8 byte order mark
         while start < prefix.count, AddressNormalizer.isBlank(prefix[start]) || prefix[start] == 0x0a { start += 1 }
         let body = Array(prefix[start...])
-        guard let first = body.first else { return .problem("the file is empty") }
+        // Nothing but blanks: no format to tell, and nothing to import; read as an (empty) list,
+        // the import then says the file holds no valid address, as it always did.
+        guard let first = body.first else {
+            return .success(forced.flatMap(jsonFormat(named:)).map { .json($0) } ?? .addressList)
+        }
 
         if first == UInt8(ascii: "[") || first == UInt8(ascii: "{") {
             let found = json(body)
