@@ -55,11 +55,12 @@ let package = Package(
         .testTarget(name: "RcomJobsTests", dependencies: ["RcomCore", "RcomReactor", "RcomJobs"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RcomWindowTests", dependencies: ["RcomWindow"], swiftSettings: strict),
-        .testTarget(name: "RcomBlacklistTests", dependencies: ["RcomBlacklist", "RcomStore"], swiftSettings: strict),
+        .testTarget(name: "RcomBlacklistTests", dependencies: ["RcomBlacklist", "RcomStore", "RcomCore"], swiftSettings: strict),
         .testTarget(name: "RcomNotifyTests", dependencies: ["RcomNotify", "RcomCore", "RcomReactor", "RcomStore", "RcomCLI"], swiftSettings: strict),
         // The store's contract, run against both backends (SQLite, and PostgreSQL when
         // RCOM_TEST_POSTGRES_URL names a server: scripts/test starts a throwaway one).
-        .testTarget(name: "RcomStoreTests", dependencies: ["RcomStore", "RcomBlacklist", "RcomNotify"], swiftSettings: strict),
+        .testTarget(name: "RcomStoreTests", dependencies: ["RcomStore", "RcomBlacklist", "RcomNotify"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
         // @@FEATURE-TESTS@@ (helpers add test targets above this line)
     ]
 )

@@ -50,8 +50,9 @@ func checkNormalised(_ email: [UInt8]) {
     check(problem == nil && again == email, "\(text) does not normalise to itself: \(problem.map(\.rawValue) ?? text)")
 }
 
-/// Every stored reason says hard or soft, or is marked as the provider's own word.
+/// Every stored reason says hard, soft or complaint, or is marked as the provider's own word.
 func isClassified(_ reason: [UInt8]) -> Bool {
     let lowered = reason.prefix(4).map(AddressNormalizer.lower)
     return lowered == Array("hard".utf8) || lowered == Array("soft".utf8) || reason.starts(with: "bounce: ".utf8)
+        || reason.prefix(9).map(AddressNormalizer.lower) == Array("complaint".utf8)
 }

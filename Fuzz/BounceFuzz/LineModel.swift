@@ -55,6 +55,7 @@ func modelReason(_ field: [UInt8]) -> [UInt8]? {
     while !body.isEmpty, body.count < t.count, t[body.count] & 0xc0 == 0x80 { body.removeLast() }
     let head = body.prefix(4).map(AddressNormalizer.lower)
     if head == Array("hard".utf8) || head == Array("soft".utf8) { return body }
+    if body.prefix(9).map(AddressNormalizer.lower) == Array("complaint".utf8) { return body }
     switch body.first {
     case UInt8(ascii: "5"): return Array("hard bounce: ".utf8) + body
     case UInt8(ascii: "4"): return Array("soft bounce: ".utf8) + body
@@ -93,13 +94,15 @@ func expected(_ line: [UInt8], format: BounceFileFormat, defaultAt: Int64) -> Ex
         return .success(out)
     }
     let hardBounce = Array(BatchPreparer.listReason.utf8)
-    guard case .csv(let emailColumn, let reasonColumn, let atColumn) = format else {
+    // The fuzzer's headers are the generic CSV's (email, reason, bounced_at: strict times).
+    guard case .csv(let columns) = format else {
         switch normalise(line) {
         case .failure(let p): return .malformed(p)
         case .success(let e): return .valid(email: e, reason: hardBounce, at: defaultAt)
         }
     }
     let fields = modelFields(line)
+    let (emailColumn, reasonColumn, atColumn) = (columns.email, columns.reason, columns.time)
     var email: [UInt8]? = nil, reason = hardBounce, at = defaultAt
     for column in 0...max(emailColumn, reasonColumn ?? 0, atColumn ?? 0) where column < fields.count {
         guard let f = fields[column] else { return .malformed(.unterminatedQuote) }
@@ -133,7 +136,8 @@ func checkAgainstModel(_ got: RunResult, lines: [(bytes: [UInt8], newline: Bool)
             guard samples < samplesMax else { continue }
             check(samples < got.samples.count, "line \(number) (\(p.rawValue)) missing from the samples")
             let m = got.samples[samples]
-            let text = String(decoding: line.bytes.prefix(80), as: UTF8.self) + (line.bytes.count > 80 ? "…" : "")
+            // As shown to a person: escaped (TerminalText), as MalformedLine documents.
+            let text = TerminalText.escaped(line.bytes.prefix(80)) + (line.bytes.count > 80 ? "…" : "")
             check(m.line == number && m.problem == p.rawValue && m.text == text,
                   "sample \(m.line) \(m.problem) where line \(number) is \(p.rawValue)")
             samples += 1

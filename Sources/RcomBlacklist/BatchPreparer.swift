@@ -33,6 +33,8 @@ struct BatchPreparer: Sendable {
         var counters = ImportCounters()
         var samples: [MalformedLine] = []
         var scratch: [UInt8] = []
+        var skipped = 0
+        var recordIndex = 0
 
         raw.bytes.withUnsafeBufferPointer { p in
             var lineStart = 0
@@ -43,6 +45,14 @@ struct BatchPreparer: Sendable {
                 let line = p[lineStart..<lineEnd]
                 defer { lineStart = lineEnd + 1; lineNumber += 1 }
                 counters.linesRead += 1
+                if case .json(let json) = format {
+                    let start = recordIndex < raw.recordStarts.count ? raw.recordStarts[recordIndex] : -1
+                    recordIndex += 1
+                    prepareRecord(line, format: json, number: lineNumber, offset: start, into: &batch, keys: &keys,
+                                  counters: &counters, skipped: &skipped, samples: &samples,
+                                  recentReasons: &recentReasons, defaultReason: defaultReason, defaultAt: defaultAt)
+                    continue
+                }
                 if line.allSatisfy(AddressNormalizer.isBlank) { counters.blank += 1; continue }
                 let outcome = parse(line, into: &batch, scratch: &scratch, recentReasons: &recentReasons,
                                     defaultReason: defaultReason, defaultAt: defaultAt)
@@ -63,7 +73,7 @@ struct BatchPreparer: Sendable {
         return PreparedBatch(seq: raw.seq, firstLine: raw.firstLine, lineCount: raw.lineCount,
                              endOffset: raw.endOffset, isLast: raw.isLast, closesWindow: raw.closesWindow,
                              suppressions: batch,
-                             sortKeys: keys, counters: counters, malformedSamples: samples)
+                             sortKeys: keys, counters: counters, skipped: skipped, malformedSamples: samples)
     }
 
     private func parse(_ line: Slice<UnsafeBufferPointer<UInt8>>, into batch: inout SuppressionBatch,
@@ -71,61 +81,84 @@ struct BatchPreparer: Sendable {
                        defaultReason: Range<Int>, defaultAt: Int64)
         -> Result<Candidate, AddressNormalizer.Problem> {
         if line.first == 0 { return .failure(.overlongLine) }
-        guard case .csv(let emailColumn, let reasonColumn, let atColumn) = format else {
+        guard case .csv(let columns) = format else {
             let start = batch.bytes.count
             if let problem = AddressNormalizer.normalize(line, appendingTo: &batch.bytes) { return .failure(problem) }
             return .success(Candidate(email: start..<batch.bytes.count, reason: defaultReason, at: defaultAt))
         }
         var email: Range<Int>? = nil
         var reason = defaultReason, at = defaultAt
+        // A provider's CSV with a status column: its reason and status are gathered, then joined.
+        var providerText: (reason: [UInt8], status: [UInt8])? = columns.status == nil ? nil : ([], [])
         let record = UnsafeBufferPointer(rebasing: line)
         var column = 0, fieldStart = 0
-        let lastColumn = max(emailColumn, reasonColumn ?? 0, atColumn ?? 0)
+        let lastColumn = columns.lastColumn
         while column <= lastColumn, fieldStart <= record.count {
-            let field: CSVRecord.FieldBounds
-            do { field = try CSVRecord.bounds(record, from: fieldStart) }
+            let field: CSVField.Bounds
+            do { field = try CSVField.bounds(record, from: fieldStart, policy: .lenient) }
             catch { return .failure(.unterminatedQuote) }
             defer { column += 1; fieldStart = field.end + 1 }
-            guard column == emailColumn || column == reasonColumn || column == atColumn else { continue }
+            guard column == columns.email || column == columns.reason || column == columns.time
+                    || column == columns.status else { continue }
             var problem: AddressNormalizer.Problem?
             if field.escaped {
                 scratch.removeAll(keepingCapacity: true)
-                _ = try? CSVRecord.scanField(record, from: fieldStart, into: &scratch)
+                CSVField.text(record, field, into: &scratch)
                 problem = scratch.withUnsafeBufferPointer { text in
-                    take(text[...], column: column, format: (emailColumn, reasonColumn, atColumn), batch: &batch,
+                    take(text[...], column: column, columns: columns, batch: &batch, providerText: &providerText,
                          recentReasons: &recentReasons, defaultReason: defaultReason,
                          email: &email, reason: &reason, at: &at)
                 }
             } else {
-                problem = take(record[field.content], column: column, format: (emailColumn, reasonColumn, atColumn),
-                               batch: &batch, recentReasons: &recentReasons, defaultReason: defaultReason,
+                problem = take(record[field.content], column: column, columns: columns, batch: &batch,
+                               providerText: &providerText, recentReasons: &recentReasons, defaultReason: defaultReason,
                                email: &email, reason: &reason, at: &at)
             }
             if let problem { return .failure(problem) }
         }
         guard let email else { return .failure(.empty) }
+        if let providerText {
+            var text = ProviderRecord.joined(status: String(decoding: providerText.status, as: UTF8.self),
+                                             text: String(decoding: providerText.reason, as: UTF8.self))
+            reason = Self.storeReason(text: &text, in: &batch, fallback: defaultReason, recent: &recentReasons)
+        }
         return .success(Candidate(email: email, reason: reason, at: at))
     }
 
     /// Stores one CSV field of interest, or says why the line is malformed.
-    private func take(_ text: Slice<UnsafeBufferPointer<UInt8>>, column: Int, format: (Int, Int?, Int?),
-                      batch: inout SuppressionBatch, recentReasons: inout [Range<Int>], defaultReason: Range<Int>,
+    private func take(_ text: Slice<UnsafeBufferPointer<UInt8>>, column: Int, columns: BounceFileFormat.CSVColumns,
+                      batch: inout SuppressionBatch, providerText: inout (reason: [UInt8], status: [UInt8])?,
+                      recentReasons: inout [Range<Int>], defaultReason: Range<Int>,
                       email: inout Range<Int>?, reason: inout Range<Int>, at: inout Int64) -> AddressNormalizer.Problem? {
-        if column == format.0 {
+        if column == columns.email {
             let start = batch.bytes.count
             if let problem = AddressNormalizer.normalize(text, appendingTo: &batch.bytes) { return problem }
             email = start..<batch.bytes.count
-        } else if column == format.1 {
-            reason = Self.storeReason(text, in: &batch, fallback: defaultReason)
-            if reason != defaultReason { reason = Self.shareReason(reason, in: &batch, recent: &recentReasons) }
-        } else if column == format.2, let seconds = Self.utcSeconds(text) {
+        } else if column == columns.reason {
+            if providerText != nil {
+                providerText!.reason = Array(text)
+            } else {
+                reason = Self.storeReason(text, in: &batch, fallback: defaultReason)
+                if reason != defaultReason { reason = Self.shareReason(reason, in: &batch, recent: &recentReasons) }
+            }
+        } else if column == columns.status {
+            providerText?.status = Array(text)
+        } else if column == columns.time,
+                  let seconds = columns.strictTime ? Self.utcSeconds(text) : ProviderTime.seconds(text) {
             at = seconds
         }
         return nil
     }
 
+    /// A reason composed as text (a provider's record), stored and shared like a CSV field's.
+    static func storeReason(text: inout String, in batch: inout SuppressionBatch, fallback: Range<Int>,
+                            recent: inout [Range<Int>]) -> Range<Int> {
+        let stored = text.withUTF8 { storeReason($0[...], in: &batch, fallback: fallback) }
+        return stored == fallback ? stored : shareReason(stored, in: &batch, recent: &recent)
+    }
+
     /// "550 ..." is a hard bounce and "4xx ..." a soft one (SMTP reply classes); a reason that
-    /// already says hard/soft is kept as it is; anything else is the provider's word, kept verbatim.
+    /// already says hard/soft, or that it is a complaint, is kept as it is; anything else is the provider's word, kept verbatim.
     static func storeReason(_ text: Slice<UnsafeBufferPointer<UInt8>>, in batch: inout SuppressionBatch,
                             fallback: Range<Int>) -> Range<Int> {
         let trimmed = AddressNormalizer.trimmingBlanks(text)
@@ -151,12 +184,14 @@ struct BatchPreparer: Sendable {
         return start..<batch.bytes.count
     }
 
-    /// "hard" or "soft" in any case, on bytes: this runs once per line.
+    /// "hard", "soft" or "complaint" in any case, on bytes: this runs once per line.
     static func startsWithHardOrSoft(_ body: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         guard body.count >= 4 else { return false }
         var word: UInt32 = 0
         for b in body.prefix(4) { word = word << 8 | UInt32(AddressNormalizer.lower(b)) }
-        return word == 0x6861_7264 || word == 0x736f_6674  // "hard", "soft"
+        if word == 0x6861_7264 || word == 0x736f_6674 { return true }  // "hard", "soft"
+        return word == 0x636f_6d70 && body.count >= 9  // "comp": a complaint
+            && body.dropFirst(4).prefix(5).map(AddressNormalizer.lower).elementsEqual("laint".utf8)
     }
 
     /// Reasons repeat: when the one just stored equals a recent one, drop the copy and point at

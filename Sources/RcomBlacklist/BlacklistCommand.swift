@@ -11,7 +11,7 @@ public enum BlacklistCommand: Command {
     public static let spec = CommandSpec(
         name: "blacklist",
         summary: "Suppress the subscriptions of bouncing addresses (resumable bulk import)",
-        usage: "blacklist [FILE] [--db PATH|postgres://…] [-m sequential|concurrent] [--batch N] [--workers N] [--writers N] [--resume] [--json]",
+        usage: "blacklist [FILE] [--format NAME] [--db PATH|postgres://…] [-m sequential|concurrent] [--batch N] [--workers N] [--writers N] [--resume] [--json]",
         options: [
             OptionSpec("mode", short: "m", value: "MODE",
                        help: "sequential: one thread; concurrent: parse on worker threads, sort on two, look subscriptions up on another, one writer", default: "sequential"),
@@ -25,15 +25,24 @@ public enum BlacklistCommand: Command {
             OptionSpec("writers", value: "N",
                        help: "PostgreSQL, concurrent mode: transactions written in parallel, each writer on its own connection (SQLite has one writer)",
                        default: "4"),
+            OptionSpec("format", value: "NAME",
+                       help: "Read FILE as sendgrid|mailgun|ses|ses-sns|postmark|csv|list instead of telling its format from its content"),
             OptionSpec("resume", help: "Continue from the checkpoint of an interrupted import of FILE"),
             OptionSpec("pause-ms", value: "MS", help: "Sleep after each commit to throttle the import", default: "0"),
             OptionSpec("json", help: "Print the summary as one JSON object"),
         ],
         positionalsMax: 1,
         discussion: """
-            FILE is the provider's CSV export (header with an `email` column, optionally `reason`
-            and `bounced_at`) or one address per line; it is imported into the database --db
-            names, which must exist.
+            FILE is what the email provider exports, its format told from the content (--format
+            forces one): SendGrid's bounces (API JSON, or CSV created,email,reason,status),
+            Mailgun's (API JSON with items, or CSV address,code,error,created_at), Amazon SES
+            ListSuppressedDestinations pages (JSON) or SES bounce/complaint notifications (one
+            JSON document per line; transient bounces are counted and skipped), Postmark's
+            bounces (API JSON; soft bounces counted and skipped), a generic CSV (header with an
+            `email` column, optionally `reason` and `bounced_at`), or one address per line. JSON
+            is read record by record, never whole. A file of no known format is refused (exit 2)
+            before the database is touched. FILE is imported into the database --db names, which
+            must exist; design/blacklist.md says which file to download from each provider.
 
             Without FILE, rcom blacklist shows its work on sample data: sample/ next to the
             database (.rcom-data/sample/) holds 1,000,000 subscribers and 500,000 bounces,
@@ -55,7 +64,7 @@ public enum BlacklistCommand: Command {
             with rcom blacklist generate --db postgres://… --out DIR.
 
             Exit status: 0 done, 1 failed (see message; also a FILE with no valid address),
-            2 usage, 130 interrupted (resumable).
+            2 usage or a FILE of no known format, 130 interrupted (resumable).
             """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {
@@ -71,6 +80,9 @@ public enum BlacklistCommand: Command {
             options.writers = try args.int("writers", range: 1...64) ?? 4
             options.pauseBetweenBatches_ms = try args.int("pause-ms", range: 0...60_000) ?? 0
             options.resume = args.flag("resume")
+            if let name = try args.choice("format", among: BounceFormatName.allCases.map(\.rawValue)) {
+                options.format = BounceFormatName(rawValue: name)
+            }
             json = args.flag("json")
             if args.isSet("db"), args.string("db")?.isEmpty ?? true { throw UsageError("--db needs a path or a postgres:// URL") }
             do {
@@ -122,6 +134,12 @@ public enum BlacklistCommand: Command {
     private static func importFile(_ file: String, into location: StoreLocation, options: ImportOptions, json: Bool,
                                    notes: [String]) -> Int32 {
         let database = location.description
+        // Before the store is opened: a file of no known format leaves the database untouched.
+        do { _ = try SuppressionImporter.format(of: file, forced: options.format) } catch {
+            Terminal.error(error.description)
+            if case .unrecognizedFormat = error { return ExitCode.usage }
+            return ExitCode.failure
+        }
         let store: any SuppressionStore
         do { store = try location.openSuppressionStore() } catch {
             Terminal.error(error.description)

@@ -10,11 +10,13 @@ public enum BlacklistGenerateCommand: Command {
     public static let spec = CommandSpec(
         name: "blacklist generate",
         summary: "Write a sample subscription database and bounce files for rcom blacklist",
-        usage: "blacklist generate [--subscribers N] [--bounces N] [--seed N] [--out DIR] [--db postgres://…] [--replace] [--json]",
+        usage: "blacklist generate [--subscribers N] [--bounces N] [--seed N] [--format NAME] [--out DIR] [--db postgres://…] [--replace] [--json]",
         options: [
             OptionSpec("subscribers", value: "N", help: "Subscriptions to create", default: "1000000"),
             OptionSpec("bounces", value: "N", help: "Lines in the bounce files", default: "500000"),
             OptionSpec("seed", value: "N", help: "Same seed, same files", default: "1"),
+            OptionSpec("format", value: "NAME",
+                       help: "Also write the bounces as these providers export them (sendgrid,mailgun,ses,ses-sns,postmark): DIR/bounces.NAME.json (ses-sns: .jsonl)"),
             OptionSpec("out", value: "DIR", help: "Where to write subscriptions.sqlite, bounces.csv, bounces.txt (must exist, unless it is the default)",
                        default: defaultDirectory),
             OptionSpec("db", value: "URL",
@@ -32,6 +34,10 @@ public enum BlacklistGenerateCommand: Command {
             With --db postgres://user[:password]@host[:port]/dbname (or RCOM_DATABASE_URL set to
             one) the same subscribers go into that PostgreSQL database, and the bounce files into
             DIR, so that rcom blacklist DIR/bounces.csv --db postgres://… imports them there.
+
+            --format NAME also writes the same bounces in that provider's export format (for
+            the benchmark and for trying the reader): every bounce as a permanent one, so that an
+            import of it suppresses the same addresses as bounces.csv.
             """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {
@@ -57,6 +63,12 @@ public enum BlacklistGenerateCommand: Command {
             generator.seed = UInt64(try args.int("seed", range: 0...Int.max) ?? 1)
             directory = args.string("out") ?? defaultDirectory
             json = args.flag("json")
+            for name in (args.string("format") ?? "").split(separator: ",") {
+                guard let format = BounceFormatName(rawValue: String(name)), format != .csv, format != .list else {
+                    throw UsageError("--format takes sendgrid, mailgun, ses, ses-sns, postmark (several separated by commas), got \(TerminalText.quoted(String(name)))")
+                }
+                generator.exports.append((format, (directory as NSString).appendingPathComponent(ProviderExportWriter.fileName(format))))
+            }
         } catch {
             Terminal.error(error.message)
             return ExitCode.usage

@@ -11,6 +11,8 @@ struct FileFingerprint: Sendable, Equatable {
     var firstLine: [UInt8]
     /// Byte length of the first line including its newline: where data starts after a header.
     var firstLineLength: Int64
+    /// The file's first bytes (at most `BounceFormatDetector.prefixBytes`), for format detection.
+    var prefix: [UInt8] = []
 
     static let firstLineBytesMax = 64 * 1024
 
@@ -38,6 +40,7 @@ struct FileFingerprint: Sendable, Equatable {
             }
             if n == 0 { break }
             buffer.withUnsafeBufferPointer { p in
+                if result.size == 0 { result.prefix = Array(p[0..<min(n, BounceFormatDetector.prefixBytes)]) }
                 if result.firstLineLength < 0 {
                     let end = p[0..<n].firstIndex(of: 0x0a) ?? n
                     let room = max(firstLineBytesMax - result.firstLine.count, 0)

@@ -26,6 +26,8 @@ public struct ImportOptions: Sendable {
     /// one waiting to be handed over.
     public var writers = 4
     public var resume = false
+    /// `--format`: read the file as this format instead of telling it from the content.
+    public var format: BounceFormatName?
     /// Sleep after each commit, leaving the write lock to the live service (a throttle).
     public var pauseBetweenBatches_ms = 0
     /// Longer lines are reported malformed without being buffered.

@@ -4,26 +4,29 @@ extension ImportReport {
     /// The human summary: one count per line, then the first malformed lines.
     public var text: String {
         let c = counters
+        let json = format.hasSuffix("(JSON)")
         var rows: [(String, Int)] = [
-            ("lines read", c.linesRead), ("valid", c.valid), ("malformed", c.malformed),
+            (json ? "records read" : "lines read", c.linesRead), ("valid", c.valid), ("malformed", c.malformed),
             ("duplicates", c.duplicates), ("newly suppressed", c.newlySuppressed),
             ("already suppressed", c.alreadySuppressed), ("not subscribed", c.notSubscribed),
         ]
         if c.blank > 0 { rows.insert(("blank", c.blank), at: 3) }
+        if skipped > 0 { rows.insert(("not permanent", skipped), at: 1) }
         if notYetApplied > 0 { rows.append(("not yet applied", notYetApplied)) }
         // A file without one valid address is not a bounce export: the command exits 1 for it.
         let state = completed ? (c.valid == 0 ? "found no valid address" : "done") : (interrupted ? "interrupted" : "stopped")
         var out = "blacklist \(state): \(file) -> \(database) (\(mode.rawValue), batches of \(batchLines)"
         out += mode == .concurrent ? ", \(workers) workers)\n" : ")\n"
         for note in notes { out += "  note: \(note)\n" }
+        out += "  " + "format".padding(toLength: 20, withPad: " ", startingAt: 0) + format + "\n"
         for (label, value) in rows {
             out += "  " + label.padding(toLength: 20, withPad: " ", startingAt: 0) + Self.grouped(value) + "\n"
         }
         out += "  " + "elapsed".padding(toLength: 20, withPad: " ", startingAt: 0)
         out += String(format: "%.2f s (%@ lines/s this run)\n", elapsed_ms / 1000, Self.grouped(Int(linesPerSecond)))
         if !malformedSamples.isEmpty {
-            out += "  first malformed lines:\n"
-            for m in malformedSamples { out += "    line \(m.line): \(m.problem): \(m.text)\n" }
+            out += json ? "  first malformed records:\n" : "  first malformed lines:\n"
+            for m in malformedSamples { out += "    \(json ? "record" : "line") \(m.line): \(m.problem): \(m.text)\n" }
         }
         if let w = openWindow {
             // Addresses are committed in sorted order inside a window, so "the last line done"

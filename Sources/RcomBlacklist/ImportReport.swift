@@ -28,6 +28,11 @@ public struct ImportReport: Sendable, Codable, Equatable {
     public var linesThisRun: Int
     public var elapsed_ms: Double
     public var notes: [String]
+    /// The format read: "csv", "list", "sendgrid (JSON)", "mailgun (CSV)", …
+    public var format: String
+    /// Records that do not suppress (soft or transient bounces, other notifications): counted,
+    /// not stored. Lines of a JSON export are its records.
+    public var skipped: Int
 
     public var linesPerSecond: Double
 
@@ -35,7 +40,7 @@ public struct ImportReport: Sendable, Codable, Equatable {
          counters: ImportCounters, openWindow: ClosedRange<Int>? = nil, malformedSamples: [MalformedLine],
          startLine: Int, nextLine: Int,
          batchesCommitted: Int, completed: Bool, interrupted: Bool, linesThisRun: Int,
-         elapsed_ms: Double, notes: [String]) {
+         elapsed_ms: Double, notes: [String], format: String = "csv", skipped: Int = 0) {
         self.file = file
         self.database = database
         self.mode = mode
@@ -54,6 +59,8 @@ public struct ImportReport: Sendable, Codable, Equatable {
         self.linesThisRun = linesThisRun
         self.elapsed_ms = elapsed_ms
         self.notes = notes
+        self.format = format
+        self.skipped = skipped
         linesPerSecond = elapsed_ms > 0 ? (Double(linesThisRun) / (elapsed_ms / 1000)).rounded() : 0
     }
 }

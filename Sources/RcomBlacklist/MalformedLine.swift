@@ -13,8 +13,13 @@ public struct MalformedLine: Sendable, Equatable, Codable {
     static let textBytesMax = 80
 
     init(line: Int, problem: AddressNormalizer.Problem, bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+        self.init(line: line, problem: problem.rawValue, bytes: bytes)
+    }
+
+    /// `problem` is our own sentence (it may quote a provider's record only through `bytes`).
+    init(line: Int, problem: String, bytes: Slice<UnsafeBufferPointer<UInt8>>) {
         self.line = line
-        self.problem = problem.rawValue
+        self.problem = problem
         let cut = bytes.prefix(Self.textBytesMax)
         text = TerminalText.escaped(cut) + (bytes.count > Self.textBytesMax ? "…" : "")
     }

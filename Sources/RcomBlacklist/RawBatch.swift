@@ -13,4 +13,7 @@ struct RawBatch: Sendable {
     /// True when the sort window ends with this batch (batches never straddle a window).
     var closesWindow: Bool
     var bytes: [UInt8]
+    /// JSON formats: the file offset where each record starts, for messages about it. Empty for
+    /// lines.
+    var recordStarts: [Int64] = []
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RcomCore
 import RcomStore
 
 /// Writes a subscription database and the provider's bounce export for it, the same for the same
@@ -13,6 +14,9 @@ public struct SampleDataGenerator: Sendable {
     public var subscribers = 1_000_000
     public var bounces = 500_000
     public var seed: UInt64 = 1
+    /// Providers' exports to write besides bounces.csv and bounces.txt, the same rows in each
+    /// (`ProviderExportWriter`): format and path.
+    public var exports: [(format: BounceFormatName, path: String)] = []
 
     /// Addresses are `<name><n>@<domain>` with a distinct n per subscriber, so they are unique;
     /// non-subscribers use n at or above this bound.
@@ -190,6 +194,7 @@ public struct SampleDataGenerator: Sendable {
         var nextStranger = Self.subscribersMax
         let csv = try BufferedFileWriter(path: csvPath)
         let list = try BufferedFileWriter(path: listPath)
+        let providers = try exports.map { (e) throws(ImportError) in try ProviderExportWriter(format: e.format, path: e.path) }
         csv.write("email,reason,bounced_at\n")
         let bounceStart_s = 1_790_812_800  // 2026-10-01
         for _ in 0..<bounces {
@@ -221,12 +226,15 @@ public struct SampleDataGenerator: Sendable {
             let hard = rng.below(4) != 0
             let reasons = hard ? SampleVocabulary.hardReasons : SampleVocabulary.softReasons
             let reason = reasons[rng.below(reasons.count)]
-            let at = UTCTime.iso8601(epochSeconds: bounceStart_s + rng.below(54 * 86_400))
+            let at_s = bounceStart_s + rng.below(54 * 86_400)
+            let at = UTCTime.iso8601(epochSeconds: at_s)
             csv.write(Self.csvField(address) + "," + Self.csvField(reason) + "," + at + "\n")
             list.write(address + "\n")
+            for p in providers { p.write(address: address, reason: reason, at: at_s) }
         }
         try csv.finish()
         try list.finish()
+        for p in providers { try p.finish() }
     }
 
     /// The variants a real export has: capitals, and blanks around the address.

@@ -22,24 +22,28 @@ public final class SuppressionImporter {
 
     /// Addresses of earlier windows, for counting repeats across windows. Nil while a window's
     /// gatherer owns it (see `apply`).
-    private var seen: AddressSet? = AddressSet()
-    private var totals = ImportCounters()
+    var seen: AddressSet? = AddressSet()
+    var totals = ImportCounters()
     private var samples: [MalformedLine] = []
-    private var checkpoint: ImportCheckpoint!
+    var checkpoint: ImportCheckpoint!
     private var linesTotal = 0
     private var started = ContinuousClock.now
-    private var linesThisRun = 0
+    var linesThisRun = 0
     /// For progress: the last line read so far.
     private var linesReadThrough = 0
     /// Concurrent mode: the gathering thread flags each part's subscribed addresses with it.
-    private var subscriptionLookup: (any SubscriptionLookup)?
+    var subscriptionLookup: (any SubscriptionLookup)?
     /// Concurrent mode on a store with parallel writers: where the transactions go. `totals`
     /// then holds the line counters only; the writers' checkpoint adds the tallies.
-    private var parallel: ParallelWriters?
+    var parallel: ParallelWriters?
     /// An interrupt inside a window: its lines were all read and counted, only some of its
     /// addresses committed. The checkpoint counts a window's lines when its last address is
     /// committed, so the report adds these to say what this run really read.
-    private var openWindow: (counters: ImportCounters, lines: ClosedRange<Int>)?
+    var openWindow: (counters: ImportCounters, lines: ClosedRange<Int>)?
+    /// Records read that do not suppress (soft bounces, other notifications): `PreparedBatch.skipped`.
+    private var skipped = 0
+    private var formatRead = BounceFileFormat.addressList
+    private var fileSize: Int64 = 0
 
     public init(store: any SuppressionStore, options: ImportOptions,
                 interrupt: InterruptFlag? = nil, progress: ((ImportProgress) -> Void)? = nil) {
@@ -55,8 +59,11 @@ public final class SuppressionImporter {
         started = ContinuousClock.now
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let fp = try FileFingerprint.of(path: path)
-        linesTotal = fp.lines
-        let format = BounceFileFormat.detect(firstLine: fp.firstLine)
+        let format = try Self.format(of: path, prefix: fp.prefix, forced: options.format)
+        // A JSON export's records are not its lines: the total is estimated as batches arrive.
+        linesTotal = format.isJSON ? 0 : fp.lines
+        fileSize = fp.size
+        formatRead = format
         let dataStart: (line: Int, offset: Int64) = format.hasHeader ? (2, fp.firstLineLength) : (1, 0)
         var notes: [String] = []
 
@@ -114,13 +121,11 @@ public final class SuppressionImporter {
         if start.1 > dataStart.offset {
             // Re-learn the addresses before the resume point (no writes), so that repeats of
             // them still count as duplicates, and their malformed lines still get reported.
-            try replay(path: path, from: dataStart, to: start.1, preparer: preparer)
+            try replay(path: path, format: format, from: dataStart, to: start.1, fileSize: fp.size, preparer: preparer)
         }
 
-        let reader = try BounceFileReader(path: path, startOffset: start.1, firstLine: start.0, endOffset: fp.size,
-                                          batchLines: options.batchLines, windowLines: options.windowLines,
-                                          firstWindowEndLine: resumeFrom?.window?.endLine,
-                                          lineBytesMax: options.lineBytesMax)
+        let reader = try makeReader(path: path, format: format, from: start, stopAt: fp.size, fileSize: fp.size,
+                                    firstWindowEndLine: resumeFrom?.window?.endLine)
         let skip = resumeFrom?.window?.appliedThrough
         // Concurrent mode has the cores to spare for the store's upkeep (WAL checkpoints) while
         // this thread writes; sequential keeps everything on this thread.
@@ -177,16 +182,16 @@ public final class SuppressionImporter {
                             counters: c.counters + (openWindow?.counters ?? ImportCounters()),
                             openWindow: openWindow?.lines, malformedSamples: samples, startLine: startLine,
                             nextLine: c.nextLine, batchesCommitted: c.batchesCommitted, completed: c.completed,
-                            interrupted: interrupted, linesThisRun: linesThisRun, elapsed_ms: ms, notes: notes)
+                            interrupted: interrupted, linesThisRun: linesThisRun, elapsed_ms: ms, notes: notes,
+                            format: formatRead.label, skipped: skipped)
     }
 
-    private func replay(path: String, from: (line: Int, offset: Int64), to end: Int64,
-                        preparer: BatchPreparer) throws(ImportError) {
-        let reader = try BounceFileReader(path: path, startOffset: from.offset, firstLine: from.line, endOffset: end,
-                                          batchLines: options.batchLines, windowLines: options.windowLines,
-                                          lineBytesMax: options.lineBytesMax)
+    private func replay(path: String, format: BounceFileFormat, from: (line: Int, offset: Int64), to end: Int64,
+                        fileSize: Int64, preparer: BatchPreparer) throws(ImportError) {
+        let reader = try makeReader(path: path, format: format, from: from, stopAt: end, fileSize: fileSize)
         while let raw = try reader.next() {
             let prepared = preparer.prepare(raw)
+            skipped += prepared.skipped
             remember(prepared.malformedSamples)
             prepared.suppressions.bytes.withUnsafeBufferPointer { arena in
                 for entry in prepared.suppressions.entries {
@@ -197,18 +202,24 @@ public final class SuppressionImporter {
         }
     }
 
-    private func remember(_ more: [MalformedLine]) {
+    func remember(_ more: [MalformedLine]) {
         let room = options.malformedSamplesMax - samples.count
         if room > 0 { samples.append(contentsOf: more.prefix(room)) }
     }
 
     /// Gathers batches into windows and applies each; true when stopped by an interrupt.
     /// `skipThrough`: the first window was applied up to this address by an interrupted run.
-    private func drive(skipThrough: String?, next: () throws(ImportError) -> PreparedBatch?) throws(ImportError) -> Bool {
+    func drive(skipThrough: String?, next: () throws(ImportError) -> PreparedBatch?) throws(ImportError) -> Bool {
         var skip = skipThrough
         var window = ImportWindow(startLine: checkpoint.nextLine, startOffset: checkpoint.byteOffset,
                                   expectedLines: expectedLines(from: checkpoint.nextLine))
         while let prepared = try next() {
+            skipped += prepared.skipped
+            if formatRead.isJSON, prepared.endOffset > 0 {
+                // Records so far, scaled to the file's size: the progress bar's total.
+                let records = prepared.firstLine + prepared.lineCount - 1
+                linesTotal = max(records, Int(Double(records) * Double(fileSize) / Double(prepared.endOffset)))
+            }
             window.add(prepared, samplesMax: options.malformedSamplesMax)
             reportProgress(line: window.startLine - 1, read: window.endLine - 1)
             guard prepared.closesWindow else { continue }
@@ -222,161 +233,18 @@ public final class SuppressionImporter {
 
     /// Lines of the window starting at `line`: a whole window, or what is left of the file.
     private func expectedLines(from line: Int) -> Int {
-        min(options.windowLines, max(linesTotal - line + 1, 0))
-    }
-
-    /// Sorts the window and commits it, part by part, in transactions; true when stopped by an
-    /// interrupt. Concurrent mode gathers the parts on a thread of its own, ahead of this one.
-    private func apply(_ window: inout ImportWindow, skipThrough: String?) throws(ImportError) -> Bool {
-        remember(window.malformedSamples)
-        let concurrent = options.mode == .concurrent
-        let sorted = window.sorted(parallel: concurrent)
-        let ranges = sorted.parts(ofAbout: options.partAddresses)
-        let source = PartSource(WindowGatherer(window: sorted, seen: seen!), ranges: ranges,
-                                background: concurrent, lookup: subscriptionLookup)
-        seen = nil
-        // The gatherer hands `seen`, with this window's addresses, back when it is done.
-        defer { seen = source.finish() }
-
-        var repeats = 0
-        var skip = skipThrough
-        var partsDone = 0
-        while let part = source.next() {
-            partsDone += 1
-            repeats += part.repeats
-            let lastPart = partsDone == ranges.count
-            let count = part.batch.count
-            var index = 0
-            if let address = skip {
-                index = part.batch.firstIndex(after: address)
-                if index < count { skip = nil }
-            }
-            if index == count && !lastPart { continue }
-            repeat {
-                let end = min(index + options.batchLines, count)
-                let final = lastPart && end == count
-                var next = checkpoint!
-                next.batchesCommitted += 1
-                var base = totals
-                if final {
-                    next.nextLine = window.endLine
-                    next.byteOffset = window.endOffset
-                    next.window = nil
-                    next.completed = window.isLast
-                    var lines = window.lineCounters
-                    lines.duplicates += repeats
-                    base = base + lines
-                } else {
-                    next.nextLine = window.startLine
-                    next.byteOffset = window.startOffset
-                    next.window = WindowProgress(endLine: window.endLine, endOffset: window.endOffset,
-                                                 appliedThrough: part.batch.string(part.batch.entries[end - 1].email))
-                }
-                if let parallel {
-                    // Handed to a writer: the checkpoint follows the commits (ParallelWriters),
-                    // so `totals` keeps the line counters and the writers add the tallies.
-                    next.counters = base
-                    do { try parallel.submit(part.batch, entries: index..<end, record: next) }
-                    catch { throw .store(error, resumeLine: parallel.checkpoint.nextLine) }
-                } else {
-                    let tally: SuppressionTally
-                    do {
-                        tally = try store.apply(part.batch, entries: index..<end) { tally in
-                            var c = next
-                            c.counters = base
-                            c.counters.add(tally)
-                            return c
-                        }
-                    } catch {
-                        throw .store(error, resumeLine: checkpoint.nextLine)
-                    }
-                    base.add(tally)
-                    next.counters = base
-                }
-                totals = base
-                checkpoint = next
-                if final { linesThisRun += window.lineCount }
-                let sortedDone = part.range.lowerBound + (count == 0 ? part.range.count : part.range.count * end / count)
-                reportProgress(line: window.startLine - 1
-                               + (sorted.order.isEmpty ? window.lineCount : window.lineCount * sortedDone / sorted.order.count))
-                index = end
-                if final && window.isLast { return false }
-                if options.pauseBetweenBatches_ms > 0 {
-                    Thread.sleep(forTimeInterval: Double(options.pauseBetweenBatches_ms) / 1000)
-                }
-                if interrupt?.isRaised ?? false {
-                    if !final {
-                        var lines = window.lineCounters
-                        lines.duplicates += repeats
-                        openWindow = (lines, window.startLine...(window.endLine - 1))
-                        linesThisRun += window.lineCount
-                    }
-                    return true
-                }
-            } while index < count
-        }
-        return false
+        // JSON: the records left are not known; the window's size is (reserved, not touched).
+        formatRead.isJSON ? options.windowLines : min(options.windowLines, max(linesTotal - line + 1, 0))
     }
 
     /// `line`: the last line whose addresses are committed; `read`: the last line read.
-    private func reportProgress(line: Int, read: Int? = nil) {
+    func reportProgress(line: Int, read: Int? = nil) {
         guard let progress else { return }
         if let read { linesReadThrough = max(linesReadThrough, read) }
         let elapsed = ContinuousClock.now - started
         progress(ImportProgress(linesDone: line, linesRead: max(linesReadThrough, line), linesTotal: linesTotal,
                                 elapsed_s: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                                 batchesCommitted: checkpoint.batchesCommitted))
-    }
-
-    private func runConcurrent(reader: BounceFileReader, preparer: BatchPreparer,
-                               skipThrough: String?) throws(ImportError) -> Bool {
-        let workers = options.workers
-        let input = BoundedChannel<RawBatch>(capacity: options.readAheadBatches)
-        let output = OrderedFanIn<PreparedBatch>(window: options.readAheadBatches, producers: workers)
-        let threads = DispatchGroup()
-        let handOff = ReaderHandOff(reader)
-
-        Self.spawn(threads, name: "rcom-blacklist-reader") {
-            do throws(ImportError) {
-                while let raw = try handOff.reader.next() {
-                    guard input.send(raw) else { break }
-                }
-            } catch {
-                output.fail(error)
-            }
-            input.close()
-        }
-        for i in 0..<workers {
-            Self.spawn(threads, name: "rcom-blacklist-worker-\(i)") {
-                while let raw = input.receive() {
-                    guard output.put(seq: raw.seq, preparer.prepare(raw)) else { break }
-                }
-                output.producerFinished()
-            }
-        }
-        // Whatever happens on this thread, release and join the others before returning.
-        defer {
-            input.cancel()
-            output.cancel()
-            threads.wait()
-        }
-        return try drive(skipThrough: skipThrough) { () throws(ImportError) -> PreparedBatch? in
-            switch output.take() {
-            case .none: return nil
-            case .some(.failure(let error)): throw error
-            case .some(.success(let prepared)): return prepared
-            }
-        }
-    }
-
-    private static func spawn(_ group: DispatchGroup, name: String, _ body: @escaping @Sendable () -> Void) {
-        group.enter()
-        let thread = Thread {
-            body()
-            group.leave()
-        }
-        thread.name = name
-        thread.start()
     }
 }
 
@@ -388,61 +256,3 @@ extension ImportCounters {
     }
 }
 
-/// Where the writer takes a sorted window's parts from, in order: gathered on demand on the
-/// writer's own thread, or (`background`) by a thread of its own that stays at most two parts
-/// ahead (a bounded channel; it blocks when the writer falls behind) and flags each part's
-/// subscribed addresses with `lookup`, if given. A failed look-up leaves the part unflagged:
-/// the writer then looks up itself.
-private final class PartSource: @unchecked Sendable {
-    // @unchecked: `gatherer` belongs to the gathering thread until `finished` is waited for; the
-    // writer only touches it before starting that thread and after waiting.
-    private var gatherer: WindowGatherer
-    private var ranges: ArraySlice<Range<Int>>
-    private let channel: BoundedChannel<WindowPart>?
-    private let finished = DispatchGroup()
-
-    private let lookup: (any SubscriptionLookup)?
-
-    init(_ gatherer: WindowGatherer, ranges: [Range<Int>], background: Bool, lookup: (any SubscriptionLookup)?) {
-        self.lookup = background ? lookup : nil
-        self.gatherer = gatherer
-        self.ranges = ranges[...]
-        guard background else { channel = nil; return }
-        let channel = BoundedChannel<WindowPart>(capacity: 2)
-        self.channel = channel
-        finished.enter()
-        let thread = Thread { [self] in
-            while let range = self.ranges.popFirst() {
-                var part = self.gatherer.gather(range)
-                if let lookup = self.lookup {
-                    do { try lookup.markSubscribed(&part.batch) } catch { part.batch.subscribed = nil }
-                }
-                guard channel.send(part) else { break }
-            }
-            channel.close()
-            finished.leave()
-        }
-        thread.name = "rcom-blacklist-gather"
-        thread.start()
-    }
-
-    func next() -> WindowPart? {
-        if let channel { return channel.receive() }
-        return ranges.popFirst().map { gatherer.gather($0) }
-    }
-
-    /// Stops the gathering thread if it still runs, and returns the gatherer's `seen`.
-    func finish() -> AddressSet {
-        if let channel {
-            channel.cancel()
-            finished.wait()
-        }
-        return gatherer.seen
-    }
-}
-
-/// Moves the reader to the reader thread. @unchecked: after the hand-off only that thread uses it.
-private final class ReaderHandOff: @unchecked Sendable {
-    let reader: BounceFileReader
-    init(_ reader: BounceFileReader) { self.reader = reader }
-}

@@ -72,6 +72,12 @@ final class BlacklistThenSendTests: XCTestCase {
         let sent = try run(["send", "-t", suppressed.uppercased(), "-m", "hello", "-c", "email", "--db", db], environment: env)
         XCTAssertEqual(sent.status, 3, sent.stdout)
         XCTAssertTrue(sent.stdout.contains("suppressed"), sent.stdout)
+        // The refusal says why, with the reason and day the import stored.
+        let why = try store.suppression(email: suppressed)
+        let reason = try XCTUnwrap(why?.reason)
+        XCTAssertTrue(reason.hasPrefix("hard bounce") || reason.hasPrefix("soft bounce"), reason)
+        let day = UTCTime.iso8601(epochSeconds: Int(try XCTUnwrap(why?.suppressedAt_s))).prefix(10)
+        XCTAssertTrue(sent.stdout.contains("on the suppression list (\(reason), since \(day)); not sent"), sent.stdout)
         XCTAssertFalse(provider.wasConnected, "rcom send connected to the provider for a suppressed address")
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import RcomCore
 @testable import RcomBlacklist
 
 final class WindowSortTests: XCTestCase {

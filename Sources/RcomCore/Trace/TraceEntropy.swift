@@ -37,17 +37,11 @@ public final class ReplayEntropy: EntropySource {
     }
 }
 
-/// A seeded generator (SplitMix64) for fault schedules and tests: same seed, same run.
+/// A seeded generator (`SplitMix64`) for fault schedules and tests: same seed, same run.
 public final class SeededEntropy: EntropySource {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public func next64() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SplitMix64
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+    public func next64() -> UInt64 { generator.next() }
     /// Uniform in [0, 1).
-    public func unit() -> Double { Double(next64() >> 11) / Double(1 << 53) }
+    public func unit() -> Double { generator.unit() }
 }

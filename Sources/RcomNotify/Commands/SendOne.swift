@@ -45,7 +45,10 @@ enum SendOne {
             setup.error(why)
             return ExitCode.failure
         case .suppressed(let n):
-            SendOutput.print(n, outcome: "suppressed", answer: "on the suppression list; not sent", attempts: 0, json: json, secrets: setup.secrets)
+            // Say why: the stored reason (a provider's text: printed escaped) and since when.
+            let why = (try? store?.suppression(emailKey: EmailAddress.suppressionKey(n.target))).flatMap { $0 }
+                .map { " (\($0.reason), since \(UTCTimestamp.format(ms: $0.suppressedAt_s * 1000).prefix(10)))" } ?? ""
+            SendOutput.print(n, outcome: "suppressed", answer: "on the suppression list\(why); not sent", attempts: 0, json: json, secrets: setup.secrets)
             return SendCommand.exitSuppressed
         case .ready(let n, let channel):
             let request = channel.request(for: n)

@@ -69,6 +69,9 @@ public struct PendingNotification: Sendable, Equatable {
 public protocol NotificationStore: AnyObject {
     /// `key` is `EmailAddress.suppressionKey` of the address.
     func isSuppressed(emailKey: String) throws(StoreError) -> Bool
+    /// Why and since when the address is suppressed (the reason `rcom blacklist` or a bounce
+    /// stored), for the refusal; nil when it is not.
+    func suppression(emailKey: String) throws(StoreError) -> Suppression?
     func insert(_ n: Notification, assignment: Assignment, suppressed: Bool) throws(StoreError)
     func record(_ attempt: AttemptRecord) throws(StoreError)
     /// Ends a round of attempts: delivered, failed, or (`nextAttempt_ms` set) pending until

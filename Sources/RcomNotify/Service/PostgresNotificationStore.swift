@@ -85,6 +85,10 @@ public final class PostgresNotificationStore: NotificationStore {
         try suppressions.isSuppressed(email: emailKey)
     }
 
+    public func suppression(emailKey: String) throws(StoreError) -> Suppression? {
+        try suppressions.suppression(email: emailKey)
+    }
+
     /// On a connection of its own, outside the group transaction, so the claim commits (and every
     /// other process sees it) before the row is sent; the primary key decides between racers.
     public func claim(_ key: String) throws(StoreError) -> Bool {

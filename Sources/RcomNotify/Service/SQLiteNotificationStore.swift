@@ -77,6 +77,10 @@ public final class SQLiteNotificationStore: NotificationStore {
         try suppressions.isSuppressed(email: emailKey)
     }
 
+    public func suppression(emailKey: String) throws(StoreError) -> Suppression? {
+        try suppressions.suppression(email: emailKey)
+    }
+
     public func insert(_ n: Notification, assignment: Assignment, suppressed: Bool) throws(StoreError) {
         try write(insertNotification) { s in
             s.bind(1, n.id)

@@ -6,17 +6,14 @@ import Foundation
 /// Memory is bounded by one read chunk plus one batch of `lineBytesMax`-long lines. A line longer
 /// than `lineBytesMax` is not buffered: it is replaced by a single NUL byte, which the parser
 /// reports as an over-long malformed line, and its bytes are skipped up to the next newline.
-final class BounceFileReader {
-    static let chunkBytes = 1 << 20
-
+final class BounceFileReader: BounceBatchSource {
     let batchLines: Int
     let windowLines: Int
     let lineBytesMax: Int
     /// The line after the current sort window; a batch is cut there.
     private var windowEndLine: Int
-    private let fd: Int32
+    private let file: ChunkedFile
     private let endOffset: Int64
-    private var fileOffset: Int64
     private var chunk: [UInt8] = []
     private var chunkPos = 0
     private var pending: [UInt8] = []
@@ -32,24 +29,15 @@ final class BounceFileReader {
     init(path: String, startOffset: Int64, firstLine: Int, endOffset: Int64, batchLines: Int,
          windowLines: Int, firstWindowEndLine: Int? = nil, lineBytesMax: Int) throws(ImportError) {
         precondition(batchLines > 0 && windowLines > 0 && lineBytesMax > 0)
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
-        guard lseek(fd, off_t(startOffset), SEEK_SET) == off_t(startOffset) else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw .io("cannot seek to byte \(startOffset) of \(path): \(reason)")
-        }
+        file = try ChunkedFile(path: path, startOffset: startOffset, endOffset: endOffset)
         self.batchLines = batchLines
         self.windowLines = windowLines
         windowEndLine = max(firstWindowEndLine ?? (firstLine + windowLines), firstLine + 1)
         self.lineBytesMax = lineBytesMax
         self.endOffset = endOffset
-        fileOffset = startOffset
         consumed = startOffset
         nextLine = firstLine
     }
-
-    deinit { close(fd) }
 
     /// The next batch, or nil at the end.
     func next() throws(ImportError) -> RawBatch? {
@@ -103,22 +91,10 @@ final class BounceFileReader {
 
     /// Reads the next chunk; false at the end offset.
     private func fill() throws(ImportError) -> Bool {
-        let want = Int(min(Int64(Self.chunkBytes), endOffset - fileOffset))
-        guard want > 0 else { return false }
-        if chunk.count != want { chunk = [UInt8](repeating: 0, count: want) }
-        var got = 0
-        while got < want {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, want - got) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io("cannot read input at byte \(fileOffset + Int64(got)): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            got += n
-        }
-        if got < want { chunk.removeSubrange(got...) }
-        fileOffset += Int64(got)
+        chunk = []  // the file's buffer is then not shared, and is refilled in place
         chunkPos = 0
-        return got > 0
+        guard try file.fill() else { return false }
+        chunk = file.chunk
+        return true
     }
 }
