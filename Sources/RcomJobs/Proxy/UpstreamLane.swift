@@ -44,6 +44,11 @@ struct UpstreamLane {
     var phase = Phase.idle
     var queue = FIFO<UpstreamJob>()
     var lastUsed_ns: Instant_ns = 0
+    /// How many starts may be in flight on the connection; it outlives connections (a reset
+    /// lowers it for the next one), not the lane.
+    var window: PipelineWindow
+
+    init(window: PipelineWindow) { self.window = window }
 
     /// The lane's connection, whether it is still connecting or open.
     var link: Link? {
@@ -59,7 +64,8 @@ struct UpstreamLane {
         return queue.isEmpty && l.inFlight == 0
     }
 
-    /// Nothing queued, no connection, nothing pending: the lane can be forgotten.
+    /// Nothing queued, no connection, nothing pending: the lane can be forgotten (its window
+    /// with it: the account's next lane starts at one start in flight again).
     var isForgettable: Bool {
         guard case .idle = phase else { return false }
         return queue.isEmpty

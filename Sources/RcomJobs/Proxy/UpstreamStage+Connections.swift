@@ -3,7 +3,7 @@ import RcomCore
 /// The upstream stage's connections: sending a lane's queue, the silence and idle-release
 /// timers, and the connection slots (`upstreamConnectionsMax`) shared by all accounts.
 extension UpstreamStage {
-    /// Sends as much of the account's queue as the pipeline depth allows, connecting if the
+    /// Sends as much of the account's queue as its pipeline window allows, connecting if the
     /// lane wants a connection (queued starts, or a probe) and a slot is free.
     mutating func pump(_ account: String, now_ns: Instant_ns) -> [ReactorEffect] {
         // Taken out of the table while edited, so its arrays are uniquely referenced (no copy).
@@ -30,10 +30,10 @@ extension UpstreamStage {
         }
         switch lane.phase {
         case .connecting(var link, let attempts):
-            effects += send(&lane.queue, on: &link, account, now_ns: now_ns)
+            effects += send(&lane.queue, on: &link, window: lane.window.size, account, now_ns: now_ns)
             lane.phase = .connecting(link, attempts)
         case .open(var link):
-            effects += send(&lane.queue, on: &link, account, now_ns: now_ns)
+            effects += send(&lane.queue, on: &link, window: lane.window.size, account, now_ns: now_ns)
             lane.phase = .open(link)
         default:
             break
@@ -42,11 +42,13 @@ extension UpstreamStage {
         return effects
     }
 
-    private mutating func send(_ queue: inout FIFO<UpstreamJob>, on link: inout UpstreamLane.Link, _ account: String,
-                               now_ns: Instant_ns) -> [ReactorEffect] {
+    /// Writes queued starts until `window` are in flight; the rest stay queued (never written,
+    /// so a break of this connection cannot make them ambiguous).
+    private mutating func send(_ queue: inout FIFO<UpstreamJob>, on link: inout UpstreamLane.Link, window: Int,
+                               _ account: String, now_ns: Instant_ns) -> [ReactorEffect] {
         guard link.connection.canSend else { return [] }
         var effects: [ReactorEffect] = []
-        while link.inFlight < config.upstreamPipelineDepthMax, var job = queue.popFirst() {
+        while link.inFlight < window, var job = queue.popFirst() {
             job.sent_ns = now_ns
             effects += link.connection.send(request(job), tag: job)
         }
@@ -100,7 +102,7 @@ extension UpstreamStage {
             effects.append(.cancelTimer(t))
         }
         laneOf[victim.2] = nil
-        lanes[victim.1] = nil
+        forget(victim.1)
         return true
     }
 

@@ -1,9 +1,11 @@
 import RcomCore
 
 /// Stage 3 (dispatch upstream): one keep-alive connection per account, at most. Starts for an
-/// account go out on it in order, pipelined up to `upstreamPipelineDepthMax`; responses are
-/// matched first-in first-out. A broken connection fails what it carried (→ 502) and the next
-/// queued start reconnects. A connection that never opened carried nothing: its starts go back
+/// account go out on it in order, pipelined up to the account's window (`PipelineWindow`:
+/// one at a time at first and after a connection broke with starts in flight, growing back to
+/// `upstreamPipelineDepthMax` as starts are answered);
+/// responses are matched first-in first-out. A broken connection fails what it carried (→ 502)
+/// and the next queued start reconnects. A connection that never opened carried nothing: its starts go back
 /// to the front of the queue and the account reconnects after a backoff, up to
 /// `upstreamConnectAttemptsMax` attempts in a row (then they fail). Accounts beyond
 /// `upstreamConnectionsMax` wait for a slot.
@@ -115,7 +117,8 @@ struct UpstreamStage {
                 }
                 lanes[account]!.phase = .idle
             }
-            lanes[account, default: UpstreamLane()].queue.append(job)
+            lanes[account, default: UpstreamLane(window: PipelineWindow(max: config.upstreamPipelineDepthMax,
+                                                                        probation: config.upstreamPipelineProbation))].queue.append(job)
             lanes[account]!.lastUsed_ns = now_ns
             return (pump(account, now_ns: now_ns) + releaseIfIdle(account, now_ns: now_ns), [])
 
@@ -129,7 +132,7 @@ struct UpstreamStage {
                     return ([.close(id)] + backOff(account, attempts, after_ms: config.upstreamConnectBackoff_ms, now_ns: now_ns), [])
                 }
                 // Opened twice, a backoff apart: the job server is there.
-                lanes[account] = nil
+                forget(account)
                 return ([.close(id)], [])
             }
             let writes = link.connection.connected()
@@ -140,6 +143,12 @@ struct UpstreamStage {
             guard case .open(var link)? = lanes[account]?.phase, link.id == id else { return ([], []) }
             let results = link.connection.receive(bytes)
             lanes[account]!.lastUsed_ns = now_ns
+            for result in results {
+                switch result {
+                case .response: lanes[account]!.window.answered()
+                case .failed: lanes[account]!.window.broke()
+                }
+            }
             var effects: [ReactorEffect] = []
             if !link.connection.canSend && link.inFlight == 0 {
                 // Server closed or said Connection: close: retire it; queued work reconnects.
@@ -161,7 +170,9 @@ struct UpstreamStage {
             let cancel = retire(&link)
             let failed = link.connection.fail(reason: reason)
             guard case .connecting(_, var attempts) = lanes[account]!.phase else {
-                // The job server closed or reset an open connection: is it still there?
+                // The job server closed or reset an open connection: is it still there? What it
+                // carried is ambiguous, and the next connection carries one start at a time.
+                if !failed.isEmpty { lanes[account]!.window.broke() }
                 lanes[account]!.phase = .waiting(UpstreamLane.Attempts(probesOpened: 0))
                 return (cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), outcomes(failed, sent: true))
             }
@@ -192,6 +203,7 @@ struct UpstreamStage {
                 if case .failed(let purpose, let why) = o { return .timedOut(purpose, reason: why) }
                 return o
             }
+            lanes[account]!.window.broke()
             lanes[account]!.phase = .idle
             return ([.reset(id)] + cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), timedOut)
 
@@ -208,9 +220,15 @@ struct UpstreamStage {
             guard lane.isIdleOpen else { return ([], []) }
             idleReleases += 1
             laneOf[link.id] = nil
-            lanes[account] = nil
+            forget(account)
             return ([.close(link.id)] + grantSlots(now_ns: now_ns), [])
         }
+    }
+
+    /// The lane has no connection left: it goes idle, and is forgotten if nothing is queued.
+    mutating func forget(_ account: String) {
+        lanes[account]?.phase = .idle
+        if lanes[account]?.isForgettable == true { lanes[account] = nil }
     }
 
     /// Takes a connection out of the tables and cancels its timers (its lane's phase is set by the caller).
