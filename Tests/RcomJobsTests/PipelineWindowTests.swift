@@ -8,6 +8,7 @@ final class PipelineWindowTests: XCTestCase {
     enum Event { case answered(Int), broke }
 
     func testTheWindowRuleAsATable() {
+        // One account of a fresh proxy (no proof yet), unless a row says the job server had proven itself.
         let rows: [(max: Int, probation: Int, events: [Event], size: Int, line: UInt)] = [
             // A new account: one at a time through the probation, then doubling.
             (16, 64, [], 1, #line),
@@ -42,16 +43,35 @@ final class PipelineWindowTests: XCTestCase {
             (16, 0, [.broke, .answered(3), .broke], 16, #line),
         ]
         for row in rows {
-            var w = PipelineWindow(max: row.max, probation: row.probation)
-            for e in row.events {
-                switch e {
-                case .broke: w.broke()
-                case .answered(let n): for _ in 0..<n { w.answered() }
+            XCTAssertEqual(size(row.max, row.probation, streak: 0, row.events), row.size,
+                           "max \(row.max), probation \(row.probation), \(row.events)", line: row.line)
+        }
+        // An account that arrives after the job server proved itself starts at the full depth,
+        // and a break still puts it back to one.
+        XCTAssertEqual(size(16, 64, streak: 64, []), 16)
+        XCTAssertEqual(size(16, 64, streak: 63, []), 1)
+        XCTAssertEqual(size(16, 64, streak: 63, [.answered(1)]), 2, "the 64th answer in a row is the proof")
+        XCTAssertEqual(size(16, 64, streak: 64, [.broke, .answered(63)]), 1)
+    }
+
+    /// The window after `events`, the job server's clean streak (all accounts) kept as the stage keeps it.
+    func size(_ max: Int, _ probation: Int, streak start: Int, _ events: [Event]) -> Int {
+        var streak = start
+        var w = PipelineWindow(max: max, probation: probation, proven: streak >= probation)
+        for e in events {
+            switch e {
+            case .broke:
+                streak = 0
+                w.broke()
+            case .answered(let n):
+                for _ in 0..<n {
+                    streak += 1
+                    w.answered(proven: streak >= probation)
                 }
             }
-            XCTAssertEqual(w.size, row.size, "max \(row.max), probation \(row.probation), \(row.events)", line: row.line)
-            XCTAssertEqual(w.isFull, row.size == row.max, line: row.line)
         }
+        XCTAssertEqual(w.isFull, w.size == max)
+        return w.size
     }
 
     // MARK: the stage
@@ -63,8 +83,8 @@ final class PipelineWindowTests: XCTestCase {
         return UpstreamStage(config: config)
     }
 
-    func job(_ n: Int) -> UpstreamJob {
-        UpstreamJob(account: "acme", body: Array("{\"n\":\(n)}".utf8), purpose: .waitForCallback(token: CallbackToken(high: 0, low: UInt64(n))))
+    func job(_ n: Int, account: String = "acme") -> UpstreamJob {
+        UpstreamJob(account: account, body: Array("{\"n\":\(n)}".utf8), purpose: .waitForCallback(token: CallbackToken(high: 0, low: UInt64(n))))
     }
 
     /// The job numbers written by these effects, in order.
@@ -129,5 +149,24 @@ final class PipelineWindowTests: XCTestCase {
         XCTAssertEqual(written(try XCTUnwrap(s.handle(.connected(first), now_ns: 1)).effects), [1, 2, 3, 4])
         let second = try XCTUnwrap(connect(try XCTUnwrap(s.handle(.closed(first, reason: "reset"), now_ns: 1)).effects))
         XCTAssertEqual(written(try XCTUnwrap(s.handle(.connected(second), now_ns: 1)).effects), [5, 6, 7, 8])
+    }
+
+    /// The proof is the job server's, pooled over accounts: two accounts answered once each end a
+    /// probation of two for both, and an account that comes after it starts at the full depth.
+    func testTheProbationCountsAnswersOnEveryAccount() throws {
+        var s = stage(depth: 4, probation: 2)
+        var ids: [String: ConnectionID] = [:]
+        for account in ["a", "b"] {
+            var effects: [ReactorEffect] = []
+            for n in 1...3 { effects += s.dispatch(job(n, account: account), now_ns: 1).effects }
+            ids[account] = try XCTUnwrap(connect(effects))
+            XCTAssertEqual(written(try XCTUnwrap(s.handle(.connected(ids[account]!), now_ns: 1)).effects), [1])
+        }
+        XCTAssertEqual(written(try XCTUnwrap(s.handle(.received(ids["a"]!, accepted), now_ns: 1)).effects), [2], "one answer in a row: still one")
+        XCTAssertEqual(written(try XCTUnwrap(s.handle(.received(ids["b"]!, accepted), now_ns: 1)).effects), [2, 3], "the second, on b: proven")
+        var effects: [ReactorEffect] = []
+        for n in 1...5 { effects += s.dispatch(job(n, account: "c"), now_ns: 1).effects }
+        let c = try XCTUnwrap(connect(effects))
+        XCTAssertEqual(written(try XCTUnwrap(s.handle(.connected(c), now_ns: 1)).effects), [1, 2, 3, 4], "after the proof: the full depth")
     }
 }

@@ -45,6 +45,10 @@ struct UpstreamStage {
     var timers: [TimerID: (account: String, purpose: TimerPurpose)] = [:]
     var waitingForSlot: [String] = []
     var nextSerial: UInt64 = 0
+    /// Starts answered in a row, on every account's connection, since one broke with starts in
+    /// flight: the evidence `PipelineWindow` waits for before pipelining.
+    private(set) var cleanStreak = 0
+    var proven: Bool { cleanStreak >= config.upstreamPipelineProbation }
     /// Connection attempts made again after one that never opened (for /stats).
     private(set) var connectRetries = 0
     /// Connections released after idling `upstreamIdleRelease_ms` (for /stats).
@@ -117,8 +121,9 @@ struct UpstreamStage {
                 }
                 lanes[account]!.phase = .idle
             }
-            lanes[account, default: UpstreamLane(window: PipelineWindow(max: config.upstreamPipelineDepthMax,
-                                                                        probation: config.upstreamPipelineProbation))].queue.append(job)
+            let fresh = UpstreamLane(window: PipelineWindow(max: config.upstreamPipelineDepthMax,
+                                                            probation: config.upstreamPipelineProbation, proven: proven))
+            lanes[account, default: fresh].queue.append(job)
             lanes[account]!.lastUsed_ns = now_ns
             return (pump(account, now_ns: now_ns) + releaseIfIdle(account, now_ns: now_ns), [])
 
@@ -145,8 +150,13 @@ struct UpstreamStage {
             lanes[account]!.lastUsed_ns = now_ns
             for result in results {
                 switch result {
-                case .response: lanes[account]!.window.answered()
-                case .failed: lanes[account]!.window.broke()
+                case .response:
+                    // Counted up to the probation only: past it, more says nothing more.
+                    if cleanStreak < config.upstreamPipelineProbation { cleanStreak += 1 }
+                    lanes[account]!.window.answered(proven: proven)
+                case .failed:
+                    cleanStreak = 0
+                    lanes[account]!.window.broke()
                 }
             }
             var effects: [ReactorEffect] = []
@@ -172,7 +182,10 @@ struct UpstreamStage {
             guard case .connecting(_, var attempts) = lanes[account]!.phase else {
                 // The job server closed or reset an open connection: is it still there? What it
                 // carried is ambiguous, and the next connection carries one start at a time.
-                if !failed.isEmpty { lanes[account]!.window.broke() }
+                if !failed.isEmpty {
+                    cleanStreak = 0
+                    lanes[account]!.window.broke()
+                }
                 lanes[account]!.phase = .waiting(UpstreamLane.Attempts(probesOpened: 0))
                 return (cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), outcomes(failed, sent: true))
             }
@@ -203,6 +216,7 @@ struct UpstreamStage {
                 if case .failed(let purpose, let why) = o { return .timedOut(purpose, reason: why) }
                 return o
             }
+            cleanStreak = 0
             lanes[account]!.window.broke()
             lanes[account]!.phase = .idle
             return ([.reset(id)] + cancel + pump(account, now_ns: now_ns) + grantSlots(now_ns: now_ns), timedOut)
