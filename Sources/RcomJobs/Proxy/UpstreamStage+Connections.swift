@@ -28,11 +28,14 @@ extension UpstreamStage {
             effects.append(c.connectEffect)
             lane.phase = .connecting(UpstreamLane.Link(connection: c), attempts)
         }
+        // The link out of the lane while edited, so its buffers are uniquely referenced (no copy).
         switch lane.phase {
         case .connecting(var link, let attempts):
+            lane.phase = .idle
             effects += send(&lane.queue, on: &link, window: lane.window.size, account, now_ns: now_ns)
             lane.phase = .connecting(link, attempts)
         case .open(var link):
+            lane.phase = .idle
             effects += send(&lane.queue, on: &link, window: lane.window.size, account, now_ns: now_ns)
             lane.phase = .open(link)
         default:

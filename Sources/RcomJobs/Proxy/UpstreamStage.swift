@@ -129,6 +129,8 @@ struct UpstreamStage {
 
         case .connected(let id):
             guard case .connecting(var link, var attempts)? = lanes[account]?.phase, link.id == id else { return ([], []) }
+            // Out of the lane while edited, so its buffers are uniquely referenced (no copy).
+            lanes[account]!.phase = .idle
             if let opened = attempts.probesOpened, link.inFlight == 0, lanes[account]!.queue.isEmpty {
                 // A probe with nothing to send: its connection goes either way.
                 laneOf[id] = nil
@@ -146,6 +148,7 @@ struct UpstreamStage {
 
         case .received(let id, let bytes):
             guard case .open(var link)? = lanes[account]?.phase, link.id == id else { return ([], []) }
+            lanes[account]!.phase = .idle  // out of the lane while edited (no copy); set again below
             let results = link.connection.receive(bytes)
             lanes[account]!.lastUsed_ns = now_ns
             for result in results {
@@ -177,9 +180,12 @@ struct UpstreamStage {
 
         case .broke(let id, let reason):
             guard var link = lanes[account]?.link, link.id == id else { return ([], []) }
+            var neverOpened: UpstreamLane.Attempts?
+            if case .connecting(_, let attempts) = lanes[account]!.phase { neverOpened = attempts }
+            lanes[account]!.phase = .idle  // out of the lane while edited (no copy); set again below
             let cancel = retire(&link)
             let failed = link.connection.fail(reason: reason)
-            guard case .connecting(_, var attempts) = lanes[account]!.phase else {
+            guard var attempts = neverOpened else {
                 // The job server closed or reset an open connection: is it still there? What it
                 // carried is ambiguous, and the next connection carries one start at a time.
                 if !failed.isEmpty {
@@ -209,6 +215,7 @@ struct UpstreamStage {
             // The job server holds the connection but answers nothing: reset it and fail what
             // it carried with 504; queued work gets a fresh connection.
             guard var link = lanes[account]?.link, link.id == id else { return ([], []) }
+            lanes[account]!.phase = .idle  // out of the lane while edited (no copy)
             link.silence = nil
             let cancel = retire(&link)
             let reason = "the job server did not answer the start request within \(config.startTimeout_ms) ms"
