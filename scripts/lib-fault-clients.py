@@ -232,6 +232,31 @@ def judge_reset(a, data):
     return row(a.case, t.n, t, fails, notes, js, px, a.fault)
 
 
+def judge_peer(a, data):
+    """Issue 30: rcom fails no more jobs than the Go peer on a fresh job server with the same
+    fault and seed (the peer's clients in --peer-data); rcom still never starts a job twice."""
+    if a.skip:
+        r = row(a.case, "", None, [])
+        r["check"], r["notes"] = "SKIP", a.skip
+        return r
+    peer = json.load(open(a.peer_data))
+    js, px, pjs = data["stats"]["jobserver"], data["stats"]["proxy"], peer["stats"]["jobserver"] or {}
+    t, p = Tally(data["clients"], a.secret), Tally(peer["clients"], a.secret)
+    failed, peer_failed = t.n - t.ok, p.n - p.ok
+    fails = []
+    if failed > peer_failed:
+        fails.append(f"rcom failed {failed} > Go peer {peer_failed}")
+    if t.never:
+        fails.append(f"{sum(t.never.values())} never answered")
+    if len(t.ids) != t.ok:
+        fails.append(f"{t.ok - len(t.ids)} proofs repeat a job id")
+    if js.get("starts_repeated") != 0:
+        fails.append(f"starts_repeated {js.get('starts_repeated')}")
+    notes = (f"failed: rcom {failed}, Go peer {peer_failed} (peer: errors {p.errors_text()}, never {p.never_text()}, "
+             f"resets {pjs.get('faults', {}).get(a.fault, '?')})")
+    return row(a.case, t.n, t, fails, notes, js, px, a.fault)
+
+
 def judge_fault(a, data):
     """One other fault kind, 50 jobs over 5 accounts: only the injected faults may fail a client,
     and each in the way that fault explains (a dropped callback: 504; an injected 500/503: passed on)."""
@@ -344,11 +369,11 @@ def judge_kill(a, data):
 
 
 JUDGES = {"reset": judge_reset, "fault": judge_fault, "slowloris": judge_slowloris, "fdlimit": judge_fdlimit,
-          "sigterm": judge_sigterm, "kill": judge_kill}
+          "sigterm": judge_sigterm, "kill": judge_kill, "peer": judge_peer}
 
 
 def cmd_judge(a):
-    data = json.load(open(a.data))
+    data = None if a.skip else json.load(open(a.data))
     r = JUDGES[a.kind](a, data)
     with open(a.results, "a") as f:
         f.write(json.dumps(r) + "\n")
@@ -367,8 +392,9 @@ def cmd_table(a):
     print("|" + "---|" * len(COLUMNS))
     for r in rows:
         print("| " + " | ".join(str(r.get(k, "")).replace("|", "/") for k, _ in COLUMNS) + " |")
-    failed = sum(1 for r in rows if r["check"] != "PASS")
-    print(f"\n{len(rows)} cases, {len(rows) - failed} PASS, {failed} FAIL")
+    skipped = sum(1 for r in rows if r["check"] == "SKIP")
+    failed = sum(1 for r in rows if r["check"] not in ("PASS", "SKIP"))
+    print(f"\n{len(rows)} cases, {len(rows) - failed - skipped} PASS, {failed} FAIL" + (f", {skipped} SKIP" if skipped else ""))
     return 1 if failed else 0
 
 
@@ -403,6 +429,8 @@ def main():
     g.add_argument("--secret", default="")
     g.add_argument("--fault", default="")
     g.add_argument("--depth", type=int, default=16)
+    g.add_argument("--peer-data", help="peer: the Go peer's clients (written by `jobs`)")
+    g.add_argument("--skip", default="", help="peer: why the case could not run (a SKIP row)")
     g.add_argument("--limit", type=float, default=0.0, help="slowloris: closed within this many s")
     g.add_argument("--mode", default="half")
     g.add_argument("--observe", type=float, default=0.0)

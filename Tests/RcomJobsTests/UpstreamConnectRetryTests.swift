@@ -9,6 +9,8 @@ final class UpstreamConnectRetryTests: XCTestCase {
         var config = ProxyConfig(upstream: HTTPURL(host: "127.0.0.1", port: 9), publicURL: HTTPURL(host: "127.0.0.1", port: 8080))
         config.upstreamConnectAttemptsMax = attempts
         config.upstreamConnectBackoff_ms = 100
+        // The full depth from the first start (the adaptive window has tests of its own).
+        config.upstreamPipelineProbation = 0
         return UpstreamStage(config: config)
     }
 

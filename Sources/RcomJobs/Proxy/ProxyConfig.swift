@@ -26,6 +26,10 @@ public struct ProxyConfig: Sendable {
     /// It bounds the blast radius of a reset: every start in flight on a connection that breaks
     /// is ambiguous (it may have started), and ambiguous starts are never re-sent.
     public var upstreamPipelineDepthMax = 16
+    /// After an account's connection broke with starts in flight, its starts go one at a time
+    /// until this many in a row were answered, then the depth doubles back up (`PipelineWindow`).
+    /// 0: the depth stays at `upstreamPipelineDepthMax` whatever breaks.
+    public var upstreamPipelineProbation = 64
     /// A start made ambiguous by a broken connection keeps its client waiting this long for the
     /// callback (the job may be running); then 502 naming the ambiguity. Capped by the callback timeout.
     public var ambiguityGrace_ms: Int64 = 5_000
@@ -95,7 +99,8 @@ public struct ProxyConfig: Sendable {
          ("upstream_connections_max", "\(upstreamConnectionsMax)"),
          ("request_timeout_ms", "\(clientTimeouts.request_ms)"), ("idle_timeout_ms", "\(clientTimeouts.idle_ms)"),
          ("client_connections_max", "\(clientConnectionsMax)"), ("drain_timeout_ms", "\(drainTimeout_ms)"),
-         ("upstream_pipeline_depth", "\(upstreamPipelineDepthMax)"), ("ambiguity_grace_ms", "\(ambiguityGrace_ms)"),
+         ("upstream_pipeline_depth", "\(upstreamPipelineDepthMax)"), ("upstream_pipeline_probation", "\(upstreamPipelineProbation)"),
+         ("ambiguity_grace_ms", "\(ambiguityGrace_ms)"),
          ("upstream_idle_release_ms", "\(upstreamIdleRelease_ms)"), ("instance", instance)]
             + build.traceConfig
     }
@@ -116,6 +121,8 @@ public struct ProxyConfig: Sendable {
         cfg.clientConnectionsMax = c["client_connections_max"].flatMap { Int($0) } ?? Int.max
         cfg.drainTimeout_ms = c["drain_timeout_ms"].flatMap { Int64($0) } ?? cfg.drainTimeout_ms
         cfg.upstreamPipelineDepthMax = c["upstream_pipeline_depth"].flatMap { Int($0) } ?? cfg.upstreamPipelineDepthMax
+        // Traces recorded before the adaptive depth existed ran at the full depth throughout.
+        cfg.upstreamPipelineProbation = c["upstream_pipeline_probation"].flatMap { Int($0) } ?? 0
         cfg.ambiguityGrace_ms = c["ambiguity_grace_ms"].flatMap { Int64($0) } ?? cfg.ambiguityGrace_ms
         cfg.build = BuildLabel(trace: c)
         cfg.upstreamIdleRelease_ms = c["upstream_idle_release_ms"].flatMap { Int64($0) } ?? 0

@@ -72,7 +72,7 @@ final class ProxySimulationTests: XCTestCase {
     }
 
     func runScenario(seed: UInt64, clients: Int, faults: String, hold: HandlerHold,
-                     drainAt_ns: UInt64? = nil) -> (problems: [String], statuses: [Int]) {
+                     drainAt_ns: UInt64? = nil, proxy configure: (inout ProxyConfig) -> Void = { _ in }) -> (problems: [String], statuses: [Int]) {
         let net = SimulatedNetwork(seed: seed)
         var serverConfig = Fixtures.jobServerConfig(job_ms: 500, hold: hold, faults: faults, seed: seed)
         serverConfig.callbackConnectionsPerHostMax = 8
@@ -83,6 +83,7 @@ final class ProxySimulationTests: XCTestCase {
         proxyConfig.ambiguityGrace_ms = 1000
         proxyConfig.drainTimeout_ms = 2500
         proxyConfig.clientTimeouts = HTTPServerTimeouts(request_ms: 2000, idle_ms: 4000)
+        configure(&proxyConfig)
         let proxy = Box(ProxyPipeline(config: proxyConfig, entropy: SeededEntropy(seed: seed ^ 0xC0FFEE)))
         net.add(port: 9000, server.handle)
         let proxyNode = net.add(port: 8080, proxy.handle)
@@ -183,5 +184,30 @@ final class ProxySimulationTests: XCTestCase {
         let b = runScenario(seed: 7, clients: 10, faults: "reset=0.2,early-callback=0.3", hold: .request)
         XCTAssertEqual(a.statuses, b.statuses)
         XCTAssertEqual(a.problems, b.problems)
+    }
+
+    /// Issue 30: on a job server that resets one start in ten, the adaptive depth fails no more
+    /// jobs than a one-start-at-a-time proxy (same seeds, so the same fault schedule), where the
+    /// fixed depth of 16 (probation 0, the behaviour before) fails several times as many.
+    func testOnAResettingJobServerTheAdaptiveDepthFailsNoMoreThanOneAtATime() {
+        var adaptive = 0, oneAtATime = 0, fixed = 0
+        for seed: UInt64 in 1...4 {
+            for fault in ["reset=0.1", "reset-after-start=0.1"] {
+                func failures(_ configure: (inout ProxyConfig) -> Void) -> Int {
+                    let run = runScenario(seed: seed, clients: 120, faults: fault, hold: .request, proxy: configure)
+                    XCTAssertEqual(run.problems, [], "\(fault)")
+                    return run.statuses.filter { $0 != 200 }.count
+                }
+                let a = failures { $0.upstreamPipelineDepthMax = 16 }
+                let one = failures { $0.upstreamPipelineDepthMax = 1 }
+                XCTAssertLessThanOrEqual(a, one, "seed \(seed), \(fault): adaptive \(a) failed, one at a time \(one)")
+                adaptive += a
+                oneAtATime += one
+                fixed += failures { $0.upstreamPipelineDepthMax = 16; $0.upstreamPipelineProbation = 0 }
+            }
+        }
+        // The schedule did break connections, and the fixed depth paid for it.
+        XCTAssertGreaterThan(oneAtATime, 10)
+        XCTAssertGreaterThan(fixed, 2 * oneAtATime, "fixed depth \(fixed), one at a time \(oneAtATime), adaptive \(adaptive)")
     }
 }
