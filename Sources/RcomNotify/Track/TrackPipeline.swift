@@ -98,7 +98,8 @@ public struct TrackPipeline: EventPipeline {
             switch (r.method, String(r.path)) {
             case ("GET", "/healthz"), ("HEAD", "/healthz"): return .json(200, Array(build.healthJSON.utf8))
             case ("GET", "/metrics"), ("HEAD", "/metrics"): return .metrics(metricsPage)
-            case (_, "/healthz"), (_, "/metrics"): return .error(405, "GET only")
+            case ("GET", "/stats"), ("HEAD", "/stats"): return .json(200, Array(metricsRegistry.json.utf8))
+            case (_, "/healthz"), (_, "/metrics"), (_, "/stats"): return .error(405, "GET only")
             default: return .error(404, "not a tracking link")
             }
         }
