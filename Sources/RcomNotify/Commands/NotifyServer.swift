@@ -36,7 +36,7 @@ enum NotifyServer {
         }
         logger.info("listening", bound.enumerated().map { ("port\($0.offset == 0 ? "" : "\($0.offset + 1)")", .int($0.element)) })
         let code = NotifyTrace.serve(reactor, component: component, record: record, config: traceConfig, draws: draws,
-                                     announce: announce(bound))
+                                     announce: logger.announcement(announce(bound)))
         logger.info("stopped", [("exit_code", .int(Int(code)))] + summary(reactor.pipeline))
         return code
     }
