@@ -55,7 +55,7 @@ final class ProxyMetricsTests: XCTestCase {
                          "jobs_started", "jobs_delivered", "forwarded_async", "callbacks_matched", "callbacks_early",
                          "callbacks_unknown", "callbacks_duplicate", "callbacks_late", "timeouts", "clients_gone",
                          "upstream_connect_retries", "upstream_idle_releases", "upstream_failures", "upstream_ambiguous",
-                         "ambiguous_unresolved", "upstream_malformed_accepts", "drain_abandoned", "upstream_timeouts", "upstream_errors_passed",
+                         "ambiguous_unresolved", "upstream_malformed_accepts", "upstream_timeouts", "upstream_errors_passed",
                          "bad_requests", "refused_overload", "request_timeouts", "idle_timeouts", "connections_evicted",
                          "connections_refused_at_limit", "finished_tokens_remembered", "draining"]
         for key in statsKeys {

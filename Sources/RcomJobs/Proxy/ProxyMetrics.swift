@@ -93,7 +93,6 @@ public struct ProxyMetrics: Sendable {
         r.counter("upstream_errors_passed", "Upstream 4xx/5xx answers passed to the client.", s.upstreamErrorsPassed)
         r.counter("bad_requests", "Requests refused as malformed.", s.badRequests + c.malformed)
         r.counter("refused_overload", "Jobs refused 503 at the upstream queue bound.", s.refusedOverload)
-        r.counter("drain_abandoned", "Waiting clients answered 503 by the drain timeout or a second signal.", s.drainAbandoned)
         r.counter("request_timeouts", "Requests not complete within --header-timeout (408).", c.requestTimeouts)
         r.counter("idle_timeouts", "Keep-alive connections closed after --idle-timeout.", c.idleTimeouts)
         r.counter("connections_evicted", "Idle or half-sent connections closed to admit a new one.", c.evicted)
