@@ -5,18 +5,22 @@ import RcomCore
 /// `rcom track` and the providers simulator serve their stats page and `/metrics` from one
 /// registry: every counter and gauge is on both pages, with the same value, after some traffic.
 final class NotifyMetricsRegistryServedTests: XCTestCase {
-    static func get<P: EventPipeline>(_ h: inout EmbeddedHarness<P>, _ path: String, from raw: UInt64, agent: String = "t") -> String {
+    /// `clicks`: answer what the request handed to the store worker.
+    static func get<P: EventPipeline>(_ h: inout EmbeddedHarness<P>, _ path: String, from raw: UInt64, agent: String = "t",
+                                      clicks: HTTPServingTests.Clicks? = nil) -> String {
         let c = ConnectionID(raw: raw)
         h.feed(.accepted(c, listener: 0))
         h.feed(.received(c, Array("GET \(path) HTTP/1.1\r\nHost: t\r\nUser-Agent: \(agent)\r\nConnection: close\r\n\r\n".utf8)))
+        if let clicks { h.feed(clicks.answers()) }
         let text = HTTPServingTests.wire(h.drainEffects(), c).text
         return text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
     }
 
     func testTrackServesEveryCounterOnBothPages() {
-        var h = EmbeddedHarness(TrackPipeline(recorder: HTTPServingTests.Clicks(), redirect: nil))
-        _ = Self.get(&h, HTTPServingTests.link, from: 1)
-        _ = Self.get(&h, HTTPServingTests.link, from: 2, agent: "Slackbot-LinkExpanding 1.0")
+        let clicks = HTTPServingTests.Clicks()
+        var h = EmbeddedHarness(TrackPipeline(clicks: clicks, redirect: nil))
+        _ = Self.get(&h, HTTPServingTests.link, from: 1, clicks: clicks)
+        _ = Self.get(&h, HTTPServingTests.link, from: 2, agent: "Slackbot-LinkExpanding 1.0", clicks: clicks)
         let stats = Self.get(&h, "/stats", from: 3)
         XCTAssertEqual(h.pipeline.metricsRegistry.missing(stats: stats), [])
         let metrics = Self.get(&h, "/metrics", from: 4)

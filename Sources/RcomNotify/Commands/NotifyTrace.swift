@@ -41,11 +41,9 @@ public enum NotifyTrace {
         return config
     }
 
-    /// Replays a providers or track trace on its recorded clock, comparing every effect.
-    /// A track pipeline's answers depend on its store, which the trace does not hold: `clicks`
-    /// stands in for it (by default every notification is known, so a recorded 404 for an
-    /// unknown id shows as a divergence).
-    public static func replay(lines: [String], clicks: ClickRecorder = EveryIDKnown()) -> Result<ReplayOutcome, Failure> {
+    /// Replays a providers or track trace on its recorded clock, comparing every effect. A
+    /// track pipeline's store answers are in the trace (the worker's wakeups): no store is needed.
+    public static func replay(lines: [String]) -> Result<ReplayOutcome, Failure> {
         guard let first = lines.first(where: { !$0.isEmpty }) else { return .failure(.malformed("empty trace")) }
         do {
             let header = try TraceCodec.decodeHeader(first)
@@ -56,20 +54,13 @@ public enum NotifyTrace {
             case trackComponent:
                 let redirect = header.config["redirect"].flatMap { $0.isEmpty ? nil : $0 }
                 let build = BuildLabel(trace: header.config)
-                return .success(try TraceReplayer.replay(lines: lines) { _, _ in TrackPipeline(recorder: clicks, redirect: redirect, build: build) })
+                return .success(try TraceReplayer.replay(lines: lines) { _, _ in TrackPipeline(clicks: nil, redirect: redirect, build: build) })
             default:
                 return .failure(.unknownComponent(header.component))
             }
         } catch {
             return .failure(.malformed("\(error)"))
         }
-    }
-
-    /// A store that knows every id and counts each first click as first.
-    public final class EveryIDKnown: ClickRecorder {
-        public init() {}
-        public func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> { .success(.first) }
-        public func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> { .success(.recorded) }
     }
 
     static let recordOption = OptionSpec("record", value: "FILE", help: "Record every event and effect as a JSON-lines trace")

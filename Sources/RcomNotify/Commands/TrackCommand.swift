@@ -44,11 +44,13 @@ public enum TrackCommand: Command {
         }
         let build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
         let host = args.string("host")!
-        // No randomness: a trace holds the events; the store's answers are not in it (see NotifyTrace.replay).
-        return NotifyServer.run(TrackPipeline(recorder: store, redirect: args.string("redirect"), build: build),
+        // No randomness: a trace holds the events, the store's answers among them (wakeups).
+        let worker = TrackStoreWorker(recorder: store)
+        defer { worker.finish() }
+        return NotifyServer.run(TrackPipeline(clicks: worker, redirect: args.string("redirect"), build: build),
                                 component: NotifyTrace.trackComponent, host: host, ports: [port], record: args.string("record"),
                                 traceConfig: [("redirect", args.string("redirect") ?? "")] + build.traceConfig, draws: { [] },
-                                logger: logger, announce: { "track: http://\(host):\($0[0])/e/ID" },
+                                logger: logger, opened: { worker.start(door: $0) }, announce: { "track: http://\(host):\($0[0])/e/ID" },
                                 summary: { p in
                                     let c = p.counts
                                     return [("engaged", .int(c.first)), ("repeat_clicks", .int(c.repeated)), ("unknown", .int(c.unknown)),

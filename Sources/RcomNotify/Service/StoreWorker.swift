@@ -30,7 +30,7 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
     /// `hasRoom` said no: wake the reactor once the backlog is down to half.
     private var wakeWhenRoom = false
     private var door: WakeupHandle?
-    private let ended = DispatchGroup()
+    private let thread = WorkerThread()
 
     public init(feed: NotificationFeed, sink: DeliverySink, readyMax: Int = 256, reportsMax: Int = 4_096) {
         precondition(readyMax > 0 && reportsMax > 0)
@@ -43,13 +43,7 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
     /// Starts the worker thread; `door` is the reactor's wakeup.
     public func start(door: WakeupHandle) {
         self.door = door
-        ended.enter()
-        let thread = Thread { [self] in
-            work()
-            ended.leave()
-        }
-        thread.name = "rcom-send-store"
-        thread.start()
+        thread.start(name: "rcom-send-store") { [self] in work() }
     }
 
     // MARK: the reactor's side
@@ -86,7 +80,7 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
         finishing = true
         condition.broadcast()
         condition.unlock()
-        ended.wait()
+        thread.waitForEnd()
     }
 
     // MARK: the worker thread
