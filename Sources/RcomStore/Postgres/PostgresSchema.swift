@@ -28,20 +28,9 @@ public enum PostgresSchema {
             CREATE TABLE import_checkpoints (
                 fingerprint        text    PRIMARY KEY,
                 source_path        text    NOT NULL,
-                next_line          bigint  NOT NULL,
-                byte_offset        bigint  NOT NULL,
-                window_end_line    bigint,
-                window_end_offset  bigint,
-                applied_through    text,
+            \(StoreSchema.postgres(StoreSchema.checkpointPositionColumnsSQL))
                 batches_committed  bigint  NOT NULL,
-                lines_read         bigint  NOT NULL,
-                valid              bigint  NOT NULL,
-                malformed          bigint  NOT NULL,
-                blank              bigint  NOT NULL,
-                duplicates         bigint  NOT NULL,
-                newly_suppressed   bigint  NOT NULL,
-                already_suppressed bigint  NOT NULL,
-                not_subscribed     bigint  NOT NULL,
+            \(StoreSchema.postgres(StoreSchema.checkpointCounterColumnsSQL))
                 import_started_at  bigint  NOT NULL,
                 completed          integer NOT NULL DEFAULT 0,
                 updated_at         text    NOT NULL
