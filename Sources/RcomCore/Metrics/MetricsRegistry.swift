@@ -79,6 +79,16 @@ public struct MetricsRegistry: Sendable {
         })
     }
 
+    /// A server's `/metrics` page: its build (`rcom_build_info`), every entry, then its
+    /// histograms (name, help, histogram), which have no `/stats` counterpart.
+    public func page(build: BuildLabel, histograms: [(String, String, Histogram)] = []) -> String {
+        var m = PrometheusExposition()
+        build.render(into: &m)
+        render(into: &m)
+        for (name, help, h) in histograms { m.histogram(name, help, h) }
+        return m.text
+    }
+
     /// Every entry as one family, in the order listed.
     public func render(into m: inout PrometheusExposition) {
         for e in entries {

@@ -48,12 +48,10 @@ public struct JobServerMetrics: Sendable {
 
     /// The `/metrics` page: the build, the registry, then the histograms.
     public func render(_ registry: MetricsRegistry, build: BuildLabel) -> String {
-        var m = PrometheusExposition()
-        build.render(into: &m)
-        registry.render(into: &m)
-        m.histogram("rcom_jobserver_job_duration_seconds", "From a job's start to its result leaving (wait response or callback POST).", jobDuration)
-        m.histogram("rcom_jobserver_callback_latency_seconds", "From a callback's first POST to the receiver's answer.", callbackLatency)
-        return m.text
+        registry.page(build: build, histograms: [
+            ("rcom_jobserver_job_duration_seconds", "From a job's start to its result leaving (wait response or callback POST).", jobDuration),
+            ("rcom_jobserver_callback_latency_seconds", "From a callback's first POST to the receiver's answer.", callbackLatency),
+        ])
     }
 }
 

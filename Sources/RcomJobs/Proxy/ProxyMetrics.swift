@@ -104,13 +104,11 @@ public struct ProxyMetrics: Sendable {
 
     /// The `/metrics` page: the build, the registry, then the histograms.
     public func render(_ registry: MetricsRegistry, build: BuildLabel) -> String {
-        var m = PrometheusExposition()
-        build.render(into: &m)
-        registry.render(into: &m)
-        m.histogram("rcom_proxy_request_duration_seconds", "Client job request complete to its answer written.", requestDuration)
-        m.histogram("rcom_proxy_added_latency_seconds", "Request duration less the job server's part (start written to callback), for jobs answered by callback.", addedLatency)
-        m.histogram("rcom_proxy_upstream_start_latency_seconds", "Upstream start request written to the job server's answer.", upstreamStartLatency)
-        m.histogram("rcom_proxy_callback_wait_seconds", "Upstream start request written to its callback matched.", callbackWait)
-        return m.text
+        registry.page(build: build, histograms: [
+            ("rcom_proxy_request_duration_seconds", "Client job request complete to its answer written.", requestDuration),
+            ("rcom_proxy_added_latency_seconds", "Request duration less the job server's part (start written to callback), for jobs answered by callback.", addedLatency),
+            ("rcom_proxy_upstream_start_latency_seconds", "Upstream start request written to the job server's answer.", upstreamStartLatency),
+            ("rcom_proxy_callback_wait_seconds", "Upstream start request written to its callback matched.", callbackWait),
+        ])
     }
 }

@@ -20,10 +20,5 @@ extension ProvidersPipeline {
         return r
     }
 
-    var metricsPage: String {
-        var m = PrometheusExposition()
-        config.build.render(into: &m)
-        metricsRegistry.render(into: &m)
-        return m.text
-    }
+    var metricsPage: String { metricsRegistry.page(build: config.build) }
 }

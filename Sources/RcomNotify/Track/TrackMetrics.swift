@@ -14,10 +14,5 @@ extension TrackPipeline {
         return r
     }
 
-    var metricsPage: String {
-        var m = PrometheusExposition()
-        build.render(into: &m)
-        metricsRegistry.render(into: &m)
-        return m.text
-    }
+    var metricsPage: String { metricsRegistry.page(build: build) }
 }
