@@ -76,11 +76,7 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
     /// Stops preparing, writes every report queued so far, finishes the sink, and returns once
     /// the worker has ended. Called once, by the pipeline, when the run ends.
     public func finish() {
-        condition.lock()
-        finishing = true
-        condition.broadcast()
-        condition.unlock()
-        thread.waitForEnd()
+        thread.finish(condition) { finishing = true }
     }
 
     // MARK: the worker thread

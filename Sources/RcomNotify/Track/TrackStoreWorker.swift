@@ -92,11 +92,7 @@ public final class TrackStoreWorker: ClickQueue, @unchecked Sendable {
     /// Records what is queued, then ends the thread; returns once it has. Called once, when
     /// the reactor has stopped.
     public func finish() {
-        condition.lock()
-        finishing = true
-        condition.broadcast()
-        condition.unlock()
-        thread.waitForEnd()
+        thread.finish(condition) { finishing = true }
     }
 
     private func work() {

@@ -17,6 +17,14 @@ final class WorkerThread: @unchecked Sendable {
         thread.start()
     }
 
-    /// Returns once the loop has returned (at once if it never started).
-    func waitForEnd() { ended.wait() }
+    /// Tells the loop to finish (`flag` sets the worker's own flag while `condition`, the lock
+    /// the loop waits on, is held; every waiter is woken), then returns once the loop has
+    /// returned (at once if it never started).
+    func finish(_ condition: NSCondition, setting flag: () -> Void) {
+        condition.lock()
+        flag()
+        condition.broadcast()
+        condition.unlock()
+        ended.wait()
+    }
 }
