@@ -21,7 +21,8 @@ public enum TrackCommand: Command {
         GET /e/ID records a click, GET /a/ID an acknowledgement; the first per notification counts as
         engagement, repeats are counted apart. HEAD requests and link-preview fetchers (Slackbot,
         WhatsApp, Discordbot, Twitterbot, ...) are answered and recorded as previews, not engagement.
-        GET /metrics (Prometheus), GET /healthz (with version and commit).
+        GET /metrics (Prometheus), GET /stats (the same counters as JSON), GET /healthz (with
+        version and commit).
         rcom send's --public-url (RCOM_PUBLIC_URL) must point here.
         """)
 
