@@ -164,9 +164,7 @@ public enum BlacklistCommand: Command {
         if report.interrupted {
             let resume = "rcom blacklist \(file) --db \(database)\(options.mode == .concurrent ? " -m concurrent" : "") --resume"
             if let w = report.openWindow {
-                Terminal.error("interrupted inside the window of lines \(ImportReport.grouped(w.lowerBound))–" +
-                               "\(ImportReport.grouped(w.upperBound)), whose addresses are committed in sorted order " +
-                               "(every committed batch is kept); resume with: \(resume)")
+                Terminal.error("interrupted inside \(ImportReport.window(w)) (every committed batch is kept); resume with: \(resume)")
             } else {
                 Terminal.error("interrupted after line \(ImportReport.grouped(report.nextLine - 1)) " +
                                "(every line up to it is committed); resume with: \(resume)")

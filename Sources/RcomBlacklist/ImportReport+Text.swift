@@ -31,8 +31,7 @@ extension ImportReport {
         if let w = openWindow {
             // Addresses are committed in sorted order inside a window, so "the last line done"
             // does not exist there: say which lines are in progress instead.
-            out += "  stopped inside the window of lines \(Self.grouped(w.lowerBound))–\(Self.grouped(w.upperBound)) "
-            out += "(read and counted; addresses committed in sorted order): rerun with --resume to finish it\n"
+            out += "  stopped inside \(Self.window(w)) (read and counted): rerun with --resume to finish it\n"
         } else if !completed {
             out += "  next line: \(Self.grouped(nextLine)) (rerun with --resume to continue there)\n"
         }
@@ -45,6 +44,12 @@ extension ImportReport {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self) else { preconditionFailure("ImportReport always encodes") }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The one way the report, the interruption message and a resume name a window an import
+    /// stopped or resumes in: inside one, "the last line done" does not exist.
+    static func window(_ lines: ClosedRange<Int>) -> String {
+        "the window of lines \(grouped(lines.lowerBound))–\(grouped(lines.upperBound)), whose addresses are committed in sorted order"
     }
 
     static func grouped(_ v: Int) -> String {

@@ -89,8 +89,7 @@ public final class SuppressionImporter {
             }
             resumeFrom = existing
             if let window = existing.window {
-                notes.append("resuming inside the window of lines \(ImportReport.grouped(existing.nextLine))–" +
-                             "\(ImportReport.grouped(window.endLine - 1)), whose addresses are committed in sorted order " +
+                notes.append("resuming inside \(ImportReport.window(existing.nextLine...max(existing.nextLine, window.endLine - 1))) " +
                              "(\(ImportReport.grouped(existing.batchesCommitted)) batches committed so far)")
             } else {
                 notes.append("resuming at line \(ImportReport.grouped(existing.nextLine)) after " +

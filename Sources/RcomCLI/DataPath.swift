@@ -1,8 +1,8 @@
 import Foundation
 
 /// The one rule for the directories rcom writes into: it creates its own default data directory
-/// (`.rcom-data` in the working directory, `~/.rcom` for the job server's secret) when missing,
-/// and no other. A file the user names elsewhere must go into a directory that exists: creating
+/// (`.rcom-data` in the working directory) and its home (`$RCOM_HOME`, default `~/.rcom`, for
+/// the job server's secret) when missing, and no other. A file the user names elsewhere must go into a directory that exists: creating
 /// `/nonexistent/dir` for a typo in `--db` scatters directories (and a 178 MB sample) where
 /// nobody looks, while an error naming the directory costs one `mkdir`.
 public enum DataPath {
@@ -22,6 +22,24 @@ public enum DataPath {
     public static func prepareDirectory(_ directory: String, option: String,
                                         defaultDirectory: String? = DataPath.defaultDirectory) throws(DataPathError) {
         try prepareDirectory(directory, for: nil, option: option, defaultDirectory: defaultDirectory)
+    }
+
+    /// Makes sure rcom's home exists: `$RCOM_HOME` or `~/.rcom`, created when missing, with its
+    /// missing parents, mode 0700 (the XDG base-directory rule, as cargo and gpg do): the user
+    /// named it as rcom's own place, not as one file's destination, and it holds a secret.
+    public static func prepareHome(_ directory: String, option: String) throws(DataPathError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw DataPathError("\(option) \(directory) is not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue { return }
+            throw DataPathError("cannot create \(option) \(directory): \(reason(error))")
+        }
     }
 
     private static func prepareDirectory(_ directory: String, for file: String?, option: String,

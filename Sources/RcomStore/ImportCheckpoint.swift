@@ -108,3 +108,28 @@ extension StoreSchema {
             updated_at = excluded.updated_at
         """
 }
+
+/// A row of `SELECT StoreSchema.checkpointColumns`, read through either backend's accessors
+/// (column index → value): both stores read a checkpoint back one way.
+struct CheckpointRow {
+    let int64: (Int) -> Int64
+    let text: (Int) -> String?
+    let isNull: (Int) -> Bool
+
+    var checkpoint: ImportCheckpoint {
+        var n = ImportCounters()
+        n.linesRead = Int(int64(8))
+        n.valid = Int(int64(9))
+        n.malformed = Int(int64(10))
+        n.blank = Int(int64(11))
+        n.duplicates = Int(int64(12))
+        n.newlySuppressed = Int(int64(13))
+        n.alreadySuppressed = Int(int64(14))
+        n.notSubscribed = Int(int64(15))
+        let window = isNull(6) ? nil : WindowProgress(endLine: Int(int64(4)), endOffset: int64(5), appliedThrough: text(6) ?? "")
+        return ImportCheckpoint(fingerprint: text(0) ?? "", sourcePath: text(1) ?? "",
+                                nextLine: Int(int64(2)), byteOffset: int64(3), window: window,
+                                batchesCommitted: Int(int64(7)), counters: n,
+                                importStartedAt_s: int64(16), completed: int64(17) != 0)
+    }
+}

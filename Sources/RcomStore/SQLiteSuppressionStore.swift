@@ -229,20 +229,6 @@ public final class SQLiteSuppressionStore: SuppressionStore {
 
     private func readCheckpoint(_ s: SQLiteStatement) throws(StoreError) -> ImportCheckpoint? {
         guard try s.step() else { return nil }
-        var n = ImportCounters()
-        n.linesRead = Int(s.int64(8))
-        n.valid = Int(s.int64(9))
-        n.malformed = Int(s.int64(10))
-        n.blank = Int(s.int64(11))
-        n.duplicates = Int(s.int64(12))
-        n.newlySuppressed = Int(s.int64(13))
-        n.alreadySuppressed = Int(s.int64(14))
-        n.notSubscribed = Int(s.int64(15))
-        let window = s.isNull(6) ? nil
-            : WindowProgress(endLine: Int(s.int64(4)), endOffset: s.int64(5), appliedThrough: s.text(6) ?? "")
-        return ImportCheckpoint(fingerprint: s.text(0) ?? "", sourcePath: s.text(1) ?? "",
-                                nextLine: Int(s.int64(2)), byteOffset: s.int64(3), window: window,
-                                batchesCommitted: Int(s.int64(7)), counters: n,
-                                importStartedAt_s: s.int64(16), completed: s.int64(17) != 0)
+        return CheckpointRow(int64: { s.int64(Int32($0)) }, text: { s.text(Int32($0)) }, isNull: { s.isNull(Int32($0)) }).checkpoint
     }
 }

@@ -9,15 +9,19 @@
 /// their tally, by `--resume` (see design/blacklist.md, "Parallel writers"). SQLite has one writer
 /// and never writes here; the table exists on both backends so that their schemas stay one.
 extension StoreSchema {
-    static let importBatchColumnsSQL = """
-            fingerprint        TEXT    NOT NULL,
-            batch              INTEGER NOT NULL,  -- batches_committed after this batch
-            next_line          INTEGER NOT NULL,
-            byte_offset        INTEGER NOT NULL,
-            window_end_line    INTEGER,
+    /// Where an import stands in its file: the columns `import_checkpoints` and
+    /// `import_batches` share (SQLite's types; PostgreSQL's schema swaps them).
+    static let checkpointPositionColumnsSQL = """
+            next_line          INTEGER NOT NULL,  -- first line of the window not fully applied
+            byte_offset        INTEGER NOT NULL,  -- where that line starts
+            window_end_line    INTEGER,           -- mid-window: the window's end (exclusive)
             window_end_offset  INTEGER,
-            applied_through    TEXT,
-            lines_read         INTEGER NOT NULL,  -- the counters, without this run's tallies
+            applied_through    TEXT,              -- mid-window: last address applied, in sort order
+        """
+
+    /// What an import has counted so far: the other columns both tables share.
+    static let checkpointCounterColumnsSQL = """
+            lines_read         INTEGER NOT NULL,
             valid              INTEGER NOT NULL,
             malformed          INTEGER NOT NULL,
             blank              INTEGER NOT NULL,
@@ -25,6 +29,19 @@ extension StoreSchema {
             newly_suppressed   INTEGER NOT NULL,
             already_suppressed INTEGER NOT NULL,
             not_subscribed     INTEGER NOT NULL,
+        """
+
+    /// SQLite's column types as PostgreSQL's: 64-bit integers, text.
+    static func postgres(_ sqliteColumns: String) -> String {
+        sqliteColumns.replacingEvery("INTEGER", with: "bigint").replacingEvery(" TEXT", with: " text")
+    }
+
+    static let importBatchColumnsSQL = """
+            fingerprint        TEXT    NOT NULL,
+            batch              INTEGER NOT NULL,  -- batches_committed after this batch
+        \(checkpointPositionColumnsSQL)
+            -- the counters, without this run's tallies
+        \(checkpointCounterColumnsSQL)
             completed          INTEGER NOT NULL,
             tally_newly        INTEGER NOT NULL,  -- this batch alone
             tally_already      INTEGER NOT NULL,
@@ -71,11 +88,11 @@ extension StoreSchema {
             """),
         Migration(version: 7, name: "import batch log", sql: """
             CREATE TABLE import_batches (
-            \(importBatchColumnsSQL.replacingEvery("INTEGER", with: "bigint").replacingEvery("TEXT   ", with: "text   "))
+            \(postgres(importBatchColumnsSQL))
             );
             """),
         Migration(version: 8, name: "send claims", sql: """
-            \(sendClaimsSQL.replacingEvery("INTEGER", with: "bigint").replacingEvery("TEXT   ", with: "text   "))
+            \(postgres(sendClaimsSQL))
             );
             """),
     ]

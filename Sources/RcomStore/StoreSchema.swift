@@ -43,20 +43,9 @@ public enum StoreSchema {
             CREATE TABLE import_checkpoints (
                 fingerprint        TEXT    PRIMARY KEY,
                 source_path        TEXT    NOT NULL,
-                next_line          INTEGER NOT NULL,  -- first line of the window not fully applied
-                byte_offset        INTEGER NOT NULL,  -- where that line starts
-                window_end_line    INTEGER,           -- mid-window: the window's end (exclusive)
-                window_end_offset  INTEGER,
-                applied_through    TEXT,              -- mid-window: last address applied, in sort order
+            \(checkpointPositionColumnsSQL)
                 batches_committed  INTEGER NOT NULL,
-                lines_read         INTEGER NOT NULL,
-                valid              INTEGER NOT NULL,
-                malformed          INTEGER NOT NULL,
-                blank              INTEGER NOT NULL,
-                duplicates         INTEGER NOT NULL,
-                newly_suppressed   INTEGER NOT NULL,
-                already_suppressed INTEGER NOT NULL,
-                not_subscribed     INTEGER NOT NULL,
+            \(checkpointCounterColumnsSQL)
                 import_started_at  INTEGER NOT NULL,
                 completed          INTEGER NOT NULL DEFAULT 0,
                 updated_at         TEXT    NOT NULL

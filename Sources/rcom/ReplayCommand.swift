@@ -33,16 +33,10 @@ enum ReplayCommand: Command {
             text = decoded
         }
         let lines = text.components(separatedBy: "\n")
-        let outcome: Result<ReplayOutcome, ReplayFailure>
-        switch TraceReplay.replay(lines: lines) {
-        case .success(let o): outcome = .success(o)
-        case .failure(.unknownComponent):
-            outcome = NotifyTrace.replay(lines: lines).mapError { ReplayFailure(message: $0.description) }
-        case .failure(let f): outcome = .failure(ReplayFailure(message: f.description))
-        }
+        let outcome = ComponentReplay.replay(lines: lines, components: TraceReplay.components + NotifyTrace.components)
         switch outcome {
         case .failure(let failure):
-            Terminal.error("\(path) is not a trace that can be replayed: \(failure.message)")
+            Terminal.error("\(path) is not a trace that can be replayed: \(failure.description)")
             return ExitCode.usage
         case .success(let o):
             // A diverged outcome quotes bytes from the trace file.
@@ -51,8 +45,4 @@ enum ReplayCommand: Command {
             return ExitCode.failure
         }
     }
-}
-
-struct ReplayFailure: Error {
-    let message: String
 }

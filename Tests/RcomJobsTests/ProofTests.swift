@@ -65,6 +65,17 @@ final class ProofTests: XCTestCase {
         guard case .failure = FaultSpec.parse("delay-callback=0.1") else { return XCTFail() }
     }
 
+    /// The flags' duration syntax (DurationText): fractions kept, minutes and hours, a bare
+    /// number in milliseconds as before.
+    func testFaultDurationsReadAsTheFlagsRead() throws {
+        let spec = try FaultSpec.parse("delay-callback=1.5s@0.1,slow-start=2m@0.5").get()
+        XCTAssertEqual(spec.rule(.delayCallback)?.delay_ms, 1_500)
+        XCTAssertEqual(spec.rule(.slowStart)?.delay_ms, 120_000)
+        XCTAssertEqual(try FaultSpec.parse("slow-start=250@1").get().rule(.slowStart)?.delay_ms, 250)
+        XCTAssertEqual(try FaultSpec.parse("slow-start=1h@1").get().rule(.slowStart)?.delay_ms, 3_600_000)
+        guard case .failure = FaultSpec.parse("slow-start=-5ms@1") else { return XCTFail("a negative delay") }
+    }
+
     func testURLParsing() {
         XCTAssertEqual(HTTPURL("http://127.0.0.1:9000/start"), HTTPURL(host: "127.0.0.1", port: 9000, target: "/start"))
         XCTAssertEqual(HTTPURL("https://abc.ngrok-free.app")?.port, 443)

@@ -15,8 +15,8 @@ final class ProxyMetricsTests: XCTestCase {
         server.malformed = 3; server.idleTimeouts = 4
         let gauges = ProxyMetrics.Gauges(clientsWaiting: 1, clientConnections: 5, upstreamConnections: 2, upstreamQueued: 0,
                                          finishedTokensRemembered: 9, draining: true)
-        return metrics.render(stats: stats, server: server, gauges: gauges, upstreamConnectRetries: 3,
-                              build: BuildLabel(version: "0.9.0", commit: "abc\"def"))
+        let registry = ProxyMetrics.registry(stats: stats, server: server, gauges: gauges, upstreamConnectRetries: 3, upstreamIdleReleases: 6)
+        return metrics.render(registry, build: BuildLabel(version: "0.9.0", commit: "abc\"def"))
     }
 
     func testThePagePassesPromtoolAndCarriesTheStats() throws {
@@ -32,6 +32,7 @@ final class ProxyMetricsTests: XCTestCase {
         XCTAssertEqual(s["rcom_proxy_bad_requests_total"], 5, "the stage's and the codec's, as /stats adds them")
         XCTAssertEqual(s["rcom_proxy_idle_timeouts_total"], 4)
         XCTAssertEqual(s["rcom_proxy_upstream_connect_retries_total"], 3)
+        XCTAssertEqual(s["rcom_proxy_upstream_idle_releases_total"], 6)
         XCTAssertEqual(s["rcom_proxy_draining"], 1)
         XCTAssertEqual(s[#"rcom_build_info{version="0.9.0",commit="abc\"def"}"#], 1, "label values escaped")
         XCTAssertEqual(s["rcom_proxy_request_duration_seconds_count"], 2)
@@ -53,7 +54,8 @@ final class ProxyMetricsTests: XCTestCase {
         let statsKeys = ["clients_waiting", "client_connections", "upstream_connections", "upstream_queued", "requests",
                          "jobs_started", "jobs_delivered", "forwarded_async", "callbacks_matched", "callbacks_early",
                          "callbacks_unknown", "callbacks_duplicate", "callbacks_late", "timeouts", "clients_gone",
-                         "upstream_connect_retries", "upstream_failures", "upstream_timeouts", "upstream_errors_passed",
+                         "upstream_connect_retries", "upstream_idle_releases", "upstream_failures", "upstream_ambiguous",
+                         "ambiguous_unresolved", "upstream_malformed_accepts", "upstream_timeouts", "upstream_errors_passed",
                          "bad_requests", "refused_overload", "request_timeouts", "idle_timeouts", "connections_evicted",
                          "connections_refused_at_limit", "finished_tokens_remembered", "draining"]
         for key in statsKeys {

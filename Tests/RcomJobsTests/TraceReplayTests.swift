@@ -51,6 +51,7 @@ final class TraceReplayTests: XCTestCase {
 
     func testUnknownComponentIsRefused() {
         let header = TraceCodec.header(component: "toaster", config: [])
-        guard case .failure(.unknownComponent("toaster")) = TraceReplay.replay(lines: [header]) else { return XCTFail() }
+        guard case .failure(.unknownComponent("toaster", let known)) = TraceReplay.replay(lines: [header]) else { return XCTFail() }
+        XCTAssertEqual(known, ["proxy", "jobserver"])
     }
 }

@@ -15,7 +15,7 @@ final class EngagementEndToEndTests: XCTestCase {
         let rates = ["email": 0.2, "sms": 0.35, "slack": 0.5]
         let f = try SimulatorFixture(faults: "sms:500=0.05", engage: "email=0.2,sms=0.35,slack=0.5", seed: 11)
         let trackStore = try SQLiteNotificationStore(path: db)
-        let track = try BackgroundReactor(TrackPipeline(recorder: trackStore, redirect: "https://example.com/"), ports: [0])
+        let track = try TrackFixture(store: trackStore, redirect: "https://example.com/")
 
         let csv = dir + "/batch.csv"
         var lines = ["channel,target,message"]

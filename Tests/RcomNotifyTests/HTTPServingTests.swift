@@ -6,16 +6,27 @@ import RcomCore
 /// with reactor events and no sockets: HEAD has no body, unknown methods are 501, pipelined
 /// requests are answered in order, an idle keep-alive connection is closed.
 final class HTTPServingTests: XCTestCase {
-    final class Clicks: ClickRecorder {
-        var recorded: [String] = []
-        func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> {
-            recorded.append(notificationID)
-            return .success(.first)
+    /// The track pipeline's side of its store worker: records what the pipeline hands over;
+    /// the test answers through the wakeup, as the worker thread does.
+    final class Clicks: ClickQueue {
+        var submitted: [(ticket: UInt64, work: ClickWork)] = []
+        private var answered = 0
+        var recorded: [String] { submitted.compactMap { if case .click(let id, _) = $0.work { id } else { nil } } }
+        var previews: [String] { submitted.compactMap { if case .preview(_, let fetcher) = $0.work { fetcher } else { nil } } }
+
+        func submit(ticket: UInt64, _ work: ClickWork) -> Bool {
+            submitted.append((ticket, work))
+            return true
         }
-        var previews: [String] = []
-        func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> {
-            previews.append(fetcher)
-            return .success(.recorded)
+
+        /// The wakeup that answers what was submitted since the last one: `click` for clicks,
+        /// previews recorded.
+        func answers(click: ClickOutcome = .first) -> ReactorEvent {
+            defer { answered = submitted.count }
+            let outcomes = submitted[answered...].map { s -> (ticket: UInt64, outcome: ClickOutcome) in
+                if case .click = s.work { (s.ticket, click) } else { (s.ticket, .previewRecorded) }
+            }
+            return .wakeup(tag: TrackStoreWorker.wakeTag, payload: ClickOutcome.payload(outcomes))
         }
     }
 
@@ -39,9 +50,10 @@ final class HTTPServingTests: XCTestCase {
     }
 
     func track(_ bytes: String, clicks: Clicks = Clicks()) -> (text: String, closed: Bool, pipeline: TrackPipeline) {
-        var h = EmbeddedHarness(TrackPipeline(recorder: clicks, redirect: nil))
+        var h = EmbeddedHarness(TrackPipeline(clicks: clicks, redirect: nil))
         h.feed(.accepted(Self.client, listener: 0))
         h.feed(.received(Self.client, Array(bytes.utf8)))
+        h.feed(clicks.answers())
         let w = Self.wire(h.drainEffects())
         return (w.text, w.closed, h.pipeline)
     }
@@ -83,17 +95,20 @@ final class HTTPServingTests: XCTestCase {
     }
 
     func testTrackHalfClosedClientStillGetsItsAnswer() {
-        var h = EmbeddedHarness(TrackPipeline(recorder: Clicks(), redirect: "https://example.com/"))
+        let clicks = Clicks()
+        var h = EmbeddedHarness(TrackPipeline(clicks: clicks, redirect: "https://example.com/"))
         h.feed(.accepted(Self.client, listener: 0))
         h.feed(.received(Self.client, Array("GET \(Self.link) HTTP/1.1\r\nHost: t\r\n\r\n".utf8)))
         h.feed(.readClosed(Self.client))
+        XCTAssertEqual(Self.statuses(Self.wire(h.drainEffects()).text), [], "no answer before the store's")
+        h.feed(clicks.answers())
         let w = Self.wire(h.drainEffects())
         XCTAssertEqual(Self.statuses(w.text), [302])
         XCTAssertTrue(w.closed)
     }
 
     func testTrackClosesAnIdleKeepAliveConnection() {
-        var h = EmbeddedHarness(TrackPipeline(recorder: Clicks(), redirect: nil))
+        var h = EmbeddedHarness(TrackPipeline(clicks: Clicks(), redirect: nil))
         h.feed(.accepted(Self.client, listener: 0))
         h.feed(.received(Self.client, Array("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n".utf8)))
         XCTAssertFalse(Self.wire(h.drainEffects()).closed)
@@ -101,6 +116,37 @@ final class HTTPServingTests: XCTestCase {
         XCTAssertTrue(Self.wire(h.drainEffects()).closed)
         h.feed(.closed(Self.client, reason: "closed"))
         XCTAssertEqual(h.armedTimers, 0)
+    }
+
+    /// The store's outcome decides the answer, and a request waits for it while later ones on
+    /// the connection wait their turn; a full store queue answers at once, the click counted lost.
+    func testTrackAnswersWhenTheStoreHasAnsweredInOrder() {
+        let clicks = Clicks()
+        var h = EmbeddedHarness(TrackPipeline(clicks: clicks, redirect: nil))
+        h.feed(.accepted(Self.client, listener: 0))
+        h.feed(.received(Self.client, Array("GET \(Self.link) HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n".utf8)))
+        XCTAssertEqual(Self.statuses(Self.wire(h.drainEffects()).text), [], "the health check waits behind the click")
+        h.feed(clicks.answers(click: .unknown))
+        XCTAssertEqual(Self.statuses(Self.wire(h.drainEffects()).text), [404, 200])
+        XCTAssertEqual(h.pipeline.counts.unknown, 1)
+
+        final class Full: ClickQueue {
+            func submit(ticket: UInt64, _ work: ClickWork) -> Bool { false }
+        }
+        var full = EmbeddedHarness(TrackPipeline(clicks: Full(), redirect: "https://example.com/"))
+        full.feed(.accepted(Self.client, listener: 0))
+        full.feed(.received(Self.client, Array("GET \(Self.link) HTTP/1.1\r\nHost: t\r\n\r\n".utf8)))
+        XCTAssertEqual(Self.statuses(Self.wire(full.drainEffects()).text), [302], "the person still lands")
+        XCTAssertEqual(full.pipeline.counts.storeErrors, 1)
+    }
+
+    func testClickOutcomesRoundTripAndATamperedPayloadIsRefused() {
+        let answers: [(ticket: UInt64, outcome: ClickOutcome)] = [(1, .first), (0x0102_0304_0506_0708, .storeError)]
+        let decoded = ClickOutcome.answers(ClickOutcome.payload(answers))
+        XCTAssertEqual(decoded?.map(\.ticket), [1, 0x0102_0304_0506_0708])
+        XCTAssertEqual(decoded?.map(\.outcome), [.first, .storeError])
+        XCTAssertNil(ClickOutcome.answers([1, 2, 3]))
+        XCTAssertNil(ClickOutcome.answers([1, 0, 0, 0, 0, 0, 0, 0, 99]))
     }
 
     func testProvidersHeadAnd501AndOrder() {

@@ -51,7 +51,7 @@ final class PreviewsAndChartTests: XCTestCase {
             try store.finish(DeliveryOutcome(notification: n, delivered: true, result: .delivered(providerID: "x"), attempts: 1))
         }
         try store.flush()
-        let track = try BackgroundReactor(TrackPipeline(recorder: try SQLiteNotificationStore(path: db), redirect: nil), ports: [0])
+        let track = try TrackFixture(store: try SQLiteNotificationStore(path: db), redirect: nil)
         let port = track.ports[0]
         XCTAssertEqual(try get(port: port, path: "/e/\(ids[0])", agent: "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"), 200)
         XCTAssertEqual(try get(port: port, path: "/e/\(ids[0])", agent: "WhatsApp/2.23.20.0 A"), 200)

@@ -51,27 +51,37 @@ final class TraceRecordReplayTests: XCTestCase {
         guard case .success(.diverged) = NotifyTrace.replay(lines: tampered) else { return XCTFail("tampered trace replayed") }
     }
 
-    func testTrackRunReplaysWithItsStoreAnswers() throws {
-        final class Clicks: ClickRecorder {
-            func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> {
-                .success(notificationID == "n00000000000000ff" ? .unknownNotification : .first)
-            }
-            func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> { .success(.recorded) }
-        }
-        let path = makeTemporaryDirectory() + "/track.trace"
+    /// The store's answers travel in the worker's wakeups, so they are in the trace: replay
+    /// needs no store, and a tampered answer shows as a divergence.
+    func testTrackRunReplaysWithItsStoreAnswersFromTheTrace() throws {
+        let dir = makeTemporaryDirectory()
+        let db = dir + "/db.sqlite"
+        let store = try SQLiteNotificationStore(path: db, writesPerCommit: 1)
+        let n = RcomNotify.Notification(id: "n0000000000000001", channel: "sms", target: "t", message: "m", trackingURL: "", createdAt_ms: 0)
+        try store.insert(n, assignment: .chosen, suppressed: false)
+        try store.finish(DeliveryOutcome(notification: n, delivered: true, result: .delivered(providerID: "x"), attempts: 1))
+        try store.flush()
+        let path = dir + "/track.trace"
         let recorder = try TraceRecorder(path: path, component: NotifyTrace.trackComponent, config: [("redirect", "https://example.com/")])
-        let track = try BackgroundReactor(TrackPipeline(recorder: Clicks(), redirect: "https://example.com/"), ports: [0],
-                                          recorder: recorder)
+        let track = try TrackFixture(store: try SQLiteNotificationStore(path: db), redirect: "https://example.com/", recorder: recorder)
         XCTAssertEqual(String(decoding: try SimpleHTTP.get(port: track.ports[0], path: "/healthz"), as: UTF8.self), "{\"ok\":true}")
         _ = try SimpleHTTP.get(port: track.ports[0], path: "/e/n0000000000000001")
         _ = try SimpleHTTP.get(port: track.ports[0], path: "/e/n00000000000000ff")
-        XCTAssertEqual(track.stop().counts.unknown, 1)
+        let counts = track.stop().counts
+        XCTAssertEqual(counts.first, 1)
+        XCTAssertEqual(counts.unknown, 1)
 
         let lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
-        guard case .success(.identical) = NotifyTrace.replay(lines: lines, clicks: Clicks()) else {
-            return XCTFail("\(NotifyTrace.replay(lines: lines, clicks: Clicks()))")
-        }
-        // The store's answers are not in the trace: another store gives another 404/302.
-        guard case .success(.diverged) = NotifyTrace.replay(lines: lines) else { return XCTFail("replayed without the store's answers") }
+        guard case .success(.identical) = NotifyTrace.replay(lines: lines) else { return XCTFail("\(NotifyTrace.replay(lines: lines))") }
+        // The first click's answer (first → 302) changed to "unknown" (→ 404).
+        guard let i = lines.firstIndex(where: { $0.contains(#""kind":"wakeup""#) }),
+              let data = lines[i].range(of: #""data":"[^"]+""#, options: .regularExpression),
+              let bytes = Data(base64Encoded: String(lines[i][data].dropFirst(8).dropLast())) else { return XCTFail("no store answer recorded") }
+        var answer = [UInt8](bytes)
+        XCTAssertEqual(answer.last, ClickOutcome.first.rawValue)
+        answer[answer.count - 1] = ClickOutcome.unknown.rawValue
+        var tampered = lines
+        tampered[i].replaceSubrange(data, with: #""data":""# + Data(answer).base64EncodedString() + "\"")
+        guard case .success(.diverged) = NotifyTrace.replay(lines: tampered) else { return XCTFail("replayed a tampered store answer") }
     }
 }

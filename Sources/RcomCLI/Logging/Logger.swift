@@ -43,6 +43,18 @@ public final class Logger: @unchecked Sendable {
                           ("commit", .string(RcomBuild.commit))] + fields)
     }
 
+    /// A line a server writes on stdout, like the one once it listens (scripts and people wait
+    /// for it to learn the port): the text as it is with `--log-format text`, and as one JSON record with
+    /// `msg` that text with `--log-format json`, so that whatever reads the unit's output in
+    /// that mode (a log shipper) reads JSON only. Not filtered by `--log-level`: it is the
+    /// server's answer to being started, not a log record.
+    public func announcement(_ line: String) -> String {
+        switch format {
+        case .text: line
+        case .json: LogLine.format(.json, ts_ms: wallClock_ms(), level: .info, message: line, fields: [])
+        }
+    }
+
     /// One answered request (only with `--access-log`, whatever the level). The path is
     /// redacted (`Redaction.path`: tokens shortened, query dropped) and bounded; `status` 0
     /// means the connection ended before an answer.

@@ -12,7 +12,7 @@ enum SecretStore {
         return defaultDirectory
     }
 
-    /// `~/.rcom`: the one directory here rcom creates by itself (see `DataPath`).
+    /// `~/.rcom`, created like `$RCOM_HOME` when missing (`DataPath.prepareHome`).
     static var defaultDirectory: String {
         (ProcessInfo.processInfo.environment["HOME"] ?? NSTemporaryDirectory()) + "/.rcom"
     }
@@ -27,7 +27,7 @@ enum SecretStore {
             if !trimmed.isEmpty { return .success(Array(trimmed.utf8)) }
         }
         do throws(DataPathError) {
-            try DataPath.prepareDirectory(directory, option: "RCOM_HOME", defaultDirectory: defaultDirectory)
+            try DataPath.prepareHome(directory, option: "RCOM_HOME")
         } catch {
             return .failure(SecretError(message: "\(error.message), or pass --secret"))
         }

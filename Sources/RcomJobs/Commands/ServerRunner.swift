@@ -60,7 +60,8 @@ enum ServerRunner {
             }
         }
         // Written unbuffered: scripts wait for this line to know the port.
-        FileHandle.standardOutput.write(Data((announce(listener.port) + "\n").utf8))
+        let line = announce(listener.port)
+        FileHandle.standardOutput.write(Data(((logger?.announcement(line) ?? line) + "\n").utf8))
         logger?.info("listening", [("port", .int(listener.port)), ("connections_max", .int(limits.connectionsMax)),
                                    ("listen_backlog", .int(backlog.effective))])
         if let shortfall = backlog.shortfall { logger?.warn(shortfall) }

@@ -42,7 +42,7 @@ public struct FaultSpec: Equatable, Sendable, CustomStringConvertible {
             var delay_ms: Int64 = 0
             if kind.takesDuration {
                 let dp = parts[1].split(separator: "@", maxSplits: 1).map(String.init)
-                guard dp.count == 2, let d = Self.duration_ms(dp[0]) else {
+                guard dp.count == 2, let d = DurationText.milliseconds(dp[0], bareUnit: .milliseconds) else {
                     return .failure(FaultSpecError("\(kind.rawValue) wants DURATION@PROBABILITY, e.g. \(kind.rawValue)=2s@0.1"))
                 }
                 delay_ms = d
@@ -62,12 +62,6 @@ public struct FaultSpec: Equatable, Sendable, CustomStringConvertible {
         Kind.allCases.compactMap { k in
             rules[k].map { r in k.takesDuration ? "\(k.rawValue)=\(r.delay_ms)ms@\(r.probability)" : "\(k.rawValue)=\(r.probability)" }
         }.joined(separator: ",")
-    }
-
-    static func duration_ms(_ s: String) -> Int64? {
-        if s.hasSuffix("ms"), let v = Double(s.dropLast(2)) { return Int64(v) }
-        if s.hasSuffix("s"), let v = Double(s.dropLast()) { return Int64(v * 1000) }
-        return Int64(s)
     }
 }
 

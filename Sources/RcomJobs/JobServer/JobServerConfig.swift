@@ -74,15 +74,4 @@ public struct JobServerStats: Sendable {
     /// Start requests whose callback URL a job was already started for (a proxy re-sending).
     public var startsRepeated = 0
     public var faults: [FaultSpec.Kind: Int] = [:]
-
-    public var json: String {
-        let f = FaultSpec.Kind.allCases.map { ($0.rawValue, "\(faults[$0, default: 0])") }
-        return JSONText.object([
-            ("requests", "\(requests)"), ("jobs_started", "\(jobsStarted)"), ("jobs_completed", "\(jobsCompleted)"),
-            ("wait_responses", "\(waitResponses)"), ("callbacks_sent", "\(callbacksSent)"),
-            ("callbacks_answered", "\(callbacksAnswered)"), ("callbacks_failed", "\(callbacksFailed)"), ("callback_retries", "\(callbackRetries)"),
-            ("bad_requests", "\(badRequests)"), ("handler_waits", "\(handlerWaits)"),
-            ("starts_repeated", "\(startsRepeated)"), ("faults", JSONText.object(f)),
-        ])
-    }
 }

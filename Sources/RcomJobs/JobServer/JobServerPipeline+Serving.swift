@@ -83,7 +83,7 @@ extension JobServerPipeline {
         case ("GET", "/healthz"), ("HEAD", "/healthz"):
             return .respond(.json(200, Array(config.build.healthJSON.utf8)))
         case ("GET", "/stats"):
-            return .respond(.json(200, Array(stats.json.utf8)))
+            return .respond(.json(200, Array(metricsRegistry.json.utf8)))
         case ("GET", "/metrics"):
             return .respond(metricsPage())
         case ("POST", "/verify"):

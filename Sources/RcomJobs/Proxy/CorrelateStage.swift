@@ -59,7 +59,6 @@ struct CorrelateStage {
     var armedTimers: Int { timers.count }
 
     mutating func countRequest() { stats.requests += 1 }
-    mutating func countBadRequest() { stats.badRequests += 1 }
     mutating func countRefusedAtLimit() { stats.refusedOverload += 1 }
 
     // MARK: inputs

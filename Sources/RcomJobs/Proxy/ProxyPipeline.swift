@@ -213,34 +213,19 @@ public struct ProxyPipeline: EventPipeline {
         }
     }
 
-    /// `GET /metrics`: Prometheus text exposition 0.0.4.
-    public var metricsText: String {
-        correlate.metrics.render(stats: correlate.stats, server: server.counters,
-                                 gauges: ProxyMetrics.Gauges(clientsWaiting: correlate.waitingCount, clientConnections: server.count,
-                                                             upstreamConnections: upstream.connectionCount, upstreamQueued: upstream.queuedCount,
-                                                             finishedTokensRemembered: correlate.finishedRemembered, draining: drain.started),
-                                 upstreamConnectRetries: upstream.connectRetries, build: config.build)
+    /// Every number of `/stats` and `/metrics`, listed once (`ProxyMetrics.registry`).
+    public var metricsRegistry: MetricsRegistry {
+        ProxyMetrics.registry(stats: correlate.stats, server: server.counters,
+                              gauges: ProxyMetrics.Gauges(clientsWaiting: correlate.waitingCount, clientConnections: server.count,
+                                                          upstreamConnections: upstream.connectionCount, upstreamQueued: upstream.queuedCount,
+                                                          finishedTokensRemembered: correlate.finishedRemembered, draining: drain.started),
+                              upstreamConnectRetries: upstream.connectRetries, upstreamIdleReleases: upstream.idleReleases)
     }
 
-    public var statsJSON: String {
-        let s = correlate.stats
-        let c = server.counters
-        return JSONText.object([
-            ("clients_waiting", "\(correlate.waitingCount)"), ("client_connections", "\(server.count)"),
-            ("upstream_connections", "\(upstream.connectionCount)"),
-            ("upstream_queued", "\(upstream.queuedCount)"), ("requests", "\(s.requests)"),
-            ("jobs_started", "\(s.jobsStarted)"), ("jobs_delivered", "\(s.jobsDelivered)"),
-            ("forwarded_async", "\(s.forwardedAsync)"),
-            ("callbacks_matched", "\(s.callbacksMatched)"), ("callbacks_early", "\(s.callbacksEarly)"),
-            ("callbacks_unknown", "\(s.callbacksUnknown)"), ("callbacks_duplicate", "\(s.callbacksDuplicate)"),
-            ("callbacks_late", "\(s.callbacksLate)"), ("timeouts", "\(s.timeouts)"), ("clients_gone", "\(s.clientsGone)"),
-            ("upstream_connect_retries", "\(upstream.connectRetries)"), ("upstream_idle_releases", "\(upstream.idleReleases)"), ("upstream_failures", "\(s.upstreamFailures)"), ("upstream_ambiguous", "\(s.upstreamAmbiguous)"), ("ambiguous_unresolved", "\(s.ambiguousUnresolved)"), ("upstream_malformed_accepts", "\(s.upstreamMalformedAccepts)"), ("upstream_timeouts", "\(s.upstreamTimeouts)"), ("upstream_errors_passed", "\(s.upstreamErrorsPassed)"),
-            ("bad_requests", "\(s.badRequests + c.malformed)"), ("refused_overload", "\(s.refusedOverload)"),
-            ("request_timeouts", "\(c.requestTimeouts)"), ("idle_timeouts", "\(c.idleTimeouts)"),
-            ("connections_evicted", "\(c.evicted)"), ("connections_refused_at_limit", "\(c.refusedAtLimit)"),
-            ("finished_tokens_remembered", "\(correlate.finishedRemembered)"), ("draining", drain.started ? "true" : "false"),
-        ])
-    }
+    /// `GET /metrics`: Prometheus text exposition 0.0.4.
+    public var metricsText: String { correlate.metrics.render(metricsRegistry, build: config.build) }
+
+    public var statsJSON: String { metricsRegistry.json }
 }
 
 /// Which stage a request is for. Callbacks are `POST /callback/<instance>/<token>` with no

@@ -10,19 +10,6 @@ public enum NotifyTrace {
     public static let providersComponent = "providers"
     public static let trackComponent = "track"
 
-    public enum Failure: Error, Equatable, CustomStringConvertible {
-        case unknownComponent(String)
-        case badConfig(String)
-        case malformed(String)
-        public var description: String {
-            switch self {
-            case .unknownComponent(let c): return "trace component \(TerminalText.quoted(c)) is not a notify server (known: providers, track)"
-            case .badConfig(let c): return "trace header config for \(c) is incomplete"
-            case .malformed(let e): return e
-            }
-        }
-    }
-
     /// What a providers trace header carries to rebuild the pipeline (randomness is in the trace).
     static func providersHeader(faults: String, engage: String, retryAfter_s: Int, seed: UInt64, build: BuildLabel = .none) -> [(String, String)] {
         [("faults", faults), ("engage", engage), ("retry_after_s", String(retryAfter_s)), ("seed", String(seed))] + build.traceConfig
@@ -41,35 +28,20 @@ public enum NotifyTrace {
         return config
     }
 
-    /// Replays a providers or track trace on its recorded clock, comparing every effect.
-    /// A track pipeline's answers depend on its store, which the trace does not hold: `clicks`
-    /// stands in for it (by default every notification is known, so a recorded 404 for an
-    /// unknown id shows as a divergence).
-    public static func replay(lines: [String], clicks: ClickRecorder = EveryIDKnown()) -> Result<ReplayOutcome, Failure> {
-        guard let first = lines.first(where: { !$0.isEmpty }) else { return .failure(.malformed("empty trace")) }
-        do {
-            let header = try TraceCodec.decodeHeader(first)
-            switch header.component {
-            case providersComponent:
-                guard let config = providersConfig(header.config) else { return .failure(.badConfig(header.component)) }
-                return .success(try TraceReplayer.replay(lines: lines) { _, e in ProvidersPipeline(config: config, entropy: e) })
-            case trackComponent:
-                let redirect = header.config["redirect"].flatMap { $0.isEmpty ? nil : $0 }
-                let build = BuildLabel(trace: header.config)
-                return .success(try TraceReplayer.replay(lines: lines) { _, _ in TrackPipeline(recorder: clicks, redirect: redirect, build: build) })
-            default:
-                return .failure(.unknownComponent(header.component))
-            }
-        } catch {
-            return .failure(.malformed("\(error)"))
-        }
+    /// The notify servers as replay rebuilds them (`ComponentReplay`). A track pipeline's
+    /// store answers are in the trace (the worker's wakeups): no store is needed.
+    public static var components: [ReplayableComponent] {
+        [ReplayableComponent(providersComponent) { config, entropy in
+            providersConfig(config).map { ProvidersPipeline(config: $0, entropy: entropy) }
+        },
+         ReplayableComponent(trackComponent) { config, _ in
+            TrackPipeline(clicks: nil, redirect: config["redirect"].flatMap { $0.isEmpty ? nil : $0 }, build: BuildLabel(trace: config))
+        }]
     }
 
-    /// A store that knows every id and counts each first click as first.
-    public final class EveryIDKnown: ClickRecorder {
-        public init() {}
-        public func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> { .success(.first) }
-        public func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> { .success(.recorded) }
+    /// Replays a providers or track trace on its recorded clock, comparing every effect.
+    public static func replay(lines: [String]) -> Result<ReplayOutcome, ComponentReplay.Failure> {
+        ComponentReplay.replay(lines: lines, components: components)
     }
 
     static let recordOption = OptionSpec("record", value: "FILE", help: "Record every event and effect as a JSON-lines trace")

@@ -60,8 +60,9 @@ public enum ProvidersCommand: Command {
         var pipeline = ProvidersPipeline(config: config, entropy: recording ?? SeededEntropy(seed: config.seed))
         if !args.flag("quiet") {
             pipeline.observer = { c in
-                // Unbuffered, so a script reading the log sees each request as it happens.
-                FileHandle.standardOutput.write(Data("\(c.channel) \(c.target) -> \(c.answer)\n".utf8))
+                // Unbuffered, so a script reading the log sees each request as it happens; a JSON
+                // record with --log-format json, like the listening line.
+                FileHandle.standardOutput.write(Data((logger.announcement("\(c.channel) \(c.target) -> \(c.answer)") + "\n").utf8))
             }
         }
         let header = NotifyTrace.providersHeader(faults: args.string("faults") ?? "", engage: args.string("engage") ?? "",

@@ -21,7 +21,8 @@ public enum TrackCommand: Command {
         GET /e/ID records a click, GET /a/ID an acknowledgement; the first per notification counts as
         engagement, repeats are counted apart. HEAD requests and link-preview fetchers (Slackbot,
         WhatsApp, Discordbot, Twitterbot, ...) are answered and recorded as previews, not engagement.
-        GET /metrics (Prometheus), GET /healthz (with version and commit).
+        GET /metrics (Prometheus), GET /stats (the same counters as JSON), GET /healthz (with
+        version and commit).
         rcom send's --public-url (RCOM_PUBLIC_URL) must point here.
         """)
 
@@ -44,11 +45,13 @@ public enum TrackCommand: Command {
         }
         let build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
         let host = args.string("host")!
-        // No randomness: a trace holds the events; the store's answers are not in it (see NotifyTrace.replay).
-        return NotifyServer.run(TrackPipeline(recorder: store, redirect: args.string("redirect"), build: build),
+        // No randomness: a trace holds the events, the store's answers among them (wakeups).
+        let worker = TrackStoreWorker(recorder: store)
+        defer { worker.finish() }
+        return NotifyServer.run(TrackPipeline(clicks: worker, redirect: args.string("redirect"), build: build),
                                 component: NotifyTrace.trackComponent, host: host, ports: [port], record: args.string("record"),
                                 traceConfig: [("redirect", args.string("redirect") ?? "")] + build.traceConfig, draws: { [] },
-                                logger: logger, announce: { "track: http://\(host):\($0[0])/e/ID" },
+                                logger: logger, opened: { worker.start(door: $0) }, announce: { "track: http://\(host):\($0[0])/e/ID" },
                                 summary: { p in
                                     let c = p.counts
                                     return [("engaged", .int(c.first)), ("repeat_clicks", .int(c.repeated)), ("unknown", .int(c.unknown)),

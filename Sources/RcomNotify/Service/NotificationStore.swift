@@ -39,6 +39,19 @@ public struct ChannelCounts: Sendable, Equatable {
     /// Link-preview fetches and HEADs of the tracking links: not engagement, shown apart.
     public var previews = 0
 
+    /// A row of either store's channel-counts query: the channel, then columns 1–7 in the
+    /// order of the fields above (notifications .. previews), read through the backend's accessor.
+    init(channel: String, columns int64: (Int) -> Int64) {
+        self.channel = channel
+        notifications = Int(int64(1))
+        delivered = Int(int64(2))
+        failed = Int(int64(3))
+        suppressed = Int(int64(4))
+        engaged = Int(int64(5))
+        repeatClicks = Int(int64(6))
+        previews = Int(int64(7))
+    }
+
     public init(channel: String) { self.channel = channel }
 
     /// Handed to a provider (everything not suppressed).

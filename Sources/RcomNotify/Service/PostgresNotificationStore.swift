@@ -197,15 +197,7 @@ public final class PostgresNotificationStore: NotificationStore {
             GROUP BY n.channel ORDER BY n.channel COLLATE "C"
             """, [assignment?.rawValue])
         return (0..<rows.count).map { r in
-            var c = ChannelCounts(channel: rows.text(r, 0) ?? "")
-            c.notifications = Int(rows.int64(r, 1))
-            c.delivered = Int(rows.int64(r, 2))
-            c.failed = Int(rows.int64(r, 3))
-            c.suppressed = Int(rows.int64(r, 4))
-            c.engaged = Int(rows.int64(r, 5))
-            c.repeatClicks = Int(rows.int64(r, 6))
-            c.previews = Int(rows.int64(r, 7))
-            return c
+            ChannelCounts(channel: rows.text(r, 0) ?? "", columns: { rows.int64(r, $0) })
         }
     }
 

@@ -162,13 +162,7 @@ public final class SQLiteNotificationStore: NotificationStore {
     }
 
     public func recordClick(notificationID: String, kind: ClickKind) throws(StoreError) -> ClickResult {
-        try flush()
-        return try database.transaction(.immediate) { () throws(StoreError) -> ClickResult in
-            defer { notificationExists.reset(); clickCount.reset(); insertClick.reset() }
-            notificationExists.bind(1, notificationID)
-            guard try notificationExists.step() else { return .unknownNotification }
-            clickCount.bind(1, notificationID)
-            _ = try clickCount.step()
+        try recordLinkRow(notificationID, counting: clickCount, unknown: .unknownNotification) { () throws(StoreError) -> ClickResult in
             let first = clickCount.int64(0) == 0
             insertClick.bind(1, notificationID)
             insertClick.bind(2, kind.rawValue)
@@ -183,19 +177,30 @@ public final class SQLiteNotificationStore: NotificationStore {
     public static let previewsPerNotificationMax = 100
 
     public func recordPreview(notificationID: String, fetcher: String) throws(StoreError) -> PreviewResult {
-        try flush()
-        return try database.transaction(.immediate) { () throws(StoreError) -> PreviewResult in
-            defer { notificationExists.reset(); previewCount.reset(); insertPreview.reset() }
-            notificationExists.bind(1, notificationID)
-            guard try notificationExists.step() else { return .unknownNotification }
-            previewCount.bind(1, notificationID)
-            _ = try previewCount.step()
+        try recordLinkRow(notificationID, counting: previewCount, unknown: .unknownNotification) { () throws(StoreError) -> PreviewResult in
             guard previewCount.int64(0) < Int64(Self.previewsPerNotificationMax) else { return .overBound }
             insertPreview.bind(1, notificationID)
             insertPreview.bind(2, fetcher)
             insertPreview.bind(3, wall_ms())
             try insertPreview.step()
             return .recorded
+        }
+    }
+
+    /// A click's or a preview's row, in one IMMEDIATE transaction of its own (after the open
+    /// delivery group is committed): `unknown` when the notification does not exist, else
+    /// `record`, with `count` stepped on the notification's rows so far. The statements are
+    /// reset whatever happens.
+    private func recordLinkRow<R>(_ notificationID: String, counting count: SQLiteStatement, unknown: R,
+                                  _ record: () throws(StoreError) -> R) throws(StoreError) -> R {
+        try flush()
+        return try database.transaction(.immediate) { () throws(StoreError) -> R in
+            defer { notificationExists.reset(); count.reset(); insertClick.reset(); insertPreview.reset() }
+            notificationExists.bind(1, notificationID)
+            guard try notificationExists.step() else { return unknown }
+            count.bind(1, notificationID)
+            _ = try count.step()
+            return try record()
         }
     }
 
@@ -214,15 +219,7 @@ public final class SQLiteNotificationStore: NotificationStore {
         if let assignment { s.bind(1, assignment.rawValue) }
         var out: [ChannelCounts] = []
         while try s.step() {
-            var c = ChannelCounts(channel: s.text(0) ?? "")
-            c.notifications = Int(s.int64(1))
-            c.delivered = Int(s.int64(2))
-            c.failed = Int(s.int64(3))
-            c.suppressed = Int(s.int64(4))
-            c.engaged = Int(s.int64(5))
-            c.repeatClicks = Int(s.int64(6))
-            c.previews = Int(s.int64(7))
-            out.append(c)
+            out.append(ChannelCounts(channel: s.text(0) ?? "", columns: { s.int64(Int32($0)) }))
         }
         return out
     }

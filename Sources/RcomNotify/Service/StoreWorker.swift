@@ -30,7 +30,7 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
     /// `hasRoom` said no: wake the reactor once the backlog is down to half.
     private var wakeWhenRoom = false
     private var door: WakeupHandle?
-    private let ended = DispatchGroup()
+    private let thread = WorkerThread()
 
     public init(feed: NotificationFeed, sink: DeliverySink, readyMax: Int = 256, reportsMax: Int = 4_096) {
         precondition(readyMax > 0 && reportsMax > 0)
@@ -43,13 +43,7 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
     /// Starts the worker thread; `door` is the reactor's wakeup.
     public func start(door: WakeupHandle) {
         self.door = door
-        ended.enter()
-        let thread = Thread { [self] in
-            work()
-            ended.leave()
-        }
-        thread.name = "rcom-send-store"
-        thread.start()
+        thread.start(name: "rcom-send-store") { [self] in work() }
     }
 
     // MARK: the reactor's side
@@ -82,11 +76,7 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
     /// Stops preparing, writes every report queued so far, finishes the sink, and returns once
     /// the worker has ended. Called once, by the pipeline, when the run ends.
     public func finish() {
-        condition.lock()
-        finishing = true
-        condition.broadcast()
-        condition.unlock()
-        ended.wait()
+        thread.finish(condition) { finishing = true }
     }
 
     // MARK: the worker thread

@@ -38,7 +38,7 @@ public struct CapturedRequest: Sendable, Equatable {
     public let answer: String
 }
 
-/// Counters the simulator serves at `GET /_sim/stats`.
+/// Counters the simulator serves at `GET /_sim/stats` and `GET /metrics` (ProvidersMetrics.swift).
 public struct ProviderStats: Sendable, Equatable {
     public var requests: [String: Int] = [:]
     public var accepted: [String: Int] = [:]
@@ -50,17 +50,4 @@ public struct ProviderStats: Sendable, Equatable {
     public var capturedDropped = 0
 
     public var clicksPending: Int { clicksQueued - clicksAnswered - clicksFailed }
-
-    /// Keys in sorted order: output never follows a Dictionary's hash order.
-    public var json: String {
-        func map(_ d: [String: Int]) -> String {
-            JSONText.object(d.keys.sorted().map { ($0, String(d[$0]!)) })
-        }
-        return JSONText.object([
-            ("requests", map(requests)), ("accepted", map(accepted)), ("faulted", map(faulted)),
-            ("clicks_queued", String(clicksQueued)), ("clicks_answered", String(clicksAnswered)),
-            ("clicks_failed", String(clicksFailed)), ("clicks_dropped", String(clicksDropped)),
-            ("clicks_pending", String(clicksPending)),
-        ])
-    }
 }

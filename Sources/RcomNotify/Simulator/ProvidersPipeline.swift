@@ -148,7 +148,7 @@ public struct ProvidersPipeline: EventPipeline {
         case .answer(let r):
             return respond(r)
         case .stats:
-            return respond(.json(200, Array(stats.json.utf8)))
+            return respond(.json(200, Array(metricsRegistry.json.utf8)))
         case .health:
             return respond(.json(200, Array(config.build.healthJSON.utf8)))
         case .metrics:

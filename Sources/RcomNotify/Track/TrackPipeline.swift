@@ -17,6 +17,11 @@ public struct StoreErrorText: Error, Sendable {
 /// engagement, repeats are counted apart) and redirects; `GET /a/<id>` records an
 /// acknowledgement. `HEAD` and requests from known link-preview fetchers are answered but not
 /// counted: opens and previews are not engagement.
+///
+/// The store is not called here: each tracking-link request is handed to `clicks` (the
+/// `TrackStoreWorker` thread) with a ticket, and answered when the store's outcome comes back
+/// in a wakeup (`TrackStoreWorker.wakeTag`). A trace therefore holds the store's answers, and
+/// replay runs with no store (`clicks` nil: the work is dropped, the recorded wakeups answer).
 public struct TrackPipeline: EventPipeline {
     public struct Counts: Sendable, Equatable {
         public var first = 0
@@ -31,7 +36,12 @@ public struct TrackPipeline: EventPipeline {
     public let build: BuildLabel
     public private(set) var counts = Counts()
     public private(set) var requests = 0
-    private let recorder: ClickRecorder
+    private let clicks: ClickQueue?
+    /// Requests waiting for the store, by ticket. Bounded by `pendingMax`: past it a click is
+    /// answered at once as a store error (the person still lands; the click is counted lost).
+    private var pending: [UInt64: RequestRef] = [:]
+    private var nextTicket: UInt64 = 0
+    public static let pendingMax = 4_096
     /// Every connection's HTTP (order, keep-alive, HEAD, 501, timeouts) lives here.
     private var server: HTTPServerTable
 
@@ -55,8 +65,8 @@ public struct TrackPipeline: EventPipeline {
         return previewAgents.first { agent.contains($0) }
     }
 
-    public init(recorder: ClickRecorder, redirect: String?, build: BuildLabel = .none, limits: HTTPLimits = HTTPLimits(bodyBytesMax: 64 * 1024)) {
-        self.recorder = recorder
+    public init(clicks: ClickQueue?, redirect: String?, build: BuildLabel = .none, limits: HTTPLimits = HTTPLimits(bodyBytesMax: 64 * 1024)) {
+        self.clicks = clicks
         self.redirect = redirect
         self.build = build
         // The reactor's descriptor limit bounds the connections; the timeouts shed slow clients.
@@ -75,6 +85,8 @@ public struct TrackPipeline: EventPipeline {
             return server.closed(id)
         case .timer(Self.serverTimer):
             return server.timer(now_ns: now_ns)
+        case .wakeup(TrackStoreWorker.wakeTag, let payload):
+            return answered(payload, now_ns: now_ns)
         case .shutdown:
             return [.stop(exitCode: 0)]
         default:
@@ -87,41 +99,55 @@ public struct TrackPipeline: EventPipeline {
         var effects = reading
         for (ref, request) in requests {
             self.requests += 1
-            effects += server.respond(ref, answer(request), now_ns: now_ns)
+            if let response = answer(ref, request) { effects += server.respond(ref, response, now_ns: now_ns) }
         }
         return effects
     }
 
-    private mutating func answer(_ r: HTTPRequest) -> HTTPResponse {
+    /// The answer now, or nil when the request waits for the store.
+    private mutating func answer(_ ref: RequestRef, _ r: HTTPRequest) -> HTTPResponse? {
         let parts = r.path.split(separator: "/")
         guard parts.count == 2, parts[0] == "e" || parts[0] == "a", Self.isNotificationID(parts[1]) else {
             switch (r.method, String(r.path)) {
             case ("GET", "/healthz"), ("HEAD", "/healthz"): return .json(200, Array(build.healthJSON.utf8))
             case ("GET", "/metrics"), ("HEAD", "/metrics"): return .metrics(metricsPage)
-            case (_, "/healthz"), (_, "/metrics"): return .error(405, "GET only")
+            case ("GET", "/stats"), ("HEAD", "/stats"): return .json(200, Array(metricsRegistry.json.utf8))
+            case (_, "/healthz"), (_, "/metrics"), (_, "/stats"): return .error(405, "GET only")
             default: return .error(404, "not a tracking link")
             }
         }
         guard r.method == "GET" || r.method == "HEAD" else { return .error(405, "GET only") }
+        let id = String(parts[1])
         let fetcher = r.method == "HEAD" ? "HEAD" : Self.previewFetcher(r.headers["user-agent"] ?? "")
-        if let fetcher {
-            // One count per request (the metrics' outcomes are disjoint).
-            if case .failure = recorder.preview(notificationID: String(parts[1]), fetcher: fetcher) { counts.storeErrors += 1 } else {
-                counts.notCounted += 1
-            }
-            return landing()
-        }
-        switch recorder.click(notificationID: String(parts[1]), kind: parts[0] == "a" ? .ack : .click) {
-        case .success(.first): counts.first += 1
-        case .success(.repeated): counts.repeated += 1
-        case .success(.unknownNotification):
-            counts.unknown += 1
-            return .error(404, "unknown notification")
-        case .failure:
+        let work: ClickWork = fetcher.map { .preview(notificationID: id, fetcher: $0) } ?? .click(notificationID: id, kind: parts[0] == "a" ? .ack : .click)
+        nextTicket += 1
+        guard pending.count < Self.pendingMax, clicks?.submit(ticket: nextTicket, work) ?? true else {
             // The person still gets where the link goes; the click is lost and counted.
             counts.storeErrors += 1
+            return landing()
         }
-        return landing()
+        pending[nextTicket] = ref
+        return nil
+    }
+
+    /// The store's outcomes: one count per request (the metrics' outcomes are disjoint), and
+    /// its answer.
+    private mutating func answered(_ payload: [UInt8], now_ns: Instant_ns) -> [ReactorEffect] {
+        var effects: [ReactorEffect] = []
+        for (ticket, outcome) in ClickOutcome.answers(payload) ?? [] {
+            guard let ref = pending.removeValue(forKey: ticket) else { continue }
+            let response: HTTPResponse
+            switch outcome {
+            case .first: counts.first += 1; response = landing()
+            case .repeated: counts.repeated += 1; response = landing()
+            case .unknown: counts.unknown += 1; response = .error(404, "unknown notification")
+            case .previewRecorded: counts.notCounted += 1; response = landing()
+            // The person still gets where the link goes; the click is lost and counted.
+            case .storeError: counts.storeErrors += 1; response = landing()
+            }
+            effects += server.respond(ref, response, now_ns: now_ns)
+        }
+        return effects
     }
 
     private func landing() -> HTTPResponse {

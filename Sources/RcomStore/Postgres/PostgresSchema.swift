@@ -28,20 +28,9 @@ public enum PostgresSchema {
             CREATE TABLE import_checkpoints (
                 fingerprint        text    PRIMARY KEY,
                 source_path        text    NOT NULL,
-                next_line          bigint  NOT NULL,
-                byte_offset        bigint  NOT NULL,
-                window_end_line    bigint,
-                window_end_offset  bigint,
-                applied_through    text,
+            \(StoreSchema.postgres(StoreSchema.checkpointPositionColumnsSQL))
                 batches_committed  bigint  NOT NULL,
-                lines_read         bigint  NOT NULL,
-                valid              bigint  NOT NULL,
-                malformed          bigint  NOT NULL,
-                blank              bigint  NOT NULL,
-                duplicates         bigint  NOT NULL,
-                newly_suppressed   bigint  NOT NULL,
-                already_suppressed bigint  NOT NULL,
-                not_subscribed     bigint  NOT NULL,
+            \(StoreSchema.postgres(StoreSchema.checkpointCounterColumnsSQL))
                 import_started_at  bigint  NOT NULL,
                 completed          integer NOT NULL DEFAULT 0,
                 updated_at         text    NOT NULL
@@ -88,9 +77,7 @@ public enum PostgresSchema {
                 reason_id     bigint REFERENCES suppression_reasons (id),
                 suppressed_at bigint
             );
-            INSERT INTO suppressions (email, reason_id, suppressed_at)
-                SELECT email, suppression_reason_id, suppressed_at FROM subscriptions
-                WHERE suppressed = 1 ORDER BY email;
+            \(StoreSchema.suppressionsCopySQL)
             CREATE FUNCTION subscriptions_legacy_suppress() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     INSERT INTO suppressions (email, reason_id, suppressed_at)
@@ -102,12 +89,7 @@ public enum PostgresSchema {
                 FOR EACH ROW WHEN (NEW.suppressed = 1) EXECUTE FUNCTION subscriptions_legacy_suppress();
             CREATE TRIGGER subscriptions_legacy_suppress_update AFTER UPDATE OF suppressed ON subscriptions
                 FOR EACH ROW WHEN (NEW.suppressed = 1) EXECUTE FUNCTION subscriptions_legacy_suppress();
-            CREATE VIEW subscription_status AS
-                SELECT s.email, s.id, s.subscribed_at, p.email IS NOT NULL AS suppressed,
-                       r.reason AS suppression_reason, p.suppressed_at
-                FROM subscriptions s
-                LEFT JOIN suppressions p ON p.email = s.email
-                LEFT JOIN suppression_reasons r ON r.id = p.reason_id;
+            \(StoreSchema.suppressionStatusViewSQL)
             """),
     ] + StoreSchema.postgresMigrationsAfter4
 

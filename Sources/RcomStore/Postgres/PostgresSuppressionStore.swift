@@ -225,21 +225,7 @@ public final class PostgresSuppressionStore: SuppressionStore {
 
     static func readCheckpoint(_ r: PostgresRows) -> ImportCheckpoint? {
         guard r.count > 0 else { return nil }
-        var n = ImportCounters()
-        n.linesRead = Int(r.int64(0, 8))
-        n.valid = Int(r.int64(0, 9))
-        n.malformed = Int(r.int64(0, 10))
-        n.blank = Int(r.int64(0, 11))
-        n.duplicates = Int(r.int64(0, 12))
-        n.newlySuppressed = Int(r.int64(0, 13))
-        n.alreadySuppressed = Int(r.int64(0, 14))
-        n.notSubscribed = Int(r.int64(0, 15))
-        let window = r.isNull(0, 6) ? nil
-            : WindowProgress(endLine: Int(r.int64(0, 4)), endOffset: r.int64(0, 5), appliedThrough: r.text(0, 6) ?? "")
-        return ImportCheckpoint(fingerprint: r.text(0, 0) ?? "", sourcePath: r.text(0, 1) ?? "",
-                                nextLine: Int(r.int64(0, 2)), byteOffset: r.int64(0, 3), window: window,
-                                batchesCommitted: Int(r.int64(0, 7)), counters: n,
-                                importStartedAt_s: r.int64(0, 16), completed: r.int64(0, 17) != 0)
+        return CheckpointRow(int64: { r.int64(0, $0) }, text: { r.text(0, $0) }, isNull: { r.isNull(0, $0) }).checkpoint
     }
 }
 
