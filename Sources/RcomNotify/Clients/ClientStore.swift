@@ -1,0 +1,147 @@
+import RcomStore
+
+/// One event as `rcom notify` records it (table `events`).
+public struct EventRecord: Sendable, Equatable {
+    public var id: String
+    public var clientID: String
+    public var eventType: String
+    public var message: String
+    public var urgent: Bool
+    public var key: String?
+    /// routed, held, escalating, muted, unrouted, delivered, failed, suppressed
+    public var status: String
+    public var reason: String?
+    public var rule: String?
+    public var mode: String?
+    public var experiment: String?
+    public var heldUntil_ms: Int64?
+    public var createdAt_ms: Int64
+
+    public init(id: String, clientID: String, eventType: String, message: String, urgent: Bool, key: String?, status: String,
+                reason: String? = nil, rule: String? = nil, mode: String? = nil, experiment: String? = nil,
+                heldUntil_ms: Int64? = nil, createdAt_ms: Int64) {
+        self.id = id
+        self.clientID = clientID
+        self.eventType = eventType
+        self.message = message
+        self.urgent = urgent
+        self.key = key
+        self.status = status
+        self.reason = reason
+        self.rule = rule
+        self.mode = mode
+        self.experiment = experiment
+        self.heldUntil_ms = heldUntil_ms
+        self.createdAt_ms = createdAt_ms
+    }
+}
+
+public enum EventInsert: Sendable, Equatable {
+    case inserted
+    /// The client already has an event with this idempotency key: its id and status.
+    case duplicate(id: String, status: String)
+}
+
+/// What applying a file changed.
+public struct ClientApplyCounts: Sendable, Equatable {
+    public var created = 0, updated = 0, unchanged = 0, removed = 0
+    public init() {}
+}
+
+/// Clients and events in the store, on SQLite and PostgreSQL alike (the same SQL, run through
+/// `ClientSQL`). `rcom clients`, `rcom notify` and, later, an HTTP API use only this.
+public protocol ClientStore: AnyObject {
+    /// Every client's stored definition (client file JSON), by id.
+    func clientDefinitions() throws(StoreError) -> [(id: String, json: String)]
+    func clientDefinition(id: String) throws(StoreError) -> String?
+    /// Upserts `clients` and removes `remove`, in one transaction: all or nothing.
+    func applyClients(_ clients: [(id: String, json: String)], remove: [String], now_ms: Int64) throws(StoreError) -> ClientApplyCounts
+    func removeClient(id: String) throws(StoreError) -> Bool
+    /// Committed before it returns; a (client, key) seen before is not inserted again.
+    func insertEvent(_ e: EventRecord) throws(StoreError) -> EventInsert
+    /// Notifications sent for an event, with their step in its plan, and the event's new status.
+    func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)]) throws(StoreError)
+}
+
+/// A parameter of the shared SQL.
+public enum SQLValue: Sendable {
+    case text(String?)
+    case int(Int64?)
+}
+
+/// The little the client store needs from a connection; SQL is written once with `$1, $2, …`
+/// in order of first use (SQLite numbers `$NAME` parameters by first appearance, so `$1` is 1)
+/// and no casts (PostgreSQL infers each parameter's type from its column).
+public protocol ClientSQL {
+    func rows(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [[String?]]
+    /// Rows the last statement changed.
+    func run(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> Int
+    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T
+}
+
+extension ClientStore where Self: ClientSQLProvider {
+    public func clientDefinitions() throws(StoreError) -> [(id: String, json: String)] {
+        try sql().rows("SELECT id, definition FROM clients ORDER BY id", []).map { ($0[0] ?? "", $0[1] ?? "") }
+    }
+
+    public func clientDefinition(id: String) throws(StoreError) -> String? {
+        try sql().rows("SELECT definition FROM clients WHERE id = $1", [.text(id)]).first?[0] ?? nil
+    }
+
+    public func applyClients(_ clients: [(id: String, json: String)], remove: [String], now_ms: Int64) throws(StoreError) -> ClientApplyCounts {
+        let db = try sql()
+        return try db.transaction { () throws(StoreError) -> ClientApplyCounts in
+            var counts = ClientApplyCounts()
+            var existing: [String: String] = [:]
+            for r in try db.rows("SELECT id, definition FROM clients", []) { existing[r[0] ?? ""] = r[1] ?? "" }
+            for c in clients {
+                switch existing[c.id] {
+                case c.json?: counts.unchanged += 1
+                case nil:
+                    _ = try db.run("INSERT INTO clients (id, definition, updated_at_ms) VALUES ($1, $2, $3)", [.text(c.id), .text(c.json), .int(now_ms)])
+                    counts.created += 1
+                default:
+                    _ = try db.run("UPDATE clients SET definition = $1, updated_at_ms = $2 WHERE id = $3", [.text(c.json), .int(now_ms), .text(c.id)])
+                    counts.updated += 1
+                }
+            }
+            for id in remove { counts.removed += try db.run("DELETE FROM clients WHERE id = $1", [.text(id)]) }
+            return counts
+        }
+    }
+
+    public func removeClient(id: String) throws(StoreError) -> Bool {
+        try sql().run("DELETE FROM clients WHERE id = $1", [.text(id)]) == 1
+    }
+
+    public func insertEvent(_ e: EventRecord) throws(StoreError) -> EventInsert {
+        let db = try sql()
+        let changed = try db.run("""
+            INSERT INTO events (id, client_id, event_type, message, urgent, idempotency_key, status, reason, rule, mode,
+                                experiment, held_until_ms, created_at_ms)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (client_id, idempotency_key) DO NOTHING
+            """, [.text(e.id), .text(e.clientID), .text(e.eventType), .text(e.message), .int(e.urgent ? 1 : 0), .text(e.key),
+                  .text(e.status), .text(e.reason), .text(e.rule), .text(e.mode), .text(e.experiment), .int(e.heldUntil_ms),
+                  .int(e.createdAt_ms)])
+        if changed == 1 { return .inserted }
+        let first = try db.rows("SELECT id, status FROM events WHERE client_id = $1 AND idempotency_key = $2", [.text(e.clientID), .text(e.key)])
+        return .duplicate(id: first.first?[0] ?? "?", status: first.first?[1] ?? "?")
+    }
+
+    public func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)]) throws(StoreError) {
+        let db = try sql()
+        try db.transaction { () throws(StoreError) in
+            for d in deliveries {
+                _ = try db.run("INSERT INTO event_deliveries (event_id, step, notification_id) VALUES ($1, $2, $3)",
+                               [.text(id), .int(Int64(d.step)), .text(d.notificationID)])
+            }
+            _ = try db.run("UPDATE events SET status = $1, reason = $2 WHERE id = $3", [.text(status), .text(reason), .text(id)])
+        }
+    }
+}
+
+/// A store that can run the client store's SQL: it first commits its own grouped delivery
+/// writes, so client and event writes are never mixed into that group's transaction.
+public protocol ClientSQLProvider {
+    func sql() throws(StoreError) -> ClientSQL
+}

@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+import RcomStore
+@testable import RcomNotify
+
+/// The `ClientStore` contract on both backends (`onEachBackend`): applying is one transaction
+/// that counts what it changed, a second apply of the same file changes nothing, events are
+/// idempotent per (client, key) across connections, and an event's deliveries are recorded with it.
+final class ClientStoreContractTests: XCTestCase {
+    func testApplyUpsertsAndRemovesInOneTransactionAndCountsWhatChanged() throws {
+        try onEachBackend { b in
+            let store = try openNotificationStore(b.location) as! ClientStore
+            var counts = try store.applyClients([("a", "{\"id\":\"a\"}"), ("b", "{\"id\":\"b\"}")], remove: [], now_ms: 1)
+            XCTAssertEqual([counts.created, counts.updated, counts.unchanged, counts.removed], [2, 0, 0, 0], "\(b.kind)")
+            counts = try store.applyClients([("a", "{\"id\":\"a\"}"), ("b", "{\"id\":\"b\",\"name\":\"B\"}")], remove: ["zz"], now_ms: 2)
+            XCTAssertEqual([counts.created, counts.updated, counts.unchanged, counts.removed], [0, 1, 1, 0], "\(b.kind)")
+            counts = try store.applyClients([("c", "{\"id\":\"c\"}")], remove: ["a"], now_ms: 3)
+            XCTAssertEqual([counts.created, counts.removed], [1, 1])
+            XCTAssertEqual(try store.clientDefinitions().map(\.id), ["b", "c"])
+            XCTAssertEqual(try store.clientDefinition(id: "b"), "{\"id\":\"b\",\"name\":\"B\"}")
+            XCTAssertNil(try store.clientDefinition(id: "a"))
+            XCTAssertTrue(try store.removeClient(id: "c"))
+            XCTAssertFalse(try store.removeClient(id: "c"))
+            XCTAssertEqual(try b.rows("SELECT id, updated_at_ms FROM clients ORDER BY id"), ["b|2"], "\(b.kind)")
+        }
+    }
+
+    func testAFailedApplyLeavesTheClientsAsTheyWere() throws {
+        try onEachBackend { b in
+            let store = try openNotificationStore(b.location) as! ClientStore
+            _ = try store.applyClients([("a", "{}")], remove: [], now_ms: 1)
+            // The same id twice in one apply breaks the primary key on the second insert: the
+            // first insert and the removal are rolled back with it.
+            XCTAssertThrowsError(try store.applyClients([("n", "{}"), ("n", "{1}")], remove: ["a"], now_ms: 2))
+            XCTAssertEqual(try store.clientDefinitions().map(\.id), ["a"], "\(b.kind)")
+        }
+    }
+
+    func testAnEventKeyIsIdempotentPerClientAcrossConnections() throws {
+        try onEachBackend { b in
+            let one = try openNotificationStore(b.location) as! ClientStore
+            let two = try openNotificationStore(b.location) as! ClientStore
+            func event(_ id: String, client: String = "acme", key: String?) -> EventRecord {
+                EventRecord(id: id, clientID: client, eventType: "db.x", message: "m", urgent: false, key: key,
+                            status: "routed", rule: "db.*", mode: "fallback", createdAt_ms: 5)
+            }
+            XCTAssertEqual(try one.insertEvent(event("e1", key: "k")), .inserted)
+            XCTAssertEqual(try two.insertEvent(event("e2", key: "k")), .duplicate(id: "e1", status: "routed"), "\(b.kind)")
+            XCTAssertEqual(try two.insertEvent(event("e3", client: "other", key: "k")), .inserted, "keys are per client")
+            XCTAssertEqual(try two.insertEvent(event("e4", key: nil)), .inserted)
+            XCTAssertEqual(try one.insertEvent(event("e5", key: nil)), .inserted, "no key: never a duplicate")
+            let store = one as! NotificationStore
+            let n = RcomNotify.Notification(id: "n0000000000000001", channel: "sms", target: "+15551234567", message: "m",
+                                            trackingURL: "", createdAt_ms: 5)
+            try store.insert(n, assignment: .chosen, suppressed: false)
+            try one.finishEvent(id: "e1", status: "delivered", reason: nil, deliveries: [(step: 0, notificationID: n.id)])
+            XCTAssertEqual(try b.rows("SELECT e.status, d.step, d.notification_id FROM events e JOIN event_deliveries d ON d.event_id = e.id"),
+                           ["delivered|0|n0000000000000001"], "\(b.kind)")
+            XCTAssertEqual(try b.int("SELECT count(*) FROM events"), 4)
+        }
+    }
+}
