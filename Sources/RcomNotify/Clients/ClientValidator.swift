@@ -123,7 +123,7 @@ struct ClientValidator {
             var targets: [String] = []
             for (i, (t, n)) in entries.enumerated() {
                 switch channel.normalise(target: t) {
-                case .failure(let e): fail("\(cp)[\(i)]", n, "\(TerminalText.quoted(t)): \(e.message)")
+                case .failure(let e): fail("\(cp)[\(i)]", n, e.message)
                 case .success(let norm):
                     if targets.contains(norm) { fail("\(cp)[\(i)]", n, "\(TerminalText.quoted(t)) is listed twice") } else { targets.append(norm) }
                 }
