@@ -25,6 +25,7 @@ let allCommands: [CommandEntry] = [
     CommandEntry(ClientsShowCommand.self),
     CommandEntry(ClientsRemoveCommand.self),
     CommandEntry(ClientsExportCommand.self),
+    CommandEntry(NotifyCommand.self),
     CommandEntry(VersionCommand.self),
     // @@COMMANDS@@ (one line per command)
 ]

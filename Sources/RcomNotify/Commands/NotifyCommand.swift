@@ -1,0 +1,85 @@
+import Foundation
+import RcomCLI
+import RcomCore
+import RcomReactor
+
+/// `rcom notify CLIENT EVENT -m MESSAGE`: the client's rules make a plan (`RoutingStage`), the
+/// plan is shown and recorded as one event, and its deliveries go through `rcom send`'s channel
+/// stages (`SendSetup.deliver`), each recorded under the event's id.
+public enum NotifyCommand: Command {
+    public static let exitUnrouted: Int32 = 4
+
+    /// The options `rcom send` already has for delivering, with the same meaning.
+    static let deliveryOptions: Set<String> = ["country-code", "attempts", "timeout", "backoff", "concurrency", "seed",
+                                               "sim-faults", "public-url", "track", "verbose"]
+
+    public static let spec = CommandSpec(
+        name: "notify",
+        summary: "Notify a client of an event, the way its rules say (rcom clients)",
+        usage: "notify CLIENT EVENT -m MESSAGE [--urgent] [--key KEY] [--dry-run] [--json] [--db PATH|URL]",
+        options: [
+            OptionSpec("message", short: "m", value: "TEXT", help: "The message", env: "RCOM_MESSAGE"),
+            OptionSpec("urgent", help: "Deliver now even in the client's quiet hours", env: "RCOM_NOTIFY_URGENT"),
+            OptionSpec("key", value: "KEY", help: "Idempotency key: the same key for the same client never notifies twice", env: "RCOM_NOTIFY_KEY"),
+            OptionSpec("dry-run", help: "Show the plan; send and record nothing", env: "RCOM_DRY_RUN"),
+            ClientsSetup.jsonOption, ClientsSetup.dbOption,
+        ] + SendCommand.spec.options.filter { deliveryOptions.contains($0.name) },
+        positionalsMax: 2,
+        discussion: """
+        The client's most specific rule for EVENT (exact, then the longest prefix a.b.*, then *)
+        names the channels and the mode: all (every channel at once), fallback (the next channel
+        only when the previous one failed after its retries or its addresses are suppressed),
+        escalate (the first channel now; the later ones are recorded for when no acknowledgement
+        came within the rule's after). In the client's quiet hours a non-urgent event is held: it
+        is recorded with the time they end, and nothing is sent now. Suppressed addresses are never
+        sent to. Deliveries use rcom send's channels, providers and options (see rcom send --help).
+
+        Exit codes: 0 delivered (on at least one channel), held, muted, or already notified under
+        this --key; 1 delivery failed (or a store error); 2 usage error, unknown client (the
+        nearest ids are named) or a provider's missing settings; 3 every address suppressed;
+        4 unrouted (no rule routes the event; recorded, with the reason).
+
+        Examples:
+          rcom notify acme db.disk_high -m "disk 91% on db-1"
+          rcom notify acme incident.down -m "api down" --urgent --key incident-4711
+        """)
+
+    public static func run(_ args: ParsedArguments) -> Int32 {
+        guard args.positionals.count == 2, let message = args.string("message") else {
+            Terminal.error("usage: rcom notify CLIENT EVENT -m MESSAGE (see rcom notify --help)")
+            return ExitCode.usage
+        }
+        let (clientID, event) = (args.positionals[0], args.positionals[1])
+        let setup: SendSetup
+        do { setup = try SendSetup(args, environment: ProcessInfo.processInfo.environment) } catch {
+            Terminal.error(error.message)
+            return ExitCode.usage
+        }
+        if let key = args.string("key"), key.isEmpty || key.utf8.count > 200 {
+            Terminal.error("--key must be 1 to 200 bytes")
+            return ExitCode.usage
+        }
+        guard let store = ClientsSetup.open(args) else { return ExitCode.failure }
+        let client: ClientDefinition
+        switch ClientsSetup.load(store, id: clientID) {
+        case .failure(let e): Terminal.error(e.description); return ExitCode.failure
+        case .success(nil): Terminal.error(ClientsSetup.unknown(clientID, store: store)); return ExitCode.usage
+        case .success(let c?): client = c
+        }
+        // The suppression answers the stage takes as input (it reads no store itself).
+        var suppressed: Set<ChannelTarget> = []
+        do {
+            for t in client.targets(EmailChannel.name) where try store.isSuppressed(emailKey: EmailAddress.suppressionKey(t)) {
+                suppressed.insert(ChannelTarget(EmailChannel.name, t))
+            }
+        } catch {
+            Terminal.error(error.description)
+            return ExitCode.failure
+        }
+        let now = MonotonicClock.wall_ms()
+        let plan = RoutingStage.plan(.init(client: client, event: event, urgent: args.flag("urgent"), now_ms: now, suppressed: suppressed))
+        let run = NotifyRun(setup: setup, store: store, client: client, event: event, message: message, plan: plan,
+                            urgent: args.flag("urgent"), key: args.string("key"), json: args.flag("json"), verbose: args.flag("verbose"), now_ms: now)
+        return run.execute()
+    }
+}
