@@ -22,6 +22,8 @@ public enum NotifyCommand: Command {
             OptionSpec("urgent", help: "Deliver now even in the client's quiet hours", env: "RCOM_NOTIFY_URGENT"),
             OptionSpec("key", value: "KEY", help: "Idempotency key: the same key for the same client never notifies twice", env: "RCOM_NOTIFY_KEY"),
             OptionSpec("dry-run", help: "Show the plan; send and record nothing", env: "RCOM_DRY_RUN"),
+            OptionSpec("at", value: "TIME", help: "Route as if it were TIME (UTC, 2026-03-28T22:30:00Z): quiet hours on another day, with --dry-run a what-if",
+                       env: "RCOM_NOTIFY_AT"),
             ClientsSetup.jsonOption, ClientsSetup.dbOption,
         ] + SendCommand.spec.options.filter { deliveryOptions.contains($0.name) },
         positionalsMax: 2,
@@ -76,7 +78,14 @@ public enum NotifyCommand: Command {
             Terminal.error(error.description)
             return ExitCode.failure
         }
-        let now = MonotonicClock.wall_ms()
+        var now = MonotonicClock.wall_ms()
+        if let at = args.string("at") {
+            guard let date = ISO8601DateFormatter().date(from: at) else {
+                Terminal.error("--at expects a UTC time such as 2026-03-28T22:30:00Z, got \(TerminalText.quoted(at))")
+                return ExitCode.usage
+            }
+            now = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        }
         let plan = RoutingStage.plan(.init(client: client, event: event, urgent: args.flag("urgent"), now_ms: now, suppressed: suppressed))
         let run = NotifyRun(setup: setup, store: store, client: client, event: event, message: message, plan: plan,
                             urgent: args.flag("urgent"), key: args.string("key"), json: args.flag("json"), verbose: args.flag("verbose"), now_ms: now)
