@@ -60,3 +60,26 @@ final class ClientStoreContractTests: XCTestCase {
         }
     }
 }
+
+/// `rcom notify --key` with the real binary, two processes at once, on each backend: one event,
+/// one notification, and the second process says the key was used.
+final class NotifyKeyProcessTests: XCTestCase {
+    func testTwoProcessesWithOneKeyNotifyOnce() throws {
+        try onEachBackend { b in
+            let file = b.path("clients.json")
+            try #"{"clients": [{"id": "acme", "timezone": "UTC", "contacts": {"slack": ["c1/ops"]}, "rules": [{"event": "*", "channels": ["slack"]}]}]}"#
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            XCTAssertEqual(finish(try startRcom(["clients", "apply", file, "--db", b.dbArgument])).status, 0)
+            for round in 0..<3 {
+                let args = ["notify", "acme", "db.x", "-m", "hi", "--urgent", "--key", "k\(round)", "--db", b.dbArgument]
+                let one = try startRcom(args), two = try startRcom(args)
+                let r = [finish(one), finish(two)]
+                XCTAssertEqual(r.map(\.status), [0, 0], "\(b.kind): \(r)")
+                XCTAssertEqual(r.filter { $0.stdout.contains("already notified under --key k\(round)") }.count, 1, "\(b.kind): \(r)")
+            }
+            XCTAssertEqual(try b.int("SELECT count(*) FROM events"), 3, "\(b.kind)")
+            XCTAssertEqual(try b.int("SELECT count(*) FROM notifications"), 3, "\(b.kind)")
+            XCTAssertEqual(try b.int("SELECT count(*) FROM event_deliveries"), 3, "\(b.kind)")
+        }
+    }
+}
