@@ -18,8 +18,8 @@ public enum ClientsApplyCommand: Command {
         positionalsMax: 1,
         discussion: """
         The file is {"clients": [...]}; each client has id, name, timezone (IANA), contacts per
-        channel, quiet_hours, mute and rules (design/notify.md "Clients", sample in
-        design/clients.sample.json). Every error is reported with its JSON path and line, and then
+        channel, quiet_hours, mute and rules (design/notify.md "Clients, events and routing", sample in
+        design/clients.sample.md). Every error is reported with its JSON path and line, and then
         nothing is applied. Applying the same file twice changes nothing; rcom clients export
         prints a file this command takes back unchanged.
 
