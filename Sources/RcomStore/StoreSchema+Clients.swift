@@ -20,16 +20,19 @@ extension StoreSchema {
                 urgent          INTEGER NOT NULL CHECK (urgent IN (0, 1)),
                 idempotency_key TEXT,
                 status          TEXT    NOT NULL CHECK (status IN ('routed', 'held', 'escalating', 'muted', 'unrouted',
-                                                                   'delivered', 'failed', 'suppressed')),
+                                                                   'delivered', 'failed', 'suppressed', 'acknowledged')),
                 reason          TEXT,                          -- unrouted/muted: why; failed: the last answer
                 rule            TEXT,                          -- the rule's event pattern
                 mode            TEXT,                          -- all, fallback, escalate
                 experiment      TEXT,                          -- the rule's experiment, when the first channel was drawn
-                held_until_ms   INTEGER,                       -- quiet hours: when it is due
+                -- When rcom notify --run-due takes it: held, when quiet hours end; escalating, when
+                -- the next step is due; while a run holds it, the end of that run's lease.
+                due_at_ms       INTEGER,
+                next_step       INTEGER NOT NULL DEFAULT 0,    -- the plan's step to send when due
                 created_at_ms   INTEGER NOT NULL,
                 UNIQUE (client_id, idempotency_key)
             );
-            CREATE INDEX events_due ON events (held_until_ms) WHERE held_until_ms IS NOT NULL;
+            CREATE INDEX events_due ON events (due_at_ms) WHERE due_at_ms IS NOT NULL;
             -- Each notification sent for an event, with its step in the plan (0-based).
             CREATE TABLE event_deliveries (
                 event_id        TEXT    NOT NULL REFERENCES events (id),

@@ -53,7 +53,7 @@ final class ClientStoreContractTests: XCTestCase {
             let n = RcomNotify.Notification(id: "n0000000000000001", channel: "sms", target: "+15551234567", message: "m",
                                             trackingURL: "", createdAt_ms: 5)
             try store.insert(n, assignment: .chosen, suppressed: false)
-            try one.finishEvent(id: "e1", status: "delivered", reason: nil, deliveries: [(step: 0, notificationID: n.id)])
+            try one.finishEvent(id: "e1", status: "delivered", reason: nil, deliveries: [(step: 0, notificationID: n.id)], next: nil)
             XCTAssertEqual(try b.rows("SELECT e.status, d.step, d.notification_id FROM events e JOIN event_deliveries d ON d.event_id = e.id"),
                            ["delivered|0|n0000000000000001"], "\(b.kind)")
             XCTAssertEqual(try b.int("SELECT count(*) FROM events"), 4)
@@ -80,6 +80,64 @@ final class NotifyKeyProcessTests: XCTestCase {
             XCTAssertEqual(try b.int("SELECT count(*) FROM events"), 3, "\(b.kind)")
             XCTAssertEqual(try b.int("SELECT count(*) FROM notifications"), 3, "\(b.kind)")
             XCTAssertEqual(try b.int("SELECT count(*) FROM event_deliveries"), 3, "\(b.kind)")
+        }
+    }
+}
+
+/// `rcom notify --run-due` with the real binary on each backend: two runs at once send every
+/// due event exactly once; an acknowledged escalation stops, an unacknowledged one goes on.
+final class NotifyRunDueProcessTests: XCTestCase {
+    func apply(_ b: BackendUnderTest) throws {
+        let file = b.path("clients.json")
+        try #"""
+            {"clients": [{"id": "acme", "timezone": "UTC", "quiet_hours": {"from": "00:00", "to": "06:00"},
+              "contacts": {"slack": ["c1/ops"], "sms": ["+15059045845"]},
+              "rules": [{"event": "db.*", "channels": ["slack"]},
+                        {"event": "incident.*", "channels": ["slack", "sms"], "mode": "escalate", "after": "5m"}]}]}
+            """#.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(finish(try startRcom(["clients", "apply", file, "--db", b.dbArgument])).status, 0)
+    }
+
+    func testTwoRunsAtOnceSendEveryDueEventOnce() throws {
+        try onEachBackend { b in
+            try apply(b)
+            let events = 24
+            for i in 0..<events {
+                let r = finish(try startRcom(["notify", "acme", "db.e\(i)", "-m", "m\(i)", "--at", "2026-03-28T01:00:00Z", "--db", b.dbArgument]))
+                XCTAssertEqual(r.status, 0, r.stderr)
+            }
+            XCTAssertEqual(try b.int("SELECT count(*) FROM events WHERE status = 'held'"), events)
+            // Before the quiet hours end: nothing is due.
+            let early = finish(try startRcom(["notify", "--run-due", "--at", "2026-03-28T05:59:00Z", "--db", b.dbArgument]))
+            XCTAssertTrue(early.stdout.contains("run-due: 0 due steps"), early.stdout)
+            let args = ["notify", "--run-due", "--at", "2026-03-28T06:00:00Z", "--db", b.dbArgument]
+            let one = try startRcom(args), two = try startRcom(args)
+            let r = [finish(one), finish(two)]
+            XCTAssertEqual(r.map(\.status), [0, 0], "\(b.kind): \(r)")
+            XCTAssertEqual(try b.int("SELECT count(*) FROM events WHERE status = 'delivered'"), events, "\(b.kind)")
+            XCTAssertEqual(try b.int("SELECT count(*) FROM notifications"), events, "\(b.kind): each sent once")
+            XCTAssertEqual(try b.int("SELECT count(DISTINCT event_id) FROM event_deliveries"), events)
+            XCTAssertEqual(r.map { $0.stdout.components(separatedBy: " delivered ok").count - 1 }.reduce(0, +), events, "\(r)")
+        }
+    }
+
+    func testAnAcknowledgedEscalationStopsAndAnotherGoesOn() throws {
+        try onEachBackend { b in
+            try apply(b)
+            for key in ["acked", "silent"] {
+                let r = finish(try startRcom(["notify", "acme", "incident.down", "-m", key, "--key", key, "--at", "2026-03-28T12:00:00Z", "--db", b.dbArgument]))
+                XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+                XCTAssertTrue(r.stdout.contains("escalating: sms at 2026-03-28T12:05:00.000Z"), r.stdout)
+            }
+            let first = try b.rows("SELECT d.notification_id FROM event_deliveries d JOIN events e ON e.id = d.event_id WHERE e.idempotency_key = 'acked'")
+            let store = try openNotificationStore(b.location)
+            XCTAssertEqual(try store.recordClick(notificationID: try XCTUnwrap(first.first), kind: .ack), .first)
+            let due = finish(try startRcom(["notify", "--run-due", "--at", "2026-03-28T12:05:00Z", "--db", b.dbArgument]))
+            XCTAssertEqual(due.status, 0, due.stderr)
+            XCTAssertEqual(try b.rows("SELECT idempotency_key, status, next_step FROM events ORDER BY idempotency_key"),
+                           ["acked|acknowledged|0", "silent|delivered|0"], "\(b.kind): \(due.stdout)")
+            XCTAssertEqual(try b.rows("SELECT n.channel FROM notifications n JOIN event_deliveries d ON d.notification_id = n.id JOIN events e ON e.id = d.event_id WHERE e.idempotency_key = 'silent' ORDER BY d.step"),
+                           ["slack", "sms"])
         }
     }
 }

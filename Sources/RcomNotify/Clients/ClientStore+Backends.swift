@@ -45,6 +45,8 @@ public struct SQLiteClientSQL: ClientSQL {
     public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try db.transaction(.immediate, body)
     }
+
+    public var isPostgres: Bool { false }
 }
 
 public struct PostgresClientSQL: ClientSQL {
@@ -71,4 +73,6 @@ public struct PostgresClientSQL: ClientSQL {
     public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try db.transaction(body)
     }
+
+    public var isPostgres: Bool { true }
 }

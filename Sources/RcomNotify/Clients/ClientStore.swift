@@ -1,3 +1,4 @@
+import Foundation
 import RcomStore
 
 /// One event as `rcom notify` records it (table `events`).
@@ -59,8 +60,29 @@ public protocol ClientStore: AnyObject {
     func removeClient(id: String) throws(StoreError) -> Bool
     /// Committed before it returns; a (client, key) seen before is not inserted again.
     func insertEvent(_ e: EventRecord) throws(StoreError) -> EventInsert
-    /// Notifications sent for an event, with their step in its plan, and the event's new status.
-    func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)]) throws(StoreError)
+    /// Notifications sent for an event, with their step in its plan, and the event's new status;
+    /// `next`: the step due later (escalating), else nothing is due any more.
+    func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)],
+                     next: (step: Int, due_ms: Int64)?) throws(StoreError)
+    /// Takes up to `limit` held or escalating events due by `now_ms`, soonest first, and moves
+    /// their due time to `now_ms + lease_ms` in the same statement or transaction: a second
+    /// `--run-due` meanwhile does not take them, and a run that dies leaves them due again once
+    /// the lease is over (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one IMMEDIATE transaction).
+    func claimDueEvents(now_ms: Int64, limit: Int, lease_ms: Int64) throws(StoreError) -> [DueEvent]
+    /// Whether any notification of the event was acknowledged (`rcom track`'s /a/ID).
+    func isAcknowledged(eventID: String) throws(StoreError) -> Bool
+}
+
+/// A held or escalating event a `--run-due` claimed.
+public struct DueEvent: Sendable, Equatable {
+    public let id: String
+    public let clientID: String
+    public let eventType: String
+    public let message: String
+    public let urgent: Bool
+    public let status: String
+    public let nextStep: Int
+    public let createdAt_ms: Int64
 }
 
 /// A parameter of the shared SQL.
@@ -77,6 +99,7 @@ public protocol ClientSQL {
     /// Rows the last statement changed.
     func run(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> Int
     func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T
+    var isPostgres: Bool { get }
 }
 
 extension ClientStore where Self: ClientSQLProvider {
@@ -118,7 +141,7 @@ extension ClientStore where Self: ClientSQLProvider {
         let db = try sql()
         let changed = try db.run("""
             INSERT INTO events (id, client_id, event_type, message, urgent, idempotency_key, status, reason, rule, mode,
-                                experiment, held_until_ms, created_at_ms)
+                                experiment, due_at_ms, created_at_ms)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (client_id, idempotency_key) DO NOTHING
             """, [.text(e.id), .text(e.clientID), .text(e.eventType), .text(e.message), .int(e.urgent ? 1 : 0), .text(e.key),
                   .text(e.status), .text(e.reason), .text(e.rule), .text(e.mode), .text(e.experiment), .int(e.heldUntil_ms),
@@ -128,15 +151,49 @@ extension ClientStore where Self: ClientSQLProvider {
         return .duplicate(id: first.first?[0] ?? "?", status: first.first?[1] ?? "?")
     }
 
-    public func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)]) throws(StoreError) {
+    public func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)],
+                            next: (step: Int, due_ms: Int64)?) throws(StoreError) {
         let db = try sql()
         try db.transaction { () throws(StoreError) in
             for d in deliveries {
                 _ = try db.run("INSERT INTO event_deliveries (event_id, step, notification_id) VALUES ($1, $2, $3)",
                                [.text(id), .int(Int64(d.step)), .text(d.notificationID)])
             }
-            _ = try db.run("UPDATE events SET status = $1, reason = $2 WHERE id = $3", [.text(status), .text(reason), .text(id)])
+            _ = try db.run("UPDATE events SET status = $1, reason = $2, due_at_ms = $3, next_step = $4 WHERE id = $5",
+                           [.text(status), .text(reason), .int(next?.due_ms), .int(Int64(next?.step ?? 0)), .text(id)])
         }
+    }
+
+    public func claimDueEvents(now_ms: Int64, limit: Int, lease_ms: Int64) throws(StoreError) -> [DueEvent] {
+        let db = try sql()
+        let columns = "id, client_id, event_type, message, urgent, status, next_step, created_at_ms"
+        let due = "due_at_ms IS NOT NULL AND due_at_ms <= $1 AND status IN ('held', 'escalating')"
+        let rows: [[String?]]
+        if db.isPostgres {
+            rows = try db.rows("""
+                WITH due AS (SELECT id FROM events WHERE \(due) ORDER BY due_at_ms, id COLLATE "C" LIMIT $2 FOR UPDATE SKIP LOCKED)
+                UPDATE events e SET due_at_ms = $3 FROM due WHERE e.id = due.id
+                RETURNING \(columns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                """, [.int(now_ms), .int(Int64(limit)), .int(now_ms + lease_ms)])
+        } else {
+            rows = try db.transaction { () throws(StoreError) -> [[String?]] in
+                let found = try db.rows("SELECT \(columns) FROM events WHERE \(due) ORDER BY due_at_ms, id LIMIT $2",
+                                        [.int(now_ms), .int(Int64(limit))])
+                for r in found { _ = try db.run("UPDATE events SET due_at_ms = $1 WHERE id = $2", [.int(now_ms + lease_ms), .text(r[0])]) }
+                return found
+            }
+        }
+        return rows.map { r in
+            DueEvent(id: r[0] ?? "", clientID: r[1] ?? "", eventType: r[2] ?? "", message: r[3] ?? "", urgent: r[4] == "1",
+                     status: r[5] ?? "", nextStep: Int(r[6] ?? "") ?? 0, createdAt_ms: Int64(r[7] ?? "") ?? 0)
+        }
+    }
+
+    public func isAcknowledged(eventID: String) throws(StoreError) -> Bool {
+        try !sql().rows("""
+            SELECT 1 FROM event_deliveries d JOIN clicks c ON c.notification_id = d.notification_id
+            WHERE d.event_id = $1 AND c.kind = 'ack' LIMIT 1
+            """, [.text(eventID)]).isEmpty
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import RcomCLI
 import RcomCore
 import RcomReactor
+import RcomStore
 
 /// `rcom notify CLIENT EVENT -m MESSAGE`: the client's rules make a plan (`RoutingStage`), the
 /// plan is shown and recorded as one event, and its deliveries go through `rcom send`'s channel
@@ -16,12 +17,14 @@ public enum NotifyCommand: Command {
     public static let spec = CommandSpec(
         name: "notify",
         summary: "Notify a client of an event, the way its rules say (rcom clients)",
-        usage: "notify CLIENT EVENT -m MESSAGE [--urgent] [--key KEY] [--dry-run] [--json] [--db PATH|URL]",
+        usage: "notify CLIENT EVENT -m MESSAGE [--urgent] [--key KEY] [--dry-run] [--json] [--db PATH|URL]\n       rcom notify --run-due",
         options: [
             OptionSpec("message", short: "m", value: "TEXT", help: "The message", env: "RCOM_MESSAGE"),
             OptionSpec("urgent", help: "Deliver now even in the client's quiet hours", env: "RCOM_NOTIFY_URGENT"),
             OptionSpec("key", value: "KEY", help: "Idempotency key: the same key for the same client never notifies twice", env: "RCOM_NOTIFY_KEY"),
             OptionSpec("dry-run", help: "Show the plan; send and record nothing", env: "RCOM_DRY_RUN"),
+            OptionSpec("run-due", help: "Send the held and escalating events now due (cron, like send --retry-pending; under a lease)",
+                       env: "RCOM_NOTIFY_RUN_DUE"),
             OptionSpec("at", value: "TIME", help: "Route as if it were TIME (UTC, 2026-03-28T22:30:00Z): quiet hours on another day, with --dry-run a what-if",
                        env: "RCOM_NOTIFY_AT"),
             ClientsSetup.jsonOption, ClientsSetup.dbOption,
@@ -34,7 +37,10 @@ public enum NotifyCommand: Command {
         escalate (the first channel now; the later ones are recorded for when no acknowledgement
         came within the rule's after). In the client's quiet hours a non-urgent event is held: it
         is recorded with the time they end, and nothing is sent now. Suppressed addresses are never
-        sent to. Deliveries use rcom send's channels, providers and options (see rcom send --help).
+        sent to. --run-due (from cron, every minute) sends the held events whose quiet hours are
+        over and the next step of escalations not acknowledged (rcom track's /a/ID) in time; each
+        run claims what is due under a 10-minute lease, so overlapping runs never send one twice.
+        Deliveries use rcom send's channels, providers and options (see rcom send --help).
 
         Exit codes: 0 delivered (on at least one channel), held, muted, or already notified under
         this --key; 1 delivery failed (or a store error); 2 usage error, unknown client (the
@@ -46,7 +52,26 @@ public enum NotifyCommand: Command {
           rcom notify acme incident.down -m "api down" --urgent --key incident-4711
         """)
 
+    /// The suppression answers the routing stage takes as input (it reads no store itself).
+    static func suppressionAnswers(_ client: ClientDefinition, _ store: NotificationStore) throws(StoreError) -> Set<ChannelTarget> {
+        var suppressed: Set<ChannelTarget> = []
+        for t in client.targets(EmailChannel.name) where try store.isSuppressed(emailKey: EmailAddress.suppressionKey(t)) {
+            suppressed.insert(ChannelTarget(EmailChannel.name, t))
+        }
+        return suppressed
+    }
+
+    /// "now", or --at's time.
+    static func now(_ args: ParsedArguments) throws(UsageError) -> Int64 {
+        guard let at = args.string("at") else { return MonotonicClock.wall_ms() }
+        guard let date = ISO8601DateFormatter().date(from: at) else {
+            throw UsageError("--at expects a UTC time such as 2026-03-28T22:30:00Z, got \(TerminalText.quoted(at))")
+        }
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
     public static func run(_ args: ParsedArguments) -> Int32 {
+        if args.flag("run-due") { return NotifyDue.run(args) }
         guard args.positionals.count == 2, let message = args.string("message") else {
             Terminal.error("usage: rcom notify CLIENT EVENT -m MESSAGE (see rcom notify --help)")
             return ExitCode.usage
@@ -68,23 +93,15 @@ public enum NotifyCommand: Command {
         case .success(nil): Terminal.error(ClientsSetup.unknown(clientID, store: store)); return ExitCode.usage
         case .success(let c?): client = c
         }
-        // The suppression answers the stage takes as input (it reads no store itself).
-        var suppressed: Set<ChannelTarget> = []
-        do {
-            for t in client.targets(EmailChannel.name) where try store.isSuppressed(emailKey: EmailAddress.suppressionKey(t)) {
-                suppressed.insert(ChannelTarget(EmailChannel.name, t))
-            }
-        } catch {
+        let suppressed: Set<ChannelTarget>
+        do { suppressed = try suppressionAnswers(client, store) } catch {
             Terminal.error(error.description)
             return ExitCode.failure
         }
-        var now = MonotonicClock.wall_ms()
-        if let at = args.string("at") {
-            guard let date = ISO8601DateFormatter().date(from: at) else {
-                Terminal.error("--at expects a UTC time such as 2026-03-28T22:30:00Z, got \(TerminalText.quoted(at))")
-                return ExitCode.usage
-            }
-            now = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let now: Int64
+        do { now = try Self.now(args) } catch {
+            Terminal.error(error.message)
+            return ExitCode.usage
         }
         let plan = RoutingStage.plan(.init(client: client, event: event, urgent: args.flag("urgent"), now_ms: now, suppressed: suppressed))
         let run = NotifyRun(setup: setup, store: store, client: client, event: event, message: message, plan: plan,

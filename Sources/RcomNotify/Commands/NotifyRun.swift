@@ -67,10 +67,16 @@ struct NotifyRun {
                 return ExitCode.success
             }
         }
-        let channels = plan.steps.map(\.channel)
+        return carryOut(eventID: eventID, from: 0, createdAt_ms: now_ms, output: output)
+    }
+
+    /// Sends the plan's steps from `from` on, records how the event ended (or when its next
+    /// step is due) and prints it. `rcom notify` starts at 0; `--run-due` at the step due.
+    func carryOut(eventID: String, from: Int, createdAt_ms: Int64, output: NotifyOutput) -> Int32 {
+        let channels = plan.steps[min(from, plan.steps.count)...].map(\.channel)
         if let why = setup.missingSettings(for: channels) {
             setup.error(why)
-            try? store.finishEvent(id: eventID, status: "failed", reason: why, deliveries: [])
+            try? store.finishEvent(id: eventID, status: "failed", reason: why, deliveries: [], next: nil)
             return ExitCode.usage
         }
         let simulator: BackgroundReactor<ProvidersPipeline>?, settings: ChannelSettings
@@ -85,17 +91,17 @@ struct NotifyRun {
                                           wall_ms: { MonotonicClock.wall_ms() })
         var sent: [Sent] = []
         let mode = plan.mode ?? .all
-        var stepsRun = 0
+        var stepsRun = from
         if mode == .all {
-            sent = deliver(steps: Array(plan.steps.indices), service: service)
+            sent = deliver(steps: Array(plan.steps.indices.dropFirst(from)), service: service)
             stepsRun = plan.steps.count
         } else {
-            for i in plan.steps.indices {
+            for i in plan.steps.indices.dropFirst(from) {
                 let got = deliver(steps: [i], service: service)
                 sent += got
                 stepsRun = i + 1
                 // fallback: the next channel only when nothing was delivered on this one;
-                // escalate: the first channel now, the rest wait for a missing acknowledgement.
+                // escalate: one step now, the next when no acknowledgement came in time.
                 if mode == .escalate || got.contains(where: { $0.outcome == "delivered" }) { break }
             }
         }
@@ -105,12 +111,16 @@ struct NotifyRun {
         var status = sent.contains { $0.outcome == "delivered" } ? "delivered"
             : !sent.isEmpty && sent.allSatisfy({ $0.outcome == "suppressed" }) ? "suppressed" : "failed"
         var reason: String? = status == "failed" ? sent.last?.answer ?? "nothing to send" : nil
-        if mode == .escalate, stepsRun < plan.steps.count, status == "delivered" {
-            let next = plan.steps[stepsRun]
+        var next: (step: Int, due_ms: Int64)?
+        // An escalation goes on whatever this step came to: a failed or suppressed step is not
+        // an acknowledgement either.
+        if mode == .escalate, stepsRun < plan.steps.count {
+            let step = plan.steps[stepsRun]
+            next = (stepsRun, createdAt_ms + step.delay_ms)
             status = "escalating"
-            reason = "\(next.channel) at \(UTCTimestamp.format(ms: now_ms + next.delay_ms)) unless acknowledged"
+            reason = "\(step.channel) at \(UTCTimestamp.format(ms: createdAt_ms + step.delay_ms)) unless acknowledged"
         }
-        do { try store.finishEvent(id: eventID, status: status, reason: reason, deliveries: sent.map { ($0.step, $0.notification.id) }) } catch {
+        do { try store.finishEvent(id: eventID, status: status, reason: reason, deliveries: sent.map { ($0.step, $0.notification.id) }, next: next) } catch {
             Terminal.error("could not record the event's outcome: \(error.description)")
         }
         output.finish(status: status, sent: sent, reason: reason)
