@@ -71,6 +71,9 @@ public protocol ClientStore: AnyObject {
     func claimDueEvents(now_ms: Int64, limit: Int, lease_ms: Int64) throws(StoreError) -> [DueEvent]
     /// Whether any notification of the event was acknowledged (`rcom track`'s /a/ID).
     func isAcknowledged(eventID: String) throws(StoreError) -> Bool
+    /// Per channel counts of the first step's notifications of events in experiment `name`
+    /// (the channel drawn at random), as `rcom stats --experiment` compares them.
+    func experimentCounts(_ name: String) throws(StoreError) -> [ChannelCounts]
 }
 
 /// A held or escalating event a `--run-due` claimed.
@@ -187,6 +190,26 @@ extension ClientStore where Self: ClientSQLProvider {
             DueEvent(id: r[0] ?? "", clientID: r[1] ?? "", eventType: r[2] ?? "", message: r[3] ?? "", urgent: r[4] == "1",
                      status: r[5] ?? "", nextStep: Int(r[6] ?? "") ?? 0, createdAt_ms: Int64(r[7] ?? "") ?? 0)
         }
+    }
+
+    public func experimentCounts(_ name: String) throws(StoreError) -> [ChannelCounts] {
+        // Portable aggregates (CASE, coalesce) so that one text runs on both backends.
+        try sql().rows("""
+            SELECT n.channel, count(*),
+                   sum(CASE WHEN n.outcome = 'delivered' THEN 1 ELSE 0 END), sum(CASE WHEN n.outcome = 'failed' THEN 1 ELSE 0 END),
+                   sum(CASE WHEN n.outcome = 'suppressed' THEN 1 ELSE 0 END),
+                   sum(CASE WHEN n.outcome = 'delivered' AND EXISTS (SELECT 1 FROM clicks c WHERE c.notification_id = n.id) THEN 1 ELSE 0 END),
+                   coalesce(sum((SELECT count(*) FROM clicks c WHERE c.notification_id = n.id AND c.first = 0)), 0),
+                   coalesce(sum((SELECT count(*) FROM link_previews p WHERE p.notification_id = n.id)), 0)
+            FROM events e JOIN event_deliveries d ON d.event_id = e.id JOIN notifications n ON n.id = d.notification_id
+            WHERE e.experiment = $1 AND d.step = 0
+            GROUP BY n.channel
+            """, [.text(name)]).map { r in
+            var c = ChannelCounts(channel: r[0] ?? "")
+            let v = r.dropFirst().map { Int($0 ?? "") ?? 0 }
+            (c.notifications, c.delivered, c.failed, c.suppressed, c.engaged, c.repeatClicks, c.previews) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+            return c
+        }.sorted { $0.channel < $1.channel }
     }
 
     public func isAcknowledged(eventID: String) throws(StoreError) -> Bool {
