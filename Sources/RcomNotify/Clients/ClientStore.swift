@@ -60,10 +60,9 @@ public protocol ClientStore: AnyObject {
     func removeClient(id: String) throws(StoreError) -> Bool
     /// Committed before it returns; a (client, key) seen before is not inserted again.
     func insertEvent(_ e: EventRecord) throws(StoreError) -> EventInsert
-    /// Notifications sent for an event, with their step in its plan, and the event's new status;
-    /// `next`: the step due later (escalating), else nothing is due any more.
-    func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)],
-                     next: (step: Int, due_ms: Int64)?) throws(StoreError)
+    /// Events' notifications, with their step in the plan, and their new status, in one
+    /// transaction (a batch finishes its events in groups).
+    func finishEvents(_ items: [EventFinish]) throws(StoreError)
     /// Takes up to `limit` held or escalating events due by `now_ms`, soonest first, and moves
     /// their due time to `now_ms + lease_ms` in the same statement or transaction: a second
     /// `--run-due` meanwhile does not take them, and a run that dies leaves them due again once
@@ -74,6 +73,30 @@ public protocol ClientStore: AnyObject {
     /// Per channel counts of the first step's notifications of events in experiment `name`
     /// (the channel drawn at random), as `rcom stats --experiment` compares them.
     func experimentCounts(_ name: String) throws(StoreError) -> [ChannelCounts]
+}
+
+/// How an event ended, or (`next`) which step is due later and when.
+public struct EventFinish {
+    public let id: String
+    public let status: String
+    public let reason: String?
+    public let deliveries: [(step: Int, notificationID: String)]
+    public let next: (step: Int, due_ms: Int64)?
+
+    public init(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)], next: (step: Int, due_ms: Int64)?) {
+        self.id = id
+        self.status = status
+        self.reason = reason
+        self.deliveries = deliveries
+        self.next = next
+    }
+}
+
+extension ClientStore {
+    public func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)],
+                            next: (step: Int, due_ms: Int64)?) throws(StoreError) {
+        try finishEvents([EventFinish(id: id, status: status, reason: reason, deliveries: deliveries, next: next)])
+    }
 }
 
 /// A held or escalating event a `--run-due` claimed.
@@ -154,16 +177,17 @@ extension ClientStore where Self: ClientSQLProvider {
         return .duplicate(id: first.first?[0] ?? "?", status: first.first?[1] ?? "?")
     }
 
-    public func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)],
-                            next: (step: Int, due_ms: Int64)?) throws(StoreError) {
+    public func finishEvents(_ items: [EventFinish]) throws(StoreError) {
         let db = try sql()
         try db.transaction { () throws(StoreError) in
-            for d in deliveries {
-                _ = try db.run("INSERT INTO event_deliveries (event_id, step, notification_id) VALUES ($1, $2, $3)",
-                               [.text(id), .int(Int64(d.step)), .text(d.notificationID)])
+            for e in items {
+                for d in e.deliveries {
+                    _ = try db.run("INSERT INTO event_deliveries (event_id, step, notification_id) VALUES ($1, $2, $3)",
+                                   [.text(e.id), .int(Int64(d.step)), .text(d.notificationID)])
+                }
+                _ = try db.run("UPDATE events SET status = $1, reason = $2, due_at_ms = $3, next_step = $4 WHERE id = $5",
+                               [.text(e.status), .text(e.reason), .int(e.next?.due_ms), .int(Int64(e.next?.step ?? 0)), .text(e.id)])
             }
-            _ = try db.run("UPDATE events SET status = $1, reason = $2, due_at_ms = $3, next_step = $4 WHERE id = $5",
-                           [.text(status), .text(reason), .int(next?.due_ms), .int(Int64(next?.step ?? 0)), .text(id)])
         }
     }
 

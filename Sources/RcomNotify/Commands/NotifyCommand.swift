@@ -17,12 +17,13 @@ public enum NotifyCommand: Command {
     public static let spec = CommandSpec(
         name: "notify",
         summary: "Notify a client of an event, the way its rules say (rcom clients)",
-        usage: "notify CLIENT EVENT -m MESSAGE [--urgent] [--key KEY] [--dry-run] [--json] [--db PATH|URL]\n       rcom notify --run-due",
+        usage: "notify CLIENT EVENT -m MESSAGE [--urgent] [--key KEY] [--dry-run] [--json] [--db PATH|URL]\n       rcom notify --batch FILE\n       rcom notify --run-due",
         options: [
             OptionSpec("message", short: "m", value: "TEXT", help: "The message", env: "RCOM_MESSAGE"),
             OptionSpec("urgent", help: "Deliver now even in the client's quiet hours", env: "RCOM_NOTIFY_URGENT"),
             OptionSpec("key", value: "KEY", help: "Idempotency key: the same key for the same client never notifies twice", env: "RCOM_NOTIFY_KEY"),
             OptionSpec("dry-run", help: "Show the plan; send and record nothing", env: "RCOM_DRY_RUN"),
+            OptionSpec("batch", value: "FILE", help: "Notify every row of a CSV file client,event,message[,urgent,key]", env: "RCOM_NOTIFY_BATCH"),
             OptionSpec("run-due", help: "Send the held and escalating events now due (cron, like send --retry-pending; under a lease)",
                        env: "RCOM_NOTIFY_RUN_DUE"),
             OptionSpec("at", value: "TIME", help: "Route as if it were TIME (UTC, 2026-03-28T22:30:00Z): quiet hours on another day, with --dry-run a what-if",
@@ -72,6 +73,7 @@ public enum NotifyCommand: Command {
 
     public static func run(_ args: ParsedArguments) -> Int32 {
         if args.flag("run-due") { return NotifyDue.run(args) }
+        if let batch = args.string("batch") { return NotifyBatch.run(args, path: batch) }
         guard args.positionals.count == 2, let message = args.string("message") else {
             Terminal.error("usage: rcom notify CLIENT EVENT -m MESSAGE (see rcom notify --help)")
             return ExitCode.usage
