@@ -110,7 +110,8 @@ enum NotifyBatch {
                 ("invalid", String(c.invalid)), ("store_errors", String(c.storeFailures + sinkErrors + storeErrors)),
                 ("notifications_delivered", String(delivered)), ("notifications_failed", String(failed)), ("rounds", String(rounds)),
                 ("elapsed_s", String(format: "%.3f", elapsed_s)), ("events_per_s", String(format: "%.1f", eventRate)),
-                ("deliveries_per_s", String(format: "%.1f", deliveryRate)), ("simulated", sim == nil ? "false" : "true"),
+                ("deliveries_per_s", String(format: "%.1f", deliveryRate)),
+                ("routing_us_per_event", String(format: "%.2f", feed.routed > 0 ? Double(feed.routing_ns) / 1000 / Double(feed.routed) : 0)), ("simulated", sim == nil ? "false" : "true"),
             ]))
         } else {
             print("batch \(path): \(c.rows) rows, \(events) events: \(statuses["delivered", default: 0]) delivered, "
