@@ -144,4 +144,28 @@ final class NotifyEndToEndTests: XCTestCase {
         let again = try rcom(["clients", "apply", dir + "/export.json", "--json"])
         XCTAssertEqual(again.stdout, #"{"dry_run":false,"created":0,"updated":0,"unchanged":2,"removed":0}"# + "\n", again.output)
     }
+
+    func testABatchRoutesEveryRowAndFallsBackInALaterRound() throws {
+        try write("events.csv", """
+            client,event,message,urgent,key
+            acme,db.disk_high,disk 91%,true,k1
+            acme,db.disk_high,disk 91%,true,k1
+            acme,report.weekly,"weekly, as usual",1,
+            acme,db.slow,slow,false,
+            acme,billing.paid,paid,true,
+            acme-us,db.x,who,true,
+            """)
+        let run = try rcom(["notify", "--batch", dir + "/events.csv", "--json", "--backoff", "5ms", "--attempts", "2"])
+        XCTAssertEqual(run.status, 2, "unknown client and unrouted rows: \(run.output)")
+        for field in [#""rows":6"#, #""events":4"#, #""delivered":2"#, #""held":1"#, #""unrouted":1"#, #""already_notified":1"#, #""unknown_client":1"#, #""rounds":2"#] {
+            XCTAssertTrue(run.stdout.contains(field), "\(field) in \(run.stdout)")
+        }
+        XCTAssertTrue(run.stderr.contains("line 7: unknown client 'acme-us'; nearest: acme-eu, acme"), run.stderr)
+        XCTAssertEqual(slack.requests.count, 2, "k1 once, two attempts")
+        XCTAssertEqual(sms.requests.count, 1, "the fallback round")
+        XCTAssertEqual(Set(smtp.messages.flatMap(\.recipients)), ["ops@acme.test", "gone@acme.test"])
+        XCTAssertEqual(hook.requests.count, 1)
+        XCTAssertEqual(try rows("SELECT e.event_type, d.step, n.channel, n.outcome FROM events e JOIN event_deliveries d ON d.event_id = e.id JOIN notifications n ON n.id = d.notification_id WHERE e.event_type = 'db.disk_high' ORDER BY d.step"),
+                       ["db.disk_high|0|slack|failed", "db.disk_high|1|sms|delivered"])
+    }
 }

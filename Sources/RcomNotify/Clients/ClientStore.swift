@@ -58,8 +58,9 @@ public protocol ClientStore: AnyObject {
     /// Upserts `clients` and removes `remove`, in one transaction: all or nothing.
     func applyClients(_ clients: [(id: String, json: String)], remove: [String], now_ms: Int64) throws(StoreError) -> ClientApplyCounts
     func removeClient(id: String) throws(StoreError) -> Bool
-    /// Committed before it returns; a (client, key) seen before is not inserted again.
-    func insertEvent(_ e: EventRecord) throws(StoreError) -> EventInsert
+    /// Committed before it returns, all in one transaction; a (client, key) seen before is not
+    /// inserted again. One answer per event, in order.
+    func insertEvents(_ events: [EventRecord]) throws(StoreError) -> [EventInsert]
     /// Events' notifications, with their step in the plan, and their new status, in one
     /// transaction (a batch finishes its events in groups).
     func finishEvents(_ items: [EventFinish]) throws(StoreError)
@@ -93,6 +94,10 @@ public struct EventFinish {
 }
 
 extension ClientStore {
+    public func insertEvent(_ e: EventRecord) throws(StoreError) -> EventInsert {
+        try insertEvents([e])[0]
+    }
+
     public func finishEvent(id: String, status: String, reason: String?, deliveries: [(step: Int, notificationID: String)],
                             next: (step: Int, due_ms: Int64)?) throws(StoreError) {
         try finishEvents([EventFinish(id: id, status: status, reason: reason, deliveries: deliveries, next: next)])
@@ -163,8 +168,17 @@ extension ClientStore where Self: ClientSQLProvider {
         try sql().run("DELETE FROM clients WHERE id = $1", [.text(id)]) == 1
     }
 
-    public func insertEvent(_ e: EventRecord) throws(StoreError) -> EventInsert {
+    public func insertEvents(_ events: [EventRecord]) throws(StoreError) -> [EventInsert] {
         let db = try sql()
+        return try db.transaction { () throws(StoreError) -> [EventInsert] in
+            var out: [EventInsert] = []
+            out.reserveCapacity(events.count)
+            for e in events { out.append(try insert(e, db)) }
+            return out
+        }
+    }
+
+    private func insert(_ e: EventRecord, _ db: ClientSQL) throws(StoreError) -> EventInsert {
         let changed = try db.run("""
             INSERT INTO events (id, client_id, event_type, message, urgent, idempotency_key, status, reason, rule, mode,
                                 experiment, due_at_ms, created_at_ms)

@@ -38,6 +38,7 @@ final class NotifyBatchFeed: NotificationFeed {
     /// Told of each row as it is read (the progress bar: the feed is pulled just ahead of delivery).
     private let onRow: () -> Void
     private var clients: [String: ClientDefinition?] = [:]
+    private let ids: EntropySource = SystemEntropy()
     private var queue: [(Notification, any Channel)] = []
     var events: [String: EventState] = [:]
     var eventOf: [String: String] = [:]
@@ -58,14 +59,58 @@ final class NotifyBatchFeed: NotificationFeed {
         self.onRow = onRow
     }
 
+    /// Rows routed and recorded together: their events are inserted in one transaction
+    /// (committed before any of them is delivered, so `--key` holds across processes).
+    static let chunkRows = 256
+
+    /// A routed row waiting for its event to be inserted.
+    private struct Routed {
+        let record: EventRecord
+        let client: ClientDefinition
+        let plan: RoutePlan
+        let line: Int
+    }
+
     func next() -> (Notification, any Channel)? {
         while queue.isEmpty {
-            guard let record = records.next() else { return nil }
-            guard CSVRecords.isRow(record.text, line: record.line), !(record.line == 1 && record.text.lowercased().hasPrefix("client,")) else { continue }
-            counts.rows += 1
-            row(record)
+            var chunk: [Routed] = []
+            var ended = false
+            while chunk.count < Self.chunkRows {
+                guard let record = records.next() else { ended = true; break }
+                guard CSVRecords.isRow(record.text, line: record.line), !(record.line == 1 && record.text.lowercased().hasPrefix("client,")) else { continue }
+                counts.rows += 1
+                if let r = row(record) { chunk.append(r) }
+            }
+            record(chunk)
+            if ended && queue.isEmpty { return nil }
         }
-        return queue.removeFirst()
+        return queue.popLast()
+    }
+
+    private func record(_ chunk: [Routed]) {
+        guard !chunk.isEmpty else { return }
+        let answers: [EventInsert]
+        do { answers = try store.insertEvents(chunk.map(\.record)) } catch {
+            counts.storeFailures += chunk.count
+            return problem(chunk[0].line, "\(chunk.count) events not recorded: \(error.description)")
+        }
+        for (r, answer) in zip(chunk, answers) {
+            if case .duplicate = answer {
+                counts.duplicate += 1
+                continue
+            }
+            switch r.plan.status {
+            case .held: counts.held += 1
+            case .muted: counts.muted += 1
+            case .unrouted:
+                counts.unrouted += 1
+                problem(r.line, "unrouted: \(r.plan.reason ?? "")")
+            case .deliver:
+                let first = r.plan.mode == .all ? Array(r.plan.steps.indices) : [0]
+                events[r.record.id] = EventState(client: r.client, plan: r.plan, message: r.record.message, created_ms: now_ms, step: first.last ?? 0)
+                enqueue(r.record.id, steps: first)
+            }
+        }
     }
 
     private func problem(_ line: Int, _ why: String) {
@@ -83,32 +128,37 @@ final class NotifyBatchFeed: NotificationFeed {
         }
     }
 
-    private func row(_ record: CSVRecords.Record) {
+    private func row(_ record: CSVRecords.Record) -> Routed? {
         let line = record.line
         onRow()
         guard let f = record.fields, (3...5).contains(f.count) else {
             counts.invalid += 1
-            return problem(line, record.problem?.description ?? "expected client,event,message[,urgent,key]")
+            problem(line, record.problem?.description ?? "expected client,event,message[,urgent,key]")
+            return nil
         }
         let urgentText = f.count > 3 ? f[3].trimmingCharacters(in: .whitespaces).lowercased() : ""
         guard ["", "0", "1", "true", "false", "urgent"].contains(urgentText) else {
             counts.invalid += 1
-            return problem(line, "urgent must be true, false, 1, 0 or empty, got \(TerminalText.quoted(urgentText))")
+            problem(line, "urgent must be true, false, 1, 0 or empty, got \(TerminalText.quoted(urgentText))")
+            return nil
         }
         let urgent = ["1", "true", "urgent"].contains(urgentText)
         let key = f.count > 4 && !f[4].isEmpty ? f[4] : nil
         let id = f[0].trimmingCharacters(in: .whitespaces), event = f[1].trimmingCharacters(in: .whitespaces)
         guard let found = client(id) else {
             counts.storeFailures += 1
-            return problem(line, "client \(TerminalText.quoted(id)) could not be read")
+            problem(line, "client \(TerminalText.quoted(id)) could not be read")
+            return nil
         }
         guard let c = found else {
             counts.unknownClient += 1
-            return problem(line, ClientsSetup.unknown(id, store: store))
+            problem(line, ClientsSetup.unknown(id, store: store))
+            return nil
         }
         guard events.count < Self.eventsMax else {
             counts.invalid += 1
-            return problem(line, "more than \(Self.eventsMax) events in one batch")
+            problem(line, "more than \(Self.eventsMax) events in one batch")
+            return nil
         }
         let plan: RoutePlan
         do {
@@ -118,27 +168,16 @@ final class NotifyBatchFeed: NotificationFeed {
             plan = RoutingStage.plan(input)
             routing_ns += MonotonicClock.now_ns() - t0
             routed += 1
-            let eventID = "e" + SystemEntropy().hexToken(bits: 64)
+            let eventID = "e" + ids.hexToken(bits: 64)
             let status = ["deliver": "routed", "held": "held", "muted": "muted", "unrouted": "unrouted"][plan.status.rawValue]!
             let record = EventRecord(id: eventID, clientID: c.id, eventType: event, message: f[2], urgent: urgent, key: key, status: status,
                                      reason: plan.reason, rule: plan.rule?.event.description, mode: plan.mode?.rawValue,
                                      experiment: plan.experiment, heldUntil_ms: plan.heldUntil_ms, createdAt_ms: now_ms)
-            if case .duplicate = try store.insertEvent(record) {
-                counts.duplicate += 1
-                return
-            }
-            switch plan.status {
-            case .held: counts.held += 1; return
-            case .muted: counts.muted += 1; return
-            case .unrouted: counts.unrouted += 1; return problem(line, "unrouted: \(plan.reason ?? "")")
-            case .deliver: break
-            }
-            let first = plan.mode == .all ? Array(plan.steps.indices) : [0]
-            events[eventID] = EventState(client: c, plan: plan, message: f[2], created_ms: now_ms, step: first.last ?? 0)
-            enqueue(eventID, steps: first)
+            return Routed(record: record, client: c, plan: plan, line: line)
         } catch {
             counts.storeFailures += 1
-            return problem(line, error.description)
+            problem(line, error.description)
+            return nil
         }
     }
 
