@@ -11,16 +11,7 @@ enum NotifyBatch {
     static let finishGroup = 1_000
 
     static func run(_ args: ParsedArguments, path: String) -> Int32 {
-        guard args.positionals.isEmpty, args.string("message") == nil, args.string("key") == nil else {
-            Terminal.error("--batch takes clients, events, messages and keys from the file (client,event,message[,urgent,key]); drop CLIENT, EVENT, -m and --key")
-            return ExitCode.usage
-        }
-        let setup: SendSetup, now: Int64
-        do {
-            setup = try SendSetup(args, environment: ProcessInfo.processInfo.environment)
-            now = try NotifyCommand.now(args)
-        } catch {
-            Terminal.error(error.message)
+        guard let (setup, now) = NotifyCommand.prepare(args, elsewhere: "--batch takes clients, events, messages and keys from the file (client,event,message[,urgent,key])") else {
             return ExitCode.usage
         }
         guard !setup.dryRun else {
@@ -42,15 +33,7 @@ enum NotifyBatch {
             return ExitCode.usage
         }
         guard let store = ClientsSetup.open(args) else { return ExitCode.failure }
-        let simulator: BackgroundReactor<ProvidersPipeline>?, settings: ChannelSettings
-        switch setup.endpoints(for: channels) {
-        case .failure(let why):
-            setup.error(why.message)
-            return ExitCode.failure
-        case .success(let e): (simulator, settings) = e
-        }
-        let service = NotificationService(registry: ChannelRegistry(settings: settings), store: store, entropy: setup.idEntropy(store: store),
-                                          publicURL: setup.publicURL, wall_ms: { MonotonicClock.wall_ms() })
+        guard let (simulator, service) = NotifyCommand.service(setup, store, channels: channels) else { return ExitCode.failure }
         let progress = BatchProgress(total: total, draw: Terminal.stderrIsTerminal ? { Terminal.redraw($0) } : nil)
         let feed = NotifyBatchFeed(records: CSVRecords(reader), store: store, service: service, parser: ClientsSetup.parser(),
                                    now_ms: now, onRow: { progress.step() })

@@ -62,6 +62,34 @@ public enum NotifyCommand: Command {
         return suppressed
     }
 
+    /// The delivery setup and the routing time every form of notify needs; nil after saying why
+    /// (exit 2). `elsewhere`: the form takes its events from elsewhere (--batch: the file,
+    /// --run-due: the store), so CLIENT, EVENT, -m and --key are refused, naming it.
+    static func prepare(_ args: ParsedArguments, elsewhere: String? = nil) -> (setup: SendSetup, now: Int64)? {
+        if let elsewhere, !args.positionals.isEmpty || args.string("message") != nil || args.string("key") != nil {
+            Terminal.error("\(elsewhere); drop CLIENT, EVENT, -m and --key")
+            return nil
+        }
+        do { return (try SendSetup(args, environment: ProcessInfo.processInfo.environment), try now(args)) } catch {
+            Terminal.error(error.message)
+            return nil
+        }
+    }
+
+    /// The endpoints of `channels` (the in-process simulator for those with none configured,
+    /// started here: the caller stops it) and the service preparing notifications on them.
+    static func service(_ setup: SendSetup, _ store: ClientsSetup.Store, channels: [String]) -> (BackgroundReactor<ProvidersPipeline>?, NotificationService)? {
+        switch setup.endpoints(for: channels) {
+        case .failure(let why):
+            setup.error(why.message)
+            return nil
+        case .success(let (simulator, settings)):
+            return (simulator, NotificationService(registry: ChannelRegistry(settings: settings), store: store,
+                                                   entropy: setup.idEntropy(store: store), publicURL: setup.publicURL,
+                                                   wall_ms: { MonotonicClock.wall_ms() }))
+        }
+    }
+
     /// "now", or --at's time.
     static func now(_ args: ParsedArguments) throws(UsageError) -> Int64 {
         guard let at = args.string("at") else { return MonotonicClock.wall_ms() }
@@ -79,11 +107,7 @@ public enum NotifyCommand: Command {
             return ExitCode.usage
         }
         let (clientID, event) = (args.positionals[0], args.positionals[1])
-        let setup: SendSetup
-        do { setup = try SendSetup(args, environment: ProcessInfo.processInfo.environment) } catch {
-            Terminal.error(error.message)
-            return ExitCode.usage
-        }
+        guard let (setup, now) = prepare(args) else { return ExitCode.usage }
         if let key = args.string("key"), key.isEmpty || key.utf8.count > 200 {
             Terminal.error("--key must be 1 to 200 bytes")
             return ExitCode.usage
@@ -99,11 +123,6 @@ public enum NotifyCommand: Command {
         do { suppressed = try suppressionAnswers(client, store) } catch {
             Terminal.error(error.description)
             return ExitCode.failure
-        }
-        let now: Int64
-        do { now = try Self.now(args) } catch {
-            Terminal.error(error.message)
-            return ExitCode.usage
         }
         let plan = RoutingStage.plan(.init(client: client, event: event, urgent: args.flag("urgent"), now_ms: now, suppressed: suppressed))
         let run = NotifyRun(setup: setup, store: store, client: client, event: event, message: message, plan: plan,

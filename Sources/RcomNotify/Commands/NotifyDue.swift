@@ -13,18 +13,7 @@ enum NotifyDue {
     static let roundsMax = 100
 
     static func run(_ args: ParsedArguments) -> Int32 {
-        guard args.positionals.isEmpty, args.string("message") == nil, args.string("key") == nil else {
-            Terminal.error("--run-due takes the events from the store; drop CLIENT, EVENT, -m and --key")
-            return ExitCode.usage
-        }
-        let setup: SendSetup, now: Int64
-        do {
-            setup = try SendSetup(args, environment: ProcessInfo.processInfo.environment)
-            now = try NotifyCommand.now(args)
-        } catch {
-            Terminal.error(error.message)
-            return ExitCode.usage
-        }
+        guard let (setup, now) = NotifyCommand.prepare(args, elsewhere: "--run-due takes the events from the store") else { return ExitCode.usage }
         guard let store = ClientsSetup.open(args) else { return ExitCode.failure }
         var result = ExitCode.success, handled = 0
         for _ in 0..<roundsMax {

@@ -79,16 +79,7 @@ struct NotifyRun {
             try? store.finishEvent(id: eventID, status: "failed", reason: why, deliveries: [], next: nil)
             return ExitCode.usage
         }
-        let simulator: BackgroundReactor<ProvidersPipeline>?, settings: ChannelSettings
-        switch setup.endpoints(for: channels) {
-        case .failure(let why):
-            setup.error(why.message)
-            return ExitCode.failure
-        case .success(let e): (simulator, settings) = e
-        }
-        let service = NotificationService(registry: ChannelRegistry(settings: settings), store: store,
-                                          entropy: setup.idEntropy(store: store), publicURL: setup.publicURL,
-                                          wall_ms: { MonotonicClock.wall_ms() })
+        guard let (simulator, service) = NotifyCommand.service(setup, store, channels: channels) else { return ExitCode.failure }
         var sent: [Sent] = []
         let mode = plan.mode ?? .all
         var stepsRun = from
