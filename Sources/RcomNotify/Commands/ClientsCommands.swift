@@ -56,10 +56,7 @@ public enum ClientsShowCommand: Command {
         positionalsMax: 1, discussion: "Exit codes: 0 shown, 1 store error, 2 unknown client (the nearest ids are named).")
 
     public static func run(_ args: ParsedArguments) -> Int32 {
-        guard let id = args.positionals.first else {
-            Terminal.error("missing ID (see rcom clients show --help)")
-            return ExitCode.usage
-        }
+        guard let id = args.positionals.first else { return ClientsSetup.missingID(spec) }
         guard let store = ClientsSetup.open(args) else { return ExitCode.failure }
         switch ClientsSetup.load(store, id: id) {
         case .failure(let e): Terminal.error(e.description); return ExitCode.failure
@@ -84,10 +81,7 @@ public enum ClientsRemoveCommand: Command {
         positionalsMax: 1, discussion: "Exit codes: 0 removed, 1 store error, 2 unknown client (the nearest ids are named).")
 
     public static func run(_ args: ParsedArguments) -> Int32 {
-        guard let id = args.positionals.first else {
-            Terminal.error("missing ID (see rcom clients remove --help)")
-            return ExitCode.usage
-        }
+        guard let id = args.positionals.first else { return ClientsSetup.missingID(spec) }
         guard let store = ClientsSetup.open(args) else { return ExitCode.failure }
         do {
             guard try store.removeClient(id: id) else {

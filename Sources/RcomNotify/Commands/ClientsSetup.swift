@@ -20,6 +20,11 @@ enum ClientsSetup {
 
     typealias Store = NotificationStore & ClientStore
 
+    static func missingID(_ spec: CommandSpec) -> Int32 {
+        Terminal.error("missing ID (see rcom \(spec.name) --help)")
+        return ExitCode.usage
+    }
+
     static func open(_ args: ParsedArguments) -> Store? {
         switch SendSetup.openStore(args) {
         case .failure(let why):
