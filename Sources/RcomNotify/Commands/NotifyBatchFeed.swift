@@ -117,9 +117,25 @@ final class NotifyBatchFeed: NotificationFeed {
         if problems.count < BatchFeed.problemsShownMax { problems.append("line \(line): \(why)") }
     }
 
+    /// Every stored definition, read in one query on first use when there are at most
+    /// `clientCacheMax` (parsed only when a row names the client); else one query per client.
+    private lazy var stored: [String: String]? = {
+        guard let all = try? store.clientDefinitions(), all.count <= Self.clientCacheMax else { return nil }
+        return Dictionary(all.map { ($0.id, $0.json) }, uniquingKeysWith: { a, _ in a })
+    }()
+
     private func client(_ id: String) -> ClientDefinition?? {
         if let c = clients[id] { return .some(c) }
         if clients.count >= Self.clientCacheMax { clients.removeAll(keepingCapacity: true) }
+        if let stored {
+            guard let json = stored[id] else {
+                clients[id] = .some(nil)
+                return .some(nil)
+            }
+            guard let c = try? parser.parseClient(Array(json.utf8)).get() else { return nil }
+            clients[id] = c
+            return .some(c)
+        }
         switch ClientsSetup.load(store, id: id) {
         case .failure: return nil
         case .success(let c):
