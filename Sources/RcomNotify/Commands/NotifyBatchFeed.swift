@@ -168,7 +168,8 @@ final class NotifyBatchFeed: NotificationFeed {
         }
         guard let c = found else {
             counts.unknownClient += 1
-            problem(line, ClientsSetup.unknown(id, store: store))
+            // The nearest ids cost a scan of every client: only for the problems shown.
+            if problems.count < BatchFeed.problemsShownMax { problem(line, ClientsSetup.unknown(id, store: store)) }
             return nil
         }
         guard events.count < Self.eventsMax else {
