@@ -48,6 +48,8 @@ final class NotifyBatchFeed: NotificationFeed {
     /// per-event resolution cost.
     var routing_ns: UInt64 = 0
     var routed = 0
+    /// `--record`: every routing input and plan.
+    var trace: RoutingTraceWriter?
 
     init(records: CSVRecords, store: ClientsSetup.Store, service: NotificationService, parser: ClientFileParser, now_ms: Int64,
          onRow: @escaping () -> Void) {
@@ -185,6 +187,7 @@ final class NotifyBatchFeed: NotificationFeed {
             plan = RoutingStage.plan(input)
             routing_ns += MonotonicClock.now_ns() - t0
             routed += 1
+            trace?.write(input, plan)
             let eventID = "e" + ids.hexToken(bits: 64)
             let status = ["deliver": "routed", "held": "held", "muted": "muted", "unrouted": "unrouted"][plan.status.rawValue]!
             let record = EventRecord(id: eventID, clientID: c.id, eventType: event, message: f[2], urgent: urgent, key: key, status: status,

@@ -57,6 +57,8 @@ public enum NotifyTrace {
                 let redirect = header.config["redirect"].flatMap { $0.isEmpty ? nil : $0 }
                 let build = BuildLabel(trace: header.config)
                 return .success(try TraceReplayer.replay(lines: lines) { _, _ in TrackPipeline(recorder: clicks, redirect: redirect, build: build) })
+            case RoutingTrace.component:
+                return RoutingTrace.replay(lines: lines, parser: ClientsSetup.parser())
             default:
                 return .failure(.unknownComponent(header.component))
             }
