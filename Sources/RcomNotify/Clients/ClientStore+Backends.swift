@@ -3,7 +3,7 @@ import RcomStore
 extension SQLiteNotificationStore: ClientStore, ClientSQLProvider {
     public func sql() throws(StoreError) -> ClientSQL {
         try flush()
-        return SQLiteClientSQL(db: database)
+        return SQLiteClientSQL(store: self)
     }
 }
 
@@ -14,12 +14,21 @@ extension PostgresNotificationStore: ClientStore, ClientSQLProvider {
     }
 }
 
-/// Statements are prepared per call: client and event writes are a few per command, not a hot path.
+/// Statements are prepared once per text and kept by the store (a batch runs the same few
+/// statements per event); each use resets it before binding and after running.
 public struct SQLiteClientSQL: ClientSQL {
-    let db: SQLiteDatabase
+    let store: SQLiteNotificationStore
+    var db: SQLiteDatabase { store.database }
 
     private func statement(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> SQLiteStatement {
-        let s = try db.prepare(sql)
+        let s: SQLiteStatement
+        if let cached = store.clientStatements[sql] {
+            s = cached
+            s.reset()
+        } else {
+            s = try db.prepare(sql)
+            store.clientStatements[sql] = s
+        }
         for (i, p) in parameters.enumerated() {
             switch p {
             case .text(let t): s.bind(Int32(i + 1), t)
@@ -32,13 +41,16 @@ public struct SQLiteClientSQL: ClientSQL {
 
     public func rows(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [[String?]] {
         let s = try statement(sql, parameters)
+        defer { s.reset() }
         var out: [[String?]] = []
         while try s.step() { out.append((0..<s.columnCount).map { s.text($0) }) }
         return out
     }
 
     public func run(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> Int {
-        try statement(sql, parameters).step()
+        let s = try statement(sql, parameters)
+        defer { s.reset() }
+        try s.step()
         return db.changes
     }
 
