@@ -10,7 +10,7 @@ extension SQLiteNotificationStore: ClientStore, ClientSQLProvider {
 extension PostgresNotificationStore: ClientStore, ClientSQLProvider {
     public func sql() throws(StoreError) -> ClientSQL {
         try flush()
-        return PostgresClientSQL(db: connection)
+        return PostgresClientSQL(store: self)
     }
 }
 
@@ -61,8 +61,20 @@ public struct SQLiteClientSQL: ClientSQL {
     public var isPostgres: Bool { false }
 }
 
+/// Statements are prepared once per text on the store's connection (`clientPrepared`).
 public struct PostgresClientSQL: ClientSQL {
-    let db: PostgresConnection
+    let store: PostgresNotificationStore
+    var db: PostgresConnection { store.connection }
+
+    private func execute(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> PostgresRows {
+        let name: String
+        if let known = store.clientPrepared[sql] { name = known } else {
+            name = "client_sql_\(store.clientPrepared.count)"
+            try db.prepare(name, sql)
+            store.clientPrepared[sql] = name
+        }
+        return try db.run(prepared: name, texts(parameters))
+    }
 
     private func texts(_ parameters: [SQLValue]) -> [String?] {
         parameters.map {
@@ -74,12 +86,12 @@ public struct PostgresClientSQL: ClientSQL {
     }
 
     public func rows(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [[String?]] {
-        let r = try db.query(sql, texts(parameters))
+        let r = try execute(sql, parameters)
         return (0..<r.count).map { row in (0..<r.columnCount).map { r.text(row, $0) } }
     }
 
     public func run(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> Int {
-        try db.query(sql, texts(parameters)).affected
+        try execute(sql, parameters).affected
     }
 
     public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
