@@ -17,6 +17,15 @@ public struct ReplayableComponent {
     }
 }
 
+extension ReplayableComponent {
+    /// A component whose trace is not the reactor's event trace (the routing stage's: its
+    /// input and plan per line) and replays its own lines.
+    public init(_ name: String, lines: @escaping ([String]) -> Result<ReplayOutcome, ComponentReplay.Failure>) {
+        self.name = name
+        replay = { try lines($0).get() }
+    }
+}
+
 struct IncompleteConfig: Error {}
 
 /// The one dispatch from a trace's header to the component that replays it: `rcom replay`
@@ -53,6 +62,8 @@ public enum ComponentReplay {
             return .success(try component.replay(lines))
         } catch is IncompleteConfig {
             return .failure(.badConfig(component.name))
+        } catch let failure as Failure {
+            return .failure(failure)
         } catch {
             return .failure(.malformed("\(error)"))
         }

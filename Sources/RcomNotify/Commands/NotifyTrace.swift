@@ -28,7 +28,7 @@ public enum NotifyTrace {
         return config
     }
 
-    /// The notify servers as replay rebuilds them (`ComponentReplay`). A track pipeline's
+    /// The notify servers (and the routing stage) as replay rebuilds them (`ComponentReplay`). A track pipeline's
     /// store answers are in the trace (the worker's wakeups): no store is needed.
     public static var components: [ReplayableComponent] {
         [ReplayableComponent(providersComponent) { config, entropy in
@@ -36,10 +36,12 @@ public enum NotifyTrace {
         },
          ReplayableComponent(trackComponent) { config, _ in
             TrackPipeline(clicks: nil, redirect: config["redirect"].flatMap { $0.isEmpty ? nil : $0 }, build: BuildLabel(trace: config))
-        }]
+        },
+         ReplayableComponent(RoutingTrace.component, lines: { RoutingTrace.replay(lines: $0, parser: ClientsSetup.parser()) })]
     }
 
-    /// Replays a providers or track trace on its recorded clock, comparing every effect.
+    /// Replays a providers or track trace on its recorded clock, comparing every effect, or a
+    /// routing trace plan by plan.
     public static func replay(lines: [String]) -> Result<ReplayOutcome, ComponentReplay.Failure> {
         ComponentReplay.replay(lines: lines, components: components)
     }

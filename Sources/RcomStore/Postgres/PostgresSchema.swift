@@ -91,7 +91,7 @@ public enum PostgresSchema {
                 FOR EACH ROW WHEN (NEW.suppressed = 1) EXECUTE FUNCTION subscriptions_legacy_suppress();
             \(StoreSchema.suppressionStatusViewSQL)
             """),
-    ] + StoreSchema.postgresMigrationsAfter4
+    ] + StoreSchema.postgresMigrationsAfter4 + StoreSchema.postgresClientMigrations
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
