@@ -12,7 +12,8 @@ public struct ProxyConfig: Sendable {
     /// An upstream connection with requests in flight that answers nothing for this long is
     /// reset; its requests get 504 (the job server is slow or stuck, not down).
     public var startTimeout_ms: Int64 = 10_000
-    /// Clients waiting for a callback; beyond it new jobs are refused with 503.
+    /// Jobs in flight: clients waiting for a callback plus wait:false starts not answered yet;
+    /// beyond it new jobs are refused with 503.
     public var waitingClientsMax = 100_000
     /// Accounts with an open upstream connection; beyond it an idle account's connection is
     /// closed to make room, or the new account's requests queue until one goes idle.
