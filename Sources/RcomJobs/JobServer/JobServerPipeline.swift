@@ -118,9 +118,10 @@ public struct JobServerPipeline: EventPipeline {
         switch event {
         case .accepted(let id, let listener):
             let effects = server.accepted(id, listener: listener, now_ns: now_ns)
-            // Not known: refused at the connection budget (503, closed).
+            // Not known: refused at the connection budget (503, closed). Room may have been made
+            // by closing an idle or half-sent connection.
             if server.knows(id) { connections[id] = ServerConnection() }
-            return effects
+            return noteCloses(effects)
         case .received(let id, let bytes) where connections[id] != nil:
             return parse(id, bytes, now_ns: now_ns)
         case .readClosed(let id) where connections[id] != nil:
