@@ -277,7 +277,7 @@ def judge_slowloris(a, data):
         fails.append(f"{n - answered.get('408', 0)} got no 408")
     errors = ", ".join(f"{k}×{v}" for k, v in sorted(answered.items()) if k != "none")
     notes = (f"jobclient {'PASSED' if data['jobclient_passed'] else 'FAILED'} ({a.jobs} jobs, {data['jobclient_s']:.2f} s); "
-             f"{in_time}/{n} closed by the proxy ≤ {a.limit:g} s"
+             f"{in_time}/{n} closed by the server ≤ {a.limit:g} s"
              + (f", {answered['none']} closed without a response" if answered.get("none") else "")
              + (f", {connect_errors} failed to connect" if connect_errors else ""))
     return {"case": a.case, "clients": f"{n} + jobclient", "ok": f"{a.jobs if data['jobclient_passed'] else '?'} (jobclient)",

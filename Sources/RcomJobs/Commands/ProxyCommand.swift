@@ -17,7 +17,7 @@ public enum ProxyCommand: Command {
             OptionSpec("callback-listen", value: "HOST:PORT", help: "Serve the job server's callbacks (POST /callback/...) here and only here; everything else is 404 on it. Default: on the clients' listener"),
             OptionSpec("admin-listen", value: "HOST:PORT", help: "Serve /metrics, /stats and /healthz here and only here. Default: on the clients' listener"),
             OptionSpec("upstream", value: "URL", help: "The job server's base URL (starts go to URL/start)", default: "http://127.0.0.1:9000", env: "RCOM_UPSTREAM"),
-            OptionSpec("public-url", value: "URL", help: "Base of the callback URLs the job server will call (e.g. your ngrok https URL); default: http://127.0.0.1:PORT", env: "RCOM_PUBLIC_URL"),
+            OptionSpec("public-url", value: "URL", help: "Base of the callback URLs the job server will call (e.g. your ngrok https URL); default: http://HOST:PORT of the callback listener (127.0.0.1 for 0.0.0.0)", env: "RCOM_PUBLIC_URL"),
             OptionSpec("callback-timeout", value: "DURATION", help: "Answer 504 if no callback arrives within this", default: "30s"),
             OptionSpec("start-timeout", value: "DURATION", help: "Answer 504 (and reset the upstream connection) if the job server answers no start request for this long", default: "10s"),
             OptionSpec("header-timeout", value: "DURATION", help: "A request (head and body) not complete this long after its first byte gets 408 and is closed", default: "10s"),
