@@ -8,10 +8,8 @@ public enum TraceReplay {
         [ReplayableComponent("proxy") { config, entropy in
             ProxyConfig.fromTrace(config).map { ProxyPipeline(config: $0, entropy: entropy) }
         },
-         ReplayableComponent("jobserver") { config, entropy -> JobServerPipeline? in
-            guard var cfg = JobServerConfig.fromTrace(config) else { return nil }
-            cfg.limits = JobServerConfig().limits
-            return JobServerPipeline(config: cfg, entropy: entropy)
+         ReplayableComponent("jobserver") { config, entropy in
+            JobServerConfig.fromTrace(config).map { JobServerPipeline(config: $0, entropy: entropy) }
         }]
     }
 

@@ -17,7 +17,9 @@ public struct JobServerConfig: Sendable {
     public var seed: UInt64 = 1
     /// Wall-clock milliseconds at monotonic time 0: startedAt = this + now.
     public var wallOrigin_ms: Int64 = 1_435_591_735_000
-    public var limits = HTTPLimits(bodyBytesMax: 64 << 10)
+    /// Request sizes, header and idle timeouts, the connection budget, read back-pressure.
+    public var server = HTTPServerLimits.standard
+    public var limits: HTTPLimits { server.http }
     /// Keep-alive connections the server opens per callback host; more callbacks queue.
     public var callbackConnectionsPerHostMax = 64
     /// Callbacks waiting for a connection, over all hosts; beyond it a callback is dropped and counted.
@@ -34,7 +36,7 @@ public struct JobServerConfig: Sendable {
     public var traceConfig: [(String, String)] {
         [("job_ms", "\(job_ms)"), ("secret_hex", secret.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()),
          ("hold", hold.rawValue), ("faults", faults.description), ("seed", "\(seed)"), ("wall_origin_ms", "\(wallOrigin_ms)")]
-            + build.traceConfig
+            + server.traceConfig + build.traceConfig
     }
 
     public static func fromTrace(_ c: [String: String]) -> JobServerConfig? {
@@ -55,6 +57,7 @@ public struct JobServerConfig: Sendable {
         cfg.wallOrigin_ms = wall
         cfg.faults = faults
         cfg.build = BuildLabel(trace: c)
+        cfg.server = HTTPServerLimits(trace: c, before: .unbounded(http: cfg.server.http))
         return cfg
     }
 }

@@ -11,8 +11,9 @@ public enum NotifyTrace {
     public static let trackComponent = "track"
 
     /// What a providers trace header carries to rebuild the pipeline (randomness is in the trace).
-    static func providersHeader(faults: String, engage: String, retryAfter_s: Int, seed: UInt64, build: BuildLabel = .none) -> [(String, String)] {
-        [("faults", faults), ("engage", engage), ("retry_after_s", String(retryAfter_s)), ("seed", String(seed))] + build.traceConfig
+    static func providersHeader(faults: String, engage: String, retryAfter_s: Int, seed: UInt64, build: BuildLabel = .none,
+                                server: HTTPServerLimits = ProvidersConfig().server) -> [(String, String)] {
+        [("faults", faults), ("engage", engage), ("retry_after_s", String(retryAfter_s)), ("seed", String(seed))] + server.traceConfig + build.traceConfig
     }
 
     static func providersConfig(_ c: [String: String]) -> ProvidersConfig? {
@@ -25,17 +26,22 @@ public enum NotifyTrace {
         config.retryAfter_s = retry
         config.seed = seed
         config.build = BuildLabel(trace: c)
+        config.server = HTTPServerLimits(trace: c, before: .unbudgeted(http: config.server.http))
         return config
     }
 
-    /// The notify servers (and the routing stage) as replay rebuilds them (`ComponentReplay`). A track pipeline's
-    /// store answers are in the trace (the worker's wakeups): no store is needed.
+    /// The notify servers (and the routing stage) as replay rebuilds them (`ComponentReplay`). A
+    /// track pipeline's store answers are in the trace (the worker's wakeups): no store is needed.
     public static var components: [ReplayableComponent] {
         [ReplayableComponent(providersComponent) { config, entropy in
             providersConfig(config).map { ProvidersPipeline(config: $0, entropy: entropy) }
         },
-         ReplayableComponent(trackComponent) { config, _ in
-            TrackPipeline(clicks: nil, redirect: config["redirect"].flatMap { $0.isEmpty ? nil : $0 }, build: BuildLabel(trace: config))
+         ReplayableComponent(trackComponent) { config, _ -> TrackPipeline? in
+            // Traces recorded before listeners had roles: one listener served everything.
+            guard let roles = ListenerRoles.fromTrace(config["listener_roles"], everything: .track) else { return nil }
+            let limits = HTTPServerLimits(trace: config, before: .unbudgeted(http: HTTPServerLimits.standard.http))
+            return TrackPipeline(clicks: nil, redirect: config["redirect"].flatMap { $0.isEmpty ? nil : $0 },
+                                 build: BuildLabel(trace: config), limits: limits, listenerRoles: roles)
         },
          ReplayableComponent(RoutingTrace.component, lines: { RoutingTrace.replay(lines: $0, parser: ClientsSetup.parser()) })]
     }
@@ -44,22 +50,5 @@ public enum NotifyTrace {
     /// routing trace plan by plan.
     public static func replay(lines: [String]) -> Result<ReplayOutcome, ComponentReplay.Failure> {
         ComponentReplay.replay(lines: lines, components: components)
-    }
-
-    static let recordOption = OptionSpec("record", value: "FILE", help: "Record every event and effect as a JSON-lines trace")
-
-    /// The shared tail of the server commands: optional trace, signals, the announce line, the loop.
-    static func serve<P: EventPipeline>(_ reactor: Reactor<P>, component: String, record: String?, config: [(String, String)],
-                                        draws: @escaping () -> [UInt64], announce: String) -> Int32 {
-        if let record {
-            do { reactor.record(to: try TraceRecorder(path: record, component: component, config: config), draws: draws) } catch {
-                Terminal.error("\(component): \(error)")
-                return ExitCode.failure
-            }
-        }
-        reactor.handleTerminationSignals()
-        // Written unbuffered: scripts wait for this line to know the ports.
-        FileHandle.standardOutput.write(Data((announce + "\n").utf8))
-        return reactor.run()
     }
 }

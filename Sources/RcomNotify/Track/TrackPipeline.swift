@@ -65,18 +65,23 @@ public struct TrackPipeline: EventPipeline {
         return previewAgents.first { agent.contains($0) }
     }
 
-    public init(clicks: ClickQueue?, redirect: String?, build: BuildLabel = .none, limits: HTTPLimits = HTTPLimits(bodyBytesMax: 64 * 1024)) {
+    /// What each listener serves (links, admin), by listener number.
+    public let listenerRoles: [ListenerRoles]
+
+    public init(clicks: ClickQueue?, redirect: String?, build: BuildLabel = .none, limits: HTTPServerLimits = .standard,
+                listenerRoles: [ListenerRoles] = [.track]) {
         self.clicks = clicks
         self.redirect = redirect
         self.build = build
-        // The reactor's descriptor limit bounds the connections; the timeouts shed slow clients.
-        server = HTTPServerTable(limits: limits, timeouts: .standard, connectionsMax: .max, timerID: Self.serverTimer)
+        self.listenerRoles = listenerRoles
+        server = HTTPServerTable(limits, timerID: Self.serverTimer)
+        server.serverName = "track"
     }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         switch event {
-        case .accepted(let id, _):
-            return server.accepted(id, now_ns: now_ns)
+        case .accepted(let id, let listener):
+            return server.accepted(id, listener: listener, now_ns: now_ns)
         case .received(let id, let bytes):
             return serve(id, bytes, now_ns: now_ns)
         case .readClosed(let id):
@@ -97,9 +102,16 @@ public struct TrackPipeline: EventPipeline {
     private mutating func serve(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> [ReactorEffect] {
         let (requests, reading) = server.received(id, bytes, now_ns: now_ns)
         var effects = reading
+        let roles = ListenerRoles.of(listener: server.listener(of: id), in: listenerRoles)
         for (ref, request) in requests {
             self.requests += 1
-            if let response = answer(ref, request) { effects += server.respond(ref, response, now_ns: now_ns) }
+            let admin = request.path == "/healthz" || request.path == "/metrics" || request.path == "/stats"
+            // Outside the listener's roles: as if the endpoint did not exist there.
+            if !roles.contains(admin ? .admin : .links) {
+                effects += server.respond(ref, .error(404, "not found"), now_ns: now_ns)
+            } else if let response = answer(ref, request) {
+                effects += server.respond(ref, response, now_ns: now_ns)
+            }
         }
         return effects
     }
