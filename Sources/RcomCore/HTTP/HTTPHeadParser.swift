@@ -3,6 +3,7 @@
 enum HTTPHeadParser {
     static func headers(_ lines: ArraySlice<Substring>) -> Result<HTTPHeaders, HTTPParseError> {
         var headers = HTTPHeaders()
+        headers.reserveCapacity(lines.count)
         for line in lines {
             // Bytes, not Characters: a combining mark after ':' or ' ' would merge with it.
             let bytes = line.utf8
@@ -39,9 +40,9 @@ enum HTTPHeadParser {
                         unframed: HTTPByteStream.Framing) -> Result<HTTPByteStream.Framing, HTTPParseError> {
         let isRequest = unframed == .none
         let te = headers.tokens("transfer-encoding")
-        let cl = headers.all("content-length")
+        let cl = headers.countAndFirst("content-length")
         if !te.isEmpty || headers.first("transfer-encoding") != nil {
-            if !cl.isEmpty {
+            if cl.count > 0 {
                 return .failure(HTTPParseError(400, "both Content-Length and Transfer-Encoding present"))
             }
             // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
@@ -64,7 +65,7 @@ enum HTTPHeadParser {
             }
             return .success(.chunked)
         }
-        guard !cl.isEmpty else { return .success(unframed) }
+        guard cl.count > 0 else { return .success(unframed) }
         // One value only: RFC 9110 §8.6 lets a recipient merge equal repeats; the strict reading refuses them.
         guard cl.count == 1, let text = cl.first, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             return .failure(HTTPParseError(400, "invalid Content-Length"))

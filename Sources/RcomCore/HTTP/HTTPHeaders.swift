@@ -31,6 +31,20 @@ public struct HTTPHeaders: Equatable, Sendable, Sequence {
         fields.first { Self.equalsIgnoringCase($0.name, name) }?.value
     }
 
+    /// How many fields have that name, and the first one's value: what a parser checks for
+    /// a field that must occur at most once, without building the array `all` returns.
+    func countAndFirst(_ name: String) -> (count: Int, first: String?) {
+        var count = 0
+        var first: String?
+        for f in fields where Self.equalsIgnoringCase(f.name, name) {
+            if count == 0 { first = f.value }
+            count += 1
+        }
+        return (count, first)
+    }
+
+    mutating func reserveCapacity(_ n: Int) { fields.reserveCapacity(n) }
+
     public func all(_ name: String) -> [String] {
         fields.filter { Self.equalsIgnoringCase($0.name, name) }.map(\.value)
     }

@@ -69,6 +69,12 @@ public struct HTTPServerConnection: Sendable {
     public var outstanding: Int { Int(nextSequence - nextToWrite) }
     public var bufferedBytes: Int { decoder.bufferedBytes }
 
+    /// An array is taken over without a copy when nothing is buffered.
+    public mutating func receive(_ bytes: [UInt8]) {
+        guard lastSequence == nil else { return }
+        decoder.receive(bytes)
+    }
+
     public mutating func receive<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         guard lastSequence == nil else { return }
         decoder.receive(bytes)
