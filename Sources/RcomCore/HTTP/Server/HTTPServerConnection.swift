@@ -127,7 +127,8 @@ public struct HTTPServerConnection: Sendable {
             slots[nextToWrite] = nil
             let last = lastSequence == nextToWrite
             if last { r.headers.set("Connection", "close") }
-            output += HTTPSerializer.bytes(r, bodyOmitted: slot.isHead)
+            let bytes = HTTPSerializer.bytes(r, bodyOmitted: slot.isHead)
+            if output.isEmpty { output = bytes } else { output += bytes }
             nextToWrite += 1
             if last {
                 closeDue = true
@@ -171,7 +172,9 @@ public struct HTTPServerConnection: Sendable {
     /// Bytes to write and whether to close after them; each byte and the close are handed out once.
     public mutating func takeOutput() -> Output {
         let out = Output(bytes: output, close: closeDue && !closeHandedOut)
-        output.removeAll(keepingCapacity: true)
+        // Not removeAll(keepingCapacity:): the array is shared with `out` now, so keeping its
+        // capacity allocated a new buffer per call; the next response's array is adopted instead.
+        output = []
         if closeDue { closeHandedOut = true }
         return out
     }
