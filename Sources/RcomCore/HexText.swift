@@ -1,7 +1,10 @@
 /// 64-bit words as lower-case hex, 16 digits each, most significant first (tokens in URLs).
 public enum HexText {
+    /// Made once, not per call (a callback token is written per job).
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
     public static func lowercase(_ words: [UInt64]) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        let digits = Self.digits
         return String(unsafeUninitializedCapacity: words.count * 16) { out in
             for (w, word) in words.enumerated() {
                 var v = word

@@ -70,11 +70,12 @@ public struct HTTPResponse: Equatable, Sendable {
 
     /// A JSON response; `Content-Length` is added when serialised.
     public static func json(_ status: Int, _ body: [UInt8], keepAlive: Bool = true) -> HTTPResponse {
-        var h = HTTPHeaders()
-        h.add("Content-Type", "application/json")
-        if !keepAlive { h.add("Connection", "close") }
-        return HTTPResponse(status: status, headers: h, body: body)
+        HTTPResponse(status: status, headers: keepAlive ? jsonHeaders : jsonClosingHeaders, body: body)
     }
+
+    /// Shared by every JSON response (copied on write): building them per response cost a malloc.
+    private static let jsonHeaders = HTTPHeaders([("Content-Type", "application/json")])
+    private static let jsonClosingHeaders = HTTPHeaders([("Content-Type", "application/json"), ("Connection", "close")])
 
     /// `{"error": "..."}` with the message JSON-escaped.
     public static func error(_ status: Int, _ message: String, keepAlive: Bool = true) -> HTTPResponse {

@@ -23,6 +23,8 @@ public struct HTTPRequestDecoder: Sendable {
     public init(limits: HTTPLimits = .standard) { self.limits = limits }
 
     public mutating func receive<C: Collection>(_ bytes: C) where C.Element == UInt8 { stream.append(bytes) }
+    /// An array is taken over without a copy when nothing is buffered.
+    public mutating func receive(_ bytes: [UInt8]) { stream.append(bytes) }
     public mutating func receiveEOF() { stream.markEOF() }
     public var bufferedBytes: Int { stream.buffered }
     /// A head has been read and its body has not fully arrived.
@@ -54,17 +56,17 @@ public struct HTTPRequestDecoder: Sendable {
     }
 
     private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPRequest, framing: HTTPByteStream.Framing), HTTPParseError> {
-        let parts = lines[0].utf8.split(separator: 32, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+        // method SP request-target SP version: exactly two spaces, method and target not empty.
+        guard let parts = Self.threeParts(lines[0].utf8), !parts.method.isEmpty, !parts.target.isEmpty else {
             return .failure(HTTPParseError(400, "malformed request line"))
         }
-        guard parts[0].allSatisfy(ASCII.isTokenChar) else { return .failure(HTTPParseError(400, "malformed method")) }
-        let method = String(Substring(parts[0]))
-        guard parts[1].allSatisfy({ $0 > 32 && $0 < 127 }), Self.isTargetForm(parts[1], method: method) else {
+        guard parts.method.allSatisfy(ASCII.isTokenChar) else { return .failure(HTTPParseError(400, "malformed method")) }
+        let method = String(Substring(parts.method))
+        guard parts.target.allSatisfy({ $0 > 32 && $0 < 127 }), Self.isTargetForm(parts.target, method: method) else {
             return .failure(HTTPParseError(400, "malformed request target"))
         }
         let version: HTTPVersion
-        switch HTTPHeadParser.version(Substring(parts[2])) {
+        switch HTTPHeadParser.version(Substring(parts.version)) {
         case .failure(let e): return .failure(e)
         case .success(let v): version = v
         }
@@ -73,9 +75,9 @@ public struct HTTPRequestDecoder: Sendable {
         case .failure(let e): return .failure(e)
         case .success(let h): headers = h
         }
-        let hosts = headers.all("host")
-        if hosts.count > 1 || (version == .http11 && hosts.isEmpty) {
-            return .failure(HTTPParseError(400, hosts.isEmpty ? "missing Host header" : "more than one Host header"))
+        let hosts = headers.countAndFirst("host")
+        if hosts.count > 1 || (version == .http11 && hosts.count == 0) {
+            return .failure(HTTPParseError(400, hosts.count == 0 ? "missing Host header" : "more than one Host header"))
         }
         // Host = uri-host [ ":" port ] (RFC 9112 §3.2); empty is allowed (no authority).
         if let host = hosts.first, !host.isEmpty, !HTTPAuthority.isValid(Substring(host), portRequired: false) {
@@ -87,8 +89,20 @@ public struct HTTPRequestDecoder: Sendable {
             return .failure(HTTPParseError(417, "unsupported expectation '\(expect.prefix(40))'"))
         }
         return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .none).map {
-            (HTTPRequest(method: method, target: String(Substring(parts[1])), version: version, headers: headers), $0)
+            (HTTPRequest(method: method, target: String(Substring(parts.target)), version: version, headers: headers), $0)
         }
+    }
+
+    /// The start line split at its spaces, when it has exactly two (what splitting at every
+    /// space, keeping empty parts, and finding three parts means; without the parts' array).
+    static func threeParts(_ line: Substring.UTF8View) -> (method: Substring.UTF8View.SubSequence, target: Substring.UTF8View.SubSequence,
+                                                           version: Substring.UTF8View.SubSequence)? {
+        guard let first = line.firstIndex(of: 32) else { return nil }
+        let afterFirst = line.index(after: first)
+        guard let second = line[afterFirst...].firstIndex(of: 32) else { return nil }
+        let version = line[line.index(after: second)...]
+        guard !version.contains(32) else { return nil }
+        return (line[..<first], line[afterFirst..<second], version)
     }
 
     /// RFC 9112 §3.2: origin-form (`/…`), absolute-form (`http://…`, `https://…`), `*` for

@@ -11,6 +11,8 @@ public struct HTTPResponseDecoder: Sendable {
     public init(limits: HTTPLimits = .standard) { self.limits = limits }
 
     public mutating func receive<C: Collection>(_ bytes: C) where C.Element == UInt8 { stream.append(bytes) }
+    /// An array is taken over without a copy when nothing is buffered.
+    public mutating func receive(_ bytes: [UInt8]) { stream.append(bytes) }
     public mutating func receiveEOF() { stream.markEOF() }
     public var bufferedBytes: Int { stream.buffered }
 
@@ -49,14 +51,20 @@ public struct HTTPResponseDecoder: Sendable {
     }
 
     private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPResponse, framing: HTTPByteStream.Framing), HTTPParseError> {
-        let parts = lines[0].utf8.split(separator: 32, maxSplits: 2, omittingEmptySubsequences: false).map { Substring($0) }
-        // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ] (RFC 9112 §4): both spaces required.
-        guard parts.count == 3, parts[1].utf8.count == 3, parts[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              let status = Int(parts[1]), (100...599).contains(status) else {
+        // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ] (RFC 9112 §4): both spaces
+        // required; the reason may hold spaces. Found without building an array of the parts.
+        let line = lines[0].utf8
+        guard let first = line.firstIndex(of: 32), case let afterFirst = line.index(after: first),
+              let second = line[afterFirst...].firstIndex(of: 32) else {
+            return .failure(HTTPParseError(502, "malformed status line"))
+        }
+        let code = line[afterFirst..<second]
+        guard code.count == 3, code.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let status = Int(Substring(code)), (100...599).contains(status) else {
             return .failure(HTTPParseError(502, "malformed status line"))
         }
         let version: HTTPVersion
-        switch HTTPHeadParser.version(parts[0]) {
+        switch HTTPHeadParser.version(Substring(line[..<first])) {
         case .failure(let e): return .failure(HTTPParseError(502, e.message, kind: e.kind))
         case .success(let v): version = v
         }
@@ -65,7 +73,7 @@ public struct HTTPResponseDecoder: Sendable {
         case .failure(let e): return .failure(HTTPParseError(502, e.message, kind: e.kind))
         case .success(let h): headers = h
         }
-        let reason = String(parts[2])
+        let reason = String(Substring(line[line.index(after: second)...]))
         let head = HTTPResponse(status: status, reason: reason, version: version, headers: headers)
         let bodiless = (100...199).contains(status) || status == 204 || status == 304 || (headRequests.first ?? false)
         if bodiless { return .success((head, .none)) }

@@ -80,6 +80,9 @@ struct JSONReader {
         if i < b.count, b[i] == UInt8(ascii: "}") {
             i += 1
         } else {
+            // Room for a job body's members at once, instead of growing 1, 2, 4, 8 (measured:
+            // about 7 of the proxy's mallocs per job, for the three bodies it reads).
+            members.reserveCapacity(8)
             while true {
                 skipSpace()
                 let start = i

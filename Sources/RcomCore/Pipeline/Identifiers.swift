@@ -11,6 +11,19 @@ public struct ConnectionID: Hashable, Comparable, Sendable, CustomStringConverti
 
     public static func < (a: ConnectionID, b: ConnectionID) -> Bool { a.raw < b.raw }
     public var description: String { isOutbound ? "out#\(raw & ~Self.outboundBit)" : "in#\(raw)" }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
+    /// The bucket hash of every table keyed by connection (the reactor's, the server table's,
+    /// the upstream stage's, several per read) is one multiply instead of SipHash: IDs come from
+    /// counters, never from the network, so nobody can pick IDs that collide, and consecutive
+    /// IDs land in distinct buckets (an odd multiplier permutes the low bits). Measured: hashing
+    /// connection IDs was 3 % of the proxy's user CPU at 10,000 × 10.
+    public func _rawHashValue(seed: Int) -> Int { Self.mix(raw, seed) }
+
+    @inline(__always)
+    static func mix(_ raw: UInt64, _ seed: Int) -> Int {
+        Int(truncatingIfNeeded: (raw &+ UInt64(UInt(bitPattern: seed))) &* 0x9E37_79B9_7F4A_7C15)
+    }
 }
 
 /// A timer armed by a pipeline; the pipeline allocates the numbers.
@@ -19,6 +32,11 @@ public struct TimerID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init(raw: UInt64) { self.raw = raw }
     public static func < (a: TimerID, b: TimerID) -> Bool { a.raw < b.raw }
     public var description: String { "timer#\(raw)" }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
+    /// Timer IDs come from the pipelines' counters, never from the network: hashed like
+    /// `ConnectionID` (one multiply; the reactor's timer heap and the correlate stage look them up per job).
+    public func _rawHashValue(seed: Int) -> Int { ConnectionID.mix(raw, seed) }
 }
 
 /// Monotonic time in nanoseconds since an arbitrary origin. Events carry it; the core never reads a clock.

@@ -62,7 +62,7 @@ public struct JobStartRequest: Sendable {
             out.append(UInt8(ascii: ","))
         }
         out.append(contentsOf: "\"wait\":false,\"callback\":".utf8)
-        out.append(contentsOf: JSONText.quote(url).utf8)
+        JSONText.appendQuoted(url, to: &out)  // into `out`: no quoted String per job
         out.append(UInt8(ascii: "}"))
         return out
     }

@@ -37,6 +37,19 @@ struct CallbackToken: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     var description: String { HexText.lowercase([high, low]) }
 
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(high)
+        hasher.combine(low)
+    }
+
+    /// The bucket hash of the registry's tables (looked up several times per job) is a multiply
+    /// of the token's own bits, not SipHash: tokens are 128 random bits the proxy draws itself,
+    /// so nobody can choose keys that collide (a forged token is only ever looked up, never
+    /// stored), and an odd multiplier keeps distinct low bits distinct.
+    func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: (high ^ (low &* 0xFF51_AFD7_ED55_8CCD) &+ UInt64(UInt(bitPattern: seed))) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
     /// Numeric order, which is also the order of the hex text.
     static func < (a: CallbackToken, b: CallbackToken) -> Bool { (a.high, a.low) < (b.high, b.low) }
 }

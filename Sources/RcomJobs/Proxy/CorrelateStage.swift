@@ -250,9 +250,10 @@ struct CorrelateStage {
         guard let waiter = waiting.removeValue(forKey: token) else { return [] }
         if let now_ns { metrics.observeRequestAnswered(requested_ns: waiter.requested_ns, answered_ns: now_ns) }
         timers[waiter.timer] = nil
-        if var list = tokensOf[waiter.ref.connection] {
-            list.removeAll { $0 == token }
-            tokensOf[waiter.ref.connection] = list.isEmpty ? nil : list
+        // In place: a copy taken out of the table and put back cost an array per job.
+        if let j = tokensOf.index(forKey: waiter.ref.connection) {
+            tokensOf.values[j].removeAll { $0 == token }
+            if tokensOf.values[j].isEmpty { tokensOf.remove(at: j) }
         }
         finished[token] = end
         if finishedRing.count < config.finishedTokensMax {

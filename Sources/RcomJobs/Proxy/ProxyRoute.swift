@@ -10,22 +10,24 @@ enum ProxyRoute {
     /// Answered by the proxy itself; `admin`: `/healthz`, `/stats`, `/metrics` (any method).
     case local(admin: Bool)
 
+    /// By bytes, not Characters (the decoder admits only visible ASCII in a target, where the two
+    /// agree): routing by Character was 7 % of the proxy's user CPU.
     init(_ r: HTTPRequest, instance: String) {
-        let target = r.originTarget
-        let query = target.firstIndex(of: "?")
-        let path = query.map { target[..<$0] } ?? target
-        if path.hasPrefix("/callback/") {
+        let target = r.originTarget.utf8
+        let query = target.firstIndex(of: UInt8(ascii: "?"))
+        let path = target[..<(query ?? target.endIndex)]
+        if path.starts(with: "/callback/".utf8) {
             guard r.method == "POST" else { self = .local(admin: false); return }
             // `<instance>/<token>`: exactly two segments, no query.
-            let rest = path.dropFirst("/callback/".count)
-            guard query == nil, let slash = rest.firstIndex(of: "/"), rest[..<slash] == instance else {
+            let rest = path.dropFirst("/callback/".utf8.count)
+            guard query == nil, let slash = rest.firstIndex(of: UInt8(ascii: "/")), Substring(rest[..<slash]) == instance else {
                 self = .callback(token: nil)
                 return
             }
-            self = .callback(token: CallbackToken(hex: rest[rest.index(after: slash)...]))
+            self = .callback(token: CallbackToken(hex: Substring(rest[rest.index(after: slash)...])))
             return
         }
-        if path == "/healthz" || path == "/stats" || path == "/metrics" {
+        if path.elementsEqual("/healthz".utf8) || path.elementsEqual("/stats".utf8) || path.elementsEqual("/metrics".utf8) {
             self = .local(admin: true)
         } else {
             self = r.method != "POST" ? .local(admin: false) : .job

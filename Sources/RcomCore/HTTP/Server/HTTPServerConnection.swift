@@ -36,6 +36,12 @@ public struct HTTPServerConnection: Sendable {
     /// Methods some rcom server route takes or answers 405 for; others are 501 (RFC 9110 §9.1).
     static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
 
+    /// `knownMethods.contains`, asked per request: the two methods rcom's servers serve are
+    /// compared first (a small String compares as two words; the set hashed it with SipHash).
+    static func isKnown(_ method: String) -> Bool {
+        method == "POST" || method == "GET" || knownMethods.contains(method)
+    }
+
     private struct Slot {
         var isHead: Bool
         var response: HTTPResponse?
@@ -69,6 +75,12 @@ public struct HTTPServerConnection: Sendable {
     public var outstanding: Int { Int(nextSequence - nextToWrite) }
     public var bufferedBytes: Int { decoder.bufferedBytes }
 
+    /// An array is taken over without a copy when nothing is buffered.
+    public mutating func receive(_ bytes: [UInt8]) {
+        guard lastSequence == nil else { return }
+        decoder.receive(bytes)
+    }
+
     public mutating func receive<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         guard lastSequence == nil else { return }
         decoder.receive(bytes)
@@ -86,7 +98,7 @@ public struct HTTPServerConnection: Sendable {
                 nextSequence += 1
                 slots[sequence] = Slot(isHead: request.method == "HEAD")
                 if !request.keepAlive { stopReading() }
-                guard Self.knownMethods.contains(request.method) else {
+                guard Self.isKnown(request.method) else {
                     respond(sequence, .error(501, "method \(request.method.prefix(32)) is not implemented"))
                     continue
                 }
@@ -121,7 +133,8 @@ public struct HTTPServerConnection: Sendable {
             slots[nextToWrite] = nil
             let last = lastSequence == nextToWrite
             if last { r.headers.set("Connection", "close") }
-            output += HTTPSerializer.bytes(r, bodyOmitted: slot.isHead)
+            let bytes = HTTPSerializer.bytes(r, bodyOmitted: slot.isHead)
+            if output.isEmpty { output = bytes } else { output += bytes }
             nextToWrite += 1
             if last {
                 closeDue = true
@@ -165,7 +178,9 @@ public struct HTTPServerConnection: Sendable {
     /// Bytes to write and whether to close after them; each byte and the close are handed out once.
     public mutating func takeOutput() -> Output {
         let out = Output(bytes: output, close: closeDue && !closeHandedOut)
-        output.removeAll(keepingCapacity: true)
+        // Not removeAll(keepingCapacity:): the array is shared with `out` now, so keeping its
+        // capacity allocated a new buffer per call; the next response's array is adopted instead.
+        output = []
         if closeDue { closeHandedOut = true }
         return out
     }
