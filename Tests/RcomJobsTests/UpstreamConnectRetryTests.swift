@@ -36,10 +36,10 @@ final class UpstreamConnectRetryTests: XCTestCase {
         let id1 = try XCTUnwrap(connects(first).first)
         XCTAssertEqual(connects(first).count, 1, "one connection per account")
 
-        let refused = try XCTUnwrap(s.handle(.connectFailed(id1, reason: "connection refused"), now_ns: t0))
+        let refused = s.handle(.connectFailed(id1, reason: "connection refused"), now_ns: t0)
         XCTAssertTrue(refused.outcomes.isEmpty, "nothing was sent: nothing fails yet")
         XCTAssertTrue(connects(refused.effects).isEmpty, "no reconnection before the backoff")
-        let (retry, deadline) = try XCTUnwrap(timers(refused.effects).first { s.owns($0.0) })
+        let (retry, deadline) = try XCTUnwrap(timers(refused.effects).first { s.isArmed($0.0) })
         XCTAssertEqual(deadline, t0 + 100_000_000)
         // A start arriving during the backoff waits too.
         XCTAssertTrue(connects(s.dispatch(job("c"), now_ns: t0 + 1).effects).isEmpty)
@@ -47,7 +47,7 @@ final class UpstreamConnectRetryTests: XCTestCase {
         let again = s.timer(retry, now_ns: deadline)
         let id2 = try XCTUnwrap(connects(again.effects).first)
         XCTAssertNotEqual(id2, id1)
-        let opened = try XCTUnwrap(s.handle(.connected(id2), now_ns: deadline))
+        let opened = s.handle(.connected(id2), now_ns: deadline)
         let written = opened.effects.compactMap { e -> String? in
             if case .write(_, let bytes) = e { return String(decoding: bytes, as: UTF8.self) } else { return nil }
         }
@@ -61,15 +61,15 @@ final class UpstreamConnectRetryTests: XCTestCase {
         var id = try XCTUnwrap(connects(s.dispatch(job("a"), now_ns: now).effects).first)
         var waits: [UInt64] = []
         for _ in 0..<2 {
-            let refused = try XCTUnwrap(s.handle(.connectFailed(id, reason: "connection refused"), now_ns: now))
+            let refused = s.handle(.connectFailed(id, reason: "connection refused"), now_ns: now)
             XCTAssertTrue(refused.outcomes.isEmpty)
-            let (t, deadline) = try XCTUnwrap(timers(refused.effects).first { s.owns($0.0) })
+            let (t, deadline) = try XCTUnwrap(timers(refused.effects).first { s.isArmed($0.0) })
             waits.append((deadline - now) / 1_000_000)
             now = deadline
             id = try XCTUnwrap(connects(s.timer(t, now_ns: now).effects).first)
         }
         XCTAssertEqual(waits, [100, 200])
-        let last = try XCTUnwrap(s.handle(.connectFailed(id, reason: "connection refused"), now_ns: now))
+        let last = s.handle(.connectFailed(id, reason: "connection refused"), now_ns: now)
         XCTAssertEqual(last.outcomes.count, 1, "the third refusal fails the start")
         guard case .failed(.waitForCallback(let token), let reason) = last.outcomes.first else { return XCTFail("\(last.outcomes)") }
         XCTAssertEqual(token, self.token("a"))
@@ -82,9 +82,9 @@ final class UpstreamConnectRetryTests: XCTestCase {
         let now: Instant_ns = 1
         let id = try XCTUnwrap(connects(s.dispatch(job("a"), now_ns: now).effects).first)
         _ = s.handle(.connected(id), now_ns: now)
-        let broken = try XCTUnwrap(s.handle(.closed(id, reason: "connection reset"), now_ns: now))
+        let broken = s.handle(.closed(id, reason: "connection reset"), now_ns: now)
         XCTAssertEqual(broken.outcomes.count, 1, "sent, perhaps started: not retried")
-        XCTAssertTrue(timers(broken.effects).filter { s.owns($0.0) }.isEmpty)
+        XCTAssertTrue(timers(broken.effects).filter { s.isArmed($0.0) }.isEmpty)
     }
 
     /// After the job server closed an idle connection, a probe connects to see whether it is
@@ -95,24 +95,24 @@ final class UpstreamConnectRetryTests: XCTestCase {
             let id = try XCTUnwrap(connects(s.dispatch(job("a"), now_ns: now).effects).first)
             _ = s.handle(.connected(id), now_ns: now)
             let accepted = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".utf8)
-            XCTAssertEqual(try XCTUnwrap(s.handle(.received(id, accepted), now_ns: now)).outcomes.count, 1)
-            let closed = try XCTUnwrap(s.handle(.readClosed(id), now_ns: now))
+            XCTAssertEqual(s.handle(.received(id, accepted), now_ns: now).outcomes.count, 1)
+            let closed = s.handle(.readClosed(id), now_ns: now)
             return try XCTUnwrap(connects(closed.effects).first, "the close is followed by a probe")
         }
         // The server is gone: the first probe opens (a dying listener), the second is refused.
         var gone = stage(attempts: 2)
         var now: Instant_ns = 1_000_000_000
         let probe1 = try closedIdleConnection(&gone, at: now)
-        let opened = try XCTUnwrap(gone.handle(.connected(probe1), now_ns: now))
+        let opened = gone.handle(.connected(probe1), now_ns: now)
         XCTAssertTrue(opened.effects.contains { if case .close(probe1) = $0 { true } else { false } })
-        let (look, at) = try XCTUnwrap(timers(opened.effects).first { gone.owns($0.0) }, "a second look is scheduled")
+        let (look, at) = try XCTUnwrap(timers(opened.effects).first { gone.isArmed($0.0) }, "a second look is scheduled")
         now = at
         var probe = try XCTUnwrap(connects(gone.timer(look, now_ns: now).effects).first)
         var found: [UpstreamOutcome] = []
         for _ in 0..<4 where found.isEmpty {
-            let refused = try XCTUnwrap(gone.handle(.connectFailed(probe, reason: "connection refused"), now_ns: now))
+            let refused = gone.handle(.connectFailed(probe, reason: "connection refused"), now_ns: now)
             found = refused.outcomes
-            guard found.isEmpty, let (t, d) = timers(refused.effects).first(where: { gone.owns($0.0) }) else { break }
+            guard found.isEmpty, let (t, d) = timers(refused.effects).first(where: { gone.isArmed($0.0) }) else { break }
             now = d
             probe = try XCTUnwrap(connects(gone.timer(t, now_ns: now).effects).first)
         }
@@ -123,9 +123,9 @@ final class UpstreamConnectRetryTests: XCTestCase {
         var there = stage()
         now = 1_000_000_000
         let first = try closedIdleConnection(&there, at: now)
-        let (again, at2) = try XCTUnwrap(timers(try XCTUnwrap(there.handle(.connected(first), now_ns: now)).effects).first { there.owns($0.0) })
+        let (again, at2) = try XCTUnwrap(timers(there.handle(.connected(first), now_ns: now).effects).first { there.isArmed($0.0) })
         let second = try XCTUnwrap(connects(there.timer(again, now_ns: at2).effects).first)
-        let done = try XCTUnwrap(there.handle(.connected(second), now_ns: at2))
+        let done = there.handle(.connected(second), now_ns: at2)
         XCTAssertTrue(done.effects.contains { if case .close(second) = $0 { true } else { false } })
         XCTAssertTrue(done.outcomes.isEmpty)
         XCTAssertEqual(there.armedTimers, 0)

@@ -198,9 +198,9 @@ struct CorrelateStage {
         }
     }
 
-    /// Returns nil when the timer is not one of ours.
-    mutating func timer(_ id: TimerID, now_ns: Instant_ns) -> [Output]? {
-        guard let token = timers[id] else { return nil }
+    /// A timer already cancelled (its waiter answered) does nothing.
+    mutating func timer(_ id: TimerID, now_ns: Instant_ns) -> [Output] {
+        guard let token = timers[id] else { return [] }
         guard let waiter = waiting[token] else { return [] }
         if let why = waiter.ambiguous {
             stats.ambiguousUnresolved += 1

@@ -15,9 +15,11 @@ public struct ProxyPipeline: EventPipeline {
     private var upstream: UpstreamStage
     private var drain = ProxyDrain()
 
-    /// The server table's timer and the drain deadline live in their own ID space (bit 61).
-    static let serverTimer = TimerID(raw: 1 << 61)
-    static let drainTimer = TimerID(raw: 1 << 61 | 1)
+    private let admission: ProxyAdmission
+
+    /// The server table's timer and the drain deadline: the proxy's own ID space (`ProxyOwner`).
+    static let serverTimer = ProxyOwner.serverTimerID
+    static let drainTimer = ProxyOwner.drainTimerID
 
     public init(config: ProxyConfig, entropy: EntropySource) {
         self.config = config
@@ -29,6 +31,7 @@ public struct ProxyPipeline: EventPipeline {
                                  overLimitMax: .max, timerID: Self.serverTimer)
         correlate = CorrelateStage(config: config, entropy: entropy)
         upstream = UpstreamStage(config: config)
+        admission = ProxyAdmission(clientConnectionsMax: config.clientConnectionsMax)
     }
 
     public var stats: ProxyStats { correlate.stats }
@@ -49,17 +52,27 @@ public struct ProxyPipeline: EventPipeline {
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
         var work: [Work] = []
-        switch event {
-        case .accepted(let id, let listener):
-            effects += server.accepted(id, listener: listener, now_ns: now_ns)
-        case .received(let id, let bytes) where server.knows(id):
-            work.append(.correlate(inbound(id, bytes, now_ns: now_ns, effects: &effects)))
-        case .readClosed(let id) where server.knows(id):
-            work.append(.correlate(inbound(id, nil, now_ns: now_ns, effects: &effects)))
-        case .closed(let id, _) where server.knows(id):
-            effects += server.closed(id)
-            work.append(.correlate(correlate.connectionGone(id)))
-        case .timer(Self.serverTimer):
+        // One switch on the owner, read from the event's id bits (`ProxyOwner`): no stage is probed.
+        switch ProxyOwner.of(event) {
+        case .client(let id):
+            switch event {
+            case .accepted(_, let listener):
+                effects += server.accepted(id, listener: listener, now_ns: now_ns)
+            case .received(_, let bytes):
+                work.append(.correlate(inbound(id, bytes, now_ns: now_ns, effects: &effects)))
+            case .readClosed:
+                work.append(.correlate(inbound(id, nil, now_ns: now_ns, effects: &effects)))
+            case .closed:
+                effects += server.closed(id)
+                work.append(.correlate(correlate.connectionGone(id)))
+            default:
+                break
+            }
+        case .upstream:
+            let (upEffects, outcomes) = upstream.handle(event, now_ns: now_ns)
+            effects += upEffects
+            work.append(.upstream(outcomes))
+        case .serverTimer:
             let before = server.counters
             effects += server.timer(now_ns: now_ns)
             // Timeouts in aggregate: one line per sweep that closed something, never one per client.
@@ -69,15 +82,15 @@ public struct ProxyPipeline: EventPipeline {
                     ("request_timeouts", "\(after.requestTimeouts - before.requestTimeouts)"),
                     ("idle_timeouts", "\(after.idleTimeouts - before.idleTimeouts)"), ("client_connections", "\(server.count)")])))
             }
-        case .timer(Self.drainTimer):
+        case .drainTimer:
             work.append(.correlate(correlate.abandonAll(status: 503, "the proxy is shutting down: no callback came within its drain timeout of \(config.drainTimeout_ms) ms", now_ns: now_ns)))
             drain.deadlinePassed = true
-        case .timer(let t) where upstream.owns(t):
+        case .upstreamTimer(let t):
             let (upEffects, outcomes) = upstream.timer(t, now_ns: now_ns)
             effects += upEffects
             work.append(.upstream(outcomes))
-        case .timer(let t):
-            work.append(.correlate(correlate.timer(t, now_ns: now_ns) ?? []))
+        case .correlateTimer(let t):
+            work.append(.correlate(correlate.timer(t, now_ns: now_ns)))
         case .shutdown:
             if drain.started {
                 effects.append(.notice(OperatorNotice(.warn, "second signal: answering every waiting client 503 and stopping", [("waiting", "\(correlate.waitingCount)")])))
@@ -91,12 +104,8 @@ public struct ProxyPipeline: EventPipeline {
                 effects += server.stopReadingServed(now_ns: now_ns)
                 effects.append(.setTimer(Self.drainTimer, deadline_ns: now_ns + UInt64(config.drainTimeout_ms) * 1_000_000))
             }
-        case .wakeup:
+        case .none:
             break
-        default:
-            guard let (upEffects, outcomes) = upstream.handle(event, now_ns: now_ns) else { break }
-            effects += upEffects
-            work.append(.upstream(outcomes))
         }
         run(work, now_ns: now_ns, into: &effects)
         if drain.started, let code = drain.exitCode(outstanding: server.outstanding) {
@@ -176,14 +185,14 @@ public struct ProxyPipeline: EventPipeline {
             switch route {
             case .job:
                 correlate.countRequest()
-                if drain.started {
-                    outputs.append(.deliver(Delivery(ref: ref, response: .error(503, "the proxy is shutting down; send the job to another instance", keepAlive: false))))
-                } else if server.isOverLimit(id) {
-                    // Admitted past the budget only so that callbacks keep flowing.
-                    correlate.countRefusedAtLimit()
-                    outputs.append(.deliver(Delivery(ref: ref, response: .error(503, "proxy at its connection limit (\(config.clientConnectionsMax) clients); retry later", keepAlive: false))))
-                } else {
+                switch admission.verdict(draining: drain.started, overLimit: server.isOverLimit(id)) {
+                case .admit:
                     outputs += correlate.job(ref, request, now_ns: now_ns)
+                case .draining(let refusal):
+                    outputs.append(.deliver(Delivery(ref: ref, response: refusal)))
+                case .overLimit(let refusal):
+                    correlate.countRefusedAtLimit()
+                    outputs.append(.deliver(Delivery(ref: ref, response: refusal)))
                 }
             case .callback(let token):
                 // Callbacks are taken while draining: they are what the drain waits for.

@@ -15,8 +15,8 @@ import RcomCore
 struct UpstreamStage {
     typealias Step = (effects: [ReactorEffect], outcomes: [UpstreamOutcome])
 
-    /// What a timer of this stage is for. Its ids have `ConnectionID.outboundBit` set so they
-    /// never collide with the correlate stage's timers.
+    /// What a timer of this stage is for. Its ids have `ProxyOwner.upstreamTimerBit` set: that
+    /// bit is how the pipeline routes them here.
     enum TimerPurpose {
         /// The job server holds the connection but answers nothing.
         case silence(ConnectionID)
@@ -70,9 +70,9 @@ struct UpstreamStage {
 
     var connectionCount: Int { laneOf.count }
     var queuedCount: Int { lanes.values.reduce(0) { $0 + $1.queue.count } }
-    func owns(_ id: ConnectionID) -> Bool { laneOf[id] != nil }
-    func owns(_ timer: TimerID) -> Bool { timers[timer] != nil }
     var armedTimers: Int { timers.count }
+    /// Whether `timer` is armed by a lane (tests; the pipeline routes timers by `ProxyOwner`).
+    func isArmed(_ timer: TimerID) -> Bool { timers[timer] != nil }
 
     // MARK: inputs
 
@@ -85,23 +85,24 @@ struct UpstreamStage {
         return step(account, .timer(purpose), now_ns: now_ns)
     }
 
-    /// Returns nil for events on connections that are not upstream connections.
-    mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> Step? {
+    /// An event on an outbound connection (`ProxyOwner.upstream`). One no lane holds any more
+    /// (closed by us, released) is ignored.
+    mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> Step {
         switch event {
         case .connected(let id):
-            guard let account = laneOf[id] else { return nil }
+            guard let account = laneOf[id] else { return ([], []) }
             return step(account, .connected(id), now_ns: now_ns)
         case .received(let id, let bytes):
-            guard let account = laneOf[id] else { return nil }
+            guard let account = laneOf[id] else { return ([], []) }
             return step(account, .received(id, bytes), now_ns: now_ns)
         case .readClosed(let id):
-            guard let account = laneOf[id] else { return nil }
+            guard let account = laneOf[id] else { return ([], []) }
             return step(account, .received(id, nil), now_ns: now_ns)
         case .closed(let id, let reason), .connectFailed(let id, let reason):
-            guard let account = laneOf[id] else { return id.isOutbound ? ([], []) : nil }
+            guard let account = laneOf[id] else { return ([], []) }
             return step(account, .broke(id, reason: reason), now_ns: now_ns)
         default:
-            return nil
+            return ([], [])
         }
     }
 
@@ -274,7 +275,7 @@ struct UpstreamStage {
 
     mutating func newTimer(_ account: String, _ purpose: TimerPurpose) -> TimerID {
         nextSerial += 1
-        let t = TimerID(raw: ConnectionID.outboundBit | nextSerial)
+        let t = TimerID(raw: ProxyOwner.upstreamTimerBit | nextSerial)
         timers[t] = (account, purpose)
         return t
     }
