@@ -67,6 +67,7 @@ public enum StoreSchema {
         + previewMigrations  // 5: rcom track's link previews (StoreSchema+Previews.swift)
         + pendingMigrations  // 6: rcom send's pending deliveries (StoreSchema+Pending.swift)
         + parallelMigrations     // 7, 8: the batch log of parallel writers, send claims (StoreSchema+Parallel.swift)
+        + clientMigrations       // 9: clients, events, event deliveries (StoreSchema+Clients.swift)
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 

@@ -19,6 +19,13 @@ let allCommands: [CommandEntry] = [
     CommandEntry(StatsCommand.self),
     CommandEntry(ProvidersCommand.self),
     CommandEntry(TrackCommand.self),
+    CommandEntry(ClientsCommand.self),
+    CommandEntry(ClientsApplyCommand.self),
+    CommandEntry(ClientsListCommand.self),
+    CommandEntry(ClientsShowCommand.self),
+    CommandEntry(ClientsRemoveCommand.self),
+    CommandEntry(ClientsExportCommand.self),
+    CommandEntry(NotifyCommand.self),
     CommandEntry(VersionCommand.self),
     // @@COMMANDS@@ (one line per command)
 ]

@@ -7,7 +7,7 @@ public enum StatsCommand: Command {
     public static let spec = CommandSpec(
         name: "stats",
         summary: "Per channel delivery and engagement (clicks ÷ delivered) with 95% intervals and a significance test",
-        usage: "stats [--db PATH] [--json] [--svg FILE] [--population auto|random|all]",
+        usage: "stats [--db PATH] [--json] [--svg FILE] [--population auto|random|all | --experiment NAME]",
         options: [
             OptionSpec("db", value: "PATH|URL", help: "Database written by rcom send and rcom track: an SQLite path or postgres:// URL (else RCOM_DATABASE_URL)", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
             OptionSpec("json", help: "Print one JSON object", env: "RCOM_JSON"),
@@ -15,6 +15,9 @@ public enum StatsCommand: Command {
             OptionSpec("population", value: "WHICH",
                        help: "Notifications compared: random (channels assigned at random), all, or auto (random when there are any)",
                        default: "auto", env: "RCOM_STATS_POPULATION"),
+            OptionSpec("experiment", value: "NAME",
+                       help: "Compare the first channels of a client-rule experiment (rcom notify: drawn at random per client and event type)",
+                       env: "RCOM_STATS_EXPERIMENT"),
         ],
         discussion: """
         Engagement counts clicks on tracking links and acknowledgements, not opens (mail clients
@@ -51,11 +54,16 @@ public enum StatsCommand: Command {
             return ExitCode.failure
         }
         let report: EngagementReport
-        do {
+        do throws(StoreError) {
             let store = try openNotificationStore(location)
             var counts = try store.channelCounts(assignment: population == "all" ? nil : .random)
             var compared = "channels assigned at random only"
-            if population == "all" || (population == "auto" && counts.isEmpty) {
+            if let name = args.string("experiment") {
+                guard let clients = store as? ClientStore else { throw StoreError.store("this store keeps no experiments", context: "rcom stats") }
+                counts = try clients.experimentCounts(name)
+                compared = "experiment \(name): first channels drawn at random per client and event type"
+                if counts.isEmpty { compared += " (no events in it yet: rcom notify, a rule with \"experiment\": \"\(name)\")" }
+            } else if population == "all" || (population == "auto" && counts.isEmpty) {
                 counts = try store.channelCounts(assignment: nil)
                 compared = "all notifications (channels chosen by recipients: this compares recipients as much as channels)"
             }

@@ -109,7 +109,7 @@ public enum PostgresSchema {
                 LEFT JOIN suppressions p ON p.email = s.email
                 LEFT JOIN suppression_reasons r ON r.id = p.reason_id;
             """),
-    ] + StoreSchema.postgresMigrationsAfter4
+    ] + StoreSchema.postgresMigrationsAfter4 + StoreSchema.postgresClientMigrations
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 

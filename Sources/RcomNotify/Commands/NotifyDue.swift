@@ -1,0 +1,67 @@
+import Foundation
+import RcomCLI
+import RcomCore
+
+/// `rcom notify --run-due`: the held events whose quiet hours are over and the escalations
+/// whose next step is due, claimed under a lease (`ClientStore.claimDueEvents`) so that two
+/// runs at once never take one event twice, then carried out as `rcom notify` would.
+enum NotifyDue {
+    /// How long a claim holds its events: a run that dies leaves them due again after this.
+    static let lease_ms: Int64 = 10 * 60_000
+    /// Events per claim; a run claims again until nothing is due (bounded by `roundsMax`).
+    static let claimMax = 500
+    static let roundsMax = 100
+
+    static func run(_ args: ParsedArguments) -> Int32 {
+        guard let (setup, now) = NotifyCommand.prepare(args, elsewhere: "--run-due takes the events from the store") else { return ExitCode.usage }
+        guard let store = ClientsSetup.open(args) else { return ExitCode.failure }
+        var result = ExitCode.success, handled = 0
+        for _ in 0..<roundsMax {
+            let due: [DueEvent]
+            do { due = try store.claimDueEvents(now_ms: now, limit: claimMax, lease_ms: lease_ms) } catch {
+                Terminal.error(error.description)
+                return ExitCode.failure
+            }
+            if due.isEmpty { break }
+            for event in due {
+                let code = carryOut(event, setup: setup, store: store, now: now, args: args)
+                if code != ExitCode.success, result == ExitCode.success { result = code }
+                handled += 1
+            }
+        }
+        if !args.flag("json") { print("run-due: \(handled) due step\(handled == 1 ? "" : "s") carried out") }
+        return result
+    }
+
+    private static func carryOut(_ e: DueEvent, setup: SendSetup, store: ClientsSetup.Store, now: Int64, args: ParsedArguments) -> Int32 {
+        func end(_ status: String, _ reason: String?) -> Int32 {
+            do { try store.finishEvent(id: e.id, status: status, reason: reason, deliveries: [], next: nil) } catch {
+                Terminal.error(error.description)
+                return ExitCode.failure
+            }
+            if !args.flag("json") { print("\(e.id) \(e.clientID) \(TerminalText.escaped(e.eventType)) \(status)\(reason.map { ": " + TerminalText.escaped($0) } ?? "")") }
+            return ExitCode.success
+        }
+        let client: ClientDefinition
+        switch ClientsSetup.load(store, id: e.clientID) {
+        case .failure(let why): return end("failed", why.description)
+        case .success(nil): return end("failed", "client \(e.clientID) was removed")
+        case .success(let c?): client = c
+        }
+        do {
+            if e.status == "escalating", try store.isAcknowledged(eventID: e.id) { return end("acknowledged", "no escalation needed") }
+            // Due now: quiet hours are over (or ignored for an escalation already under way).
+            let plan = RoutingStage.plan(.init(client: client, event: e.eventType, urgent: true, now_ms: now,
+                                               suppressed: try NotifyCommand.suppressionAnswers(client, store)))
+            guard plan.status == .deliver else { return end(plan.status == .muted ? "muted" : "unrouted", plan.reason) }
+            let run = NotifyRun(setup: setup, store: store, client: client, event: e.eventType, message: e.message, plan: plan,
+                                urgent: e.urgent, key: nil, json: args.flag("json"), verbose: args.flag("verbose"), now_ms: now)
+            let output = NotifyOutput(eventID: e.id, client: client, event: e.eventType, plan: plan, json: args.flag("json"), secrets: setup.secrets)
+            // A held event's escalation steps count from now, when its first step goes out.
+            return run.carryOut(eventID: e.id, from: e.nextStep, createdAt_ms: e.status == "held" ? now : e.createdAt_ms, output: output)
+        } catch {
+            Terminal.error(error.description)
+            return ExitCode.failure
+        }
+    }
+}
