@@ -31,8 +31,10 @@ let package = Package(
         // The thin shell: poller backends, sockets, clock, wakeup, recorder.
         .target(name: "RcomReactor", dependencies: ["RcomCore", "CShims"], swiftSettings: strict),
         // Work-sample features: job server, job client, async proxy.
+        // the one shell of every server subcommand (listeners, limits, trace, signals, logs)
+        .target(name: "RcomServer", dependencies: ["RcomCore", "RcomReactor", "RcomCLI"], swiftSettings: strict),
         .target(name: "RcomJobs",
-                dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomBuildInfo", "CCrypto", "CZlib"],
+                dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomServer", "RcomBuildInfo", "CCrypto", "CZlib"],
                 swiftSettings: strict),
         // rolling window (rcom max)
         .target(name: "RcomWindow", dependencies: ["RcomCLI"], swiftSettings: strict),
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "RcomStore", dependencies: ["CSQLite", "CSQLiteRows", "CPostgres"], swiftSettings: strict),
         .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore", "CShims"], swiftSettings: strict),
         // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
-        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomStore", "RcomBuildInfo", "CSSL"], swiftSettings: strict),
+        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomServer", "RcomStore", "RcomBuildInfo", "CSSL"], swiftSettings: strict),
         // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)
 
         .executableTarget(

@@ -112,7 +112,7 @@ async def run_slowloris(a):
     conns = [asyncio.ensure_future(half_client(a.port, a.mode, deadline)) for _ in range(a.conns)]
     await asyncio.sleep(0.5)  # let them connect (and send their half heads) first
     t0 = time.monotonic()
-    proc = await asyncio.create_subprocess_exec(a.rcom, "jobclient", "--url", f"http://{HOST}:{a.port}/start",
+    proc = await asyncio.create_subprocess_exec(a.rcom, "jobclient", "--url", f"http://{HOST}:{a.jobclient_port or a.port}/start",
                                                 "--jobs", str(a.jobs), "--give-up", "20s",
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
@@ -277,7 +277,7 @@ def judge_slowloris(a, data):
         fails.append(f"{n - answered.get('408', 0)} got no 408")
     errors = ", ".join(f"{k}×{v}" for k, v in sorted(answered.items()) if k != "none")
     notes = (f"jobclient {'PASSED' if data['jobclient_passed'] else 'FAILED'} ({a.jobs} jobs, {data['jobclient_s']:.2f} s); "
-             f"{in_time}/{n} closed by the proxy ≤ {a.limit:g} s"
+             f"{in_time}/{n} closed by the server ≤ {a.limit:g} s"
              + (f", {answered['none']} closed without a response" if answered.get("none") else "")
              + (f", {connect_errors} failed to connect" if connect_errors else ""))
     return {"case": a.case, "clients": f"{n} + jobclient", "ok": f"{a.jobs if data['jobclient_passed'] else '?'} (jobclient)",
@@ -289,8 +289,10 @@ def judge_slowloris(a, data):
 def judge_fdlimit(a, data):
     t = Tally(data["clients"], a.secret)
     fails = []
-    if not t.all_errors_are({503}, "proxy at its connection limit"):
-        fails.append("an error is not the proxy's own 503: " + t.sample_messages())
+    if not t.all_errors_are({503}, a.phrase):
+        fails.append(f"an error is not the 503 naming \"{a.phrase}\": " + t.sample_messages())
+    if a.min_ok and t.ok < a.min_ok:
+        fails.append(f"only {t.ok} 200s with proof (want at least {a.min_ok})")
     if t.never:
         fails.append(f"{sum(t.never.values())} never answered")
     if t.worst_by.get(503, 0.0) > a.prompt:
@@ -394,6 +396,7 @@ def main():
     s.add_argument("--observe", type=float, required=True, help="stop watching the connections after this many s")
     s.add_argument("--jobs", type=int, default=50)
     s.add_argument("--rcom", required=True)
+    s.add_argument("--jobclient-port", type=int, help="where the jobclient goes (default: --port)")
     s.add_argument("--out", required=True)
     g = sub.add_parser("judge")
     g.add_argument("kind", choices=sorted(JUDGES))
@@ -408,6 +411,8 @@ def main():
     g.add_argument("--observe", type=float, default=0.0)
     g.add_argument("--jobs", type=int, default=50)
     g.add_argument("--prompt", type=float, default=1.0, help="fdlimit: a 503 within this many s")
+    g.add_argument("--phrase", default="proxy at its connection limit", help="fdlimit: what every 503 must say")
+    g.add_argument("--min-ok", type=int, default=0, help="fdlimit: at least this many 200s with proof")
     g.add_argument("--expect", type=int, default=200, help="sigterm: the status every client must get")
     g.add_argument("--exit-code", default="")
     g.add_argument("--exit-after", type=float)

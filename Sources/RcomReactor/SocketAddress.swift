@@ -85,3 +85,17 @@ public struct SocketError: Error, Equatable, CustomStringConvertible {
     }
     public var description: String { message }
 }
+
+extension SocketAddress {
+    /// Reachable only from this machine: 127.0.0.0/8 or ::1. A wildcard (0.0.0.0, ::) or any
+    /// other address is reachable from the network its interfaces are on.
+    public var isLoopback: Bool {
+        switch self {
+        case .v4(let host, _): return UInt32(bigEndian: host) >> 24 == 127
+        case .v6(let host, _): return host == [UInt8](repeating: 0, count: 15) + [1]
+        }
+    }
+
+    /// Whether a listen address given as text is loopback (false for one that does not parse).
+    public static func isLoopback(_ host: String) -> Bool { numeric(host, port: 0)?.isLoopback ?? false }
+}

@@ -99,3 +99,21 @@ extension JSONObjectTests {
         XCTAssertEqual(e.message, "repeated member name")
     }
 }
+
+extension JSONObjectTests {
+    /// Found by scripts/fuzz-json (2026-12-07, Fuzz/json-corpus/regression-number-beyond-double):
+    /// the one place Foundation is stricter. RFC 8259 §6 lets a reader limit the range of
+    /// numbers; Foundation refuses one beyond a Double, JSONObject reads no number's value (the
+    /// proxy forwards the bytes as sent) and takes any number of the grammar. A long mantissa
+    /// within range is taken by both.
+    func testANumberBeyondADoubleIsTakenWhereFoundationRefusesIt() throws {
+        let beyond = Array(#"{"a":7E+400}"#.utf8), long = Array(#"{"a":3583629726626272627101}"#.utf8)
+        XCTAssertNil(try? JSONSerialization.jsonObject(with: Data(beyond)))
+        XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(long)))
+        XCTAssertEqual(try JSONObject.parse(beyond).get().member("a")?.kind, .number)
+        XCTAssertEqual(try JSONObject.parse(long).get().member("a")?.kind, .number)
+        let found = Array("{\")a\":[3583629726626272627101,7E+3583629726626272627101,7E+3902662627127101101,7E+3902662627127101,57E+277662\r\r\r\r\r\r]}".utf8)
+        XCTAssertNil(try? JSONSerialization.jsonObject(with: Data(found)))
+        XCTAssertEqual(try JSONObject.parse(found).get().members.map(\.name), [")a"])
+    }
+}

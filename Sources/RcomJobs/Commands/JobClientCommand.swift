@@ -2,6 +2,7 @@ import Foundation
 import RcomCLI
 import RcomCore
 import RcomReactor
+import RcomServer
 
 public enum JobClientCommand: Command {
     public static let spec = CommandSpec(

@@ -3,12 +3,13 @@ import RcomBuildInfo
 import RcomCLI
 import RcomCore
 import RcomReactor
+import RcomServer
 
 public enum JobServerCommand: Command {
     public static let spec = CommandSpec(
         name: "jobserver",
         summary: "Run the work sample's job server locally (one handler per account, callbacks, proofs, faults)",
-        usage: "jobserver [--host 127.0.0.1] [--port 9000] [--job-ms 500] [--secret S] [--hold request|connection] [--faults SPEC] [--seed N] [--record FILE] [--log-format text|json] [--log-level LEVEL] [--access-log]",
+        usage: "jobserver [--host 127.0.0.1] [--port 9000] [--job-ms 500] [--secret S] [--hold request|connection] [--faults SPEC] [--seed N] [--header-timeout 10s] [--idle-timeout 60s] [--max-connections N] [--record FILE] [--log-format text|json] [--log-level LEVEL] [--access-log]",
         options: [
             OptionSpec("host", value: "ADDR", help: "Address to listen on", default: "127.0.0.1"),
             OptionSpec("port", value: "PORT", help: "Port to listen on (0: any free port)", default: "9000"),
@@ -17,6 +18,7 @@ public enum JobServerCommand: Command {
             OptionSpec("hold", value: "request|connection", help: "When an account's single handler is released", default: "request"),
             OptionSpec("faults", value: "SPEC", help: "Faults to inject, e.g. drop-callback=0.1,delay-callback=2s@0.1 (see below)"),
             OptionSpec("seed", value: "N", help: "Seed for the fault schedule", default: "1"),
+        ] + ServerOptions.limitOptions + [
             ServerRunner.recordOption,
             ServerRunner.pollerOption,
         ] + LogOptions.options,
@@ -50,6 +52,7 @@ public enum JobServerCommand: Command {
             config.hold = HandlerHold(rawValue: try args.choice("hold", among: HandlerHold.allCases.map(\.rawValue)) ?? "request") ?? .request
             config.seed = UInt64(try args.int("seed", range: 0...Int.max) ?? 1)
             poller = try ServerRunner.poller(args)
+            config.server = try ServerOptions.limits(args, http: config.server.http)
             if let spec = args.string("faults") {
                 switch FaultSpec.parse(spec) {
                 case .success(let f): config.faults = f
@@ -71,14 +74,14 @@ public enum JobServerCommand: Command {
         config.wallOrigin_ms = wallAtStart - 1000
         config.build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
         return ServerRunner.run(
-            component: "jobserver", host: host, port: port, recordPath: args.string("record"), poller: poller,
-            logger: logger,
+            component: "jobserver", listeners: [ServerListener(host: host, port: port, serves: "job starts on any account, proof verification, /stats, /metrics, /healthz")],
+            recordPath: args.string("record"), poller: poller, serverLimits: config.server, logger: logger,
             summary: { p in
                 [("requests", .int(p.stats.requests)), ("jobs_started", .int(p.stats.jobsStarted)),
                  ("callbacks_failed", .int(p.stats.callbacksFailed)), ("bad_requests", .int(p.stats.badRequests))]
             },
             announce: { bound in
-                "rcom jobserver listening on http://\(host):\(bound) (job \(config.job_ms) ms, hold \(config.hold.rawValue)\(config.faults.rules.isEmpty ? "" : ", faults \(config.faults)"))"
+                "rcom jobserver listening on http://\(host):\(bound[0]) (job \(config.job_ms) ms, hold \(config.hold.rawValue)\(config.faults.rules.isEmpty ? "" : ", faults \(config.faults)"))"
             },
             make: { entropy, _ in (JobServerPipeline(config: config, entropy: entropy), config.traceConfig) })
     }

@@ -3,17 +3,21 @@ import RcomBuildInfo
 import RcomCLI
 import RcomCore
 import RcomReactor
+import RcomServer
 
 public enum ProxyCommand: Command {
     public static let spec = CommandSpec(
         name: "proxy",
         summary: "Async job proxy: synchronous clients, callback-driven job server, one process",
-        usage: "proxy [--host 0.0.0.0] [--port 8080] [--upstream http://HOST:PORT] [--public-url URL] [--callback-timeout 30s] [--header-timeout 10s] [--idle-timeout 60s] [--drain-timeout 30s] [--max-connections N] [--record FILE]",
+        usage: "proxy [--host 127.0.0.1] [--port 8080] [--callback-listen HOST:PORT] [--admin-listen HOST:PORT] [--upstream http://HOST:PORT] [--public-url URL] [--callback-timeout 30s] [--header-timeout 10s] [--idle-timeout 60s] [--drain-timeout 30s] [--max-connections N] [--record FILE]",
         options: [
-            OptionSpec("host", value: "ADDR", help: "Address to listen on", default: "0.0.0.0"),
-            OptionSpec("port", value: "PORT", help: "Port to listen on (0: any free port)", default: "8080"),
+            OptionSpec("host", value: "ADDR", help: "Address to listen on for clients (0.0.0.0: every interface)", default: "127.0.0.1"),
+            OptionSpec("port", value: "PORT", help: "Port to listen on for clients (0: any free port)", default: "8080"),
+            OptionSpec("listen", value: "HOST:PORT", help: "Clients' listener, as one flag (wins over --host and --port)"),
+            OptionSpec("callback-listen", value: "HOST:PORT", help: "Serve the job server's callbacks (POST /callback/...) here and only here; everything else is 404 on it. Default: on the clients' listener"),
+            OptionSpec("admin-listen", value: "HOST:PORT", help: "Serve /metrics, /stats and /healthz here and only here. Default: on the clients' listener"),
             OptionSpec("upstream", value: "URL", help: "The job server's base URL (starts go to URL/start)", default: "http://127.0.0.1:9000", env: "RCOM_UPSTREAM"),
-            OptionSpec("public-url", value: "URL", help: "Base of the callback URLs the job server will call (e.g. your ngrok https URL); default: http://127.0.0.1:PORT", env: "RCOM_PUBLIC_URL"),
+            OptionSpec("public-url", value: "URL", help: "Base of the callback URLs the job server will call (e.g. your ngrok https URL); default: http://HOST:PORT of the callback listener (127.0.0.1 for 0.0.0.0)", env: "RCOM_PUBLIC_URL"),
             OptionSpec("callback-timeout", value: "DURATION", help: "Answer 504 if no callback arrives within this", default: "30s"),
             OptionSpec("start-timeout", value: "DURATION", help: "Answer 504 (and reset the upstream connection) if the job server answers no start request for this long", default: "10s"),
             OptionSpec("header-timeout", value: "DURATION", help: "A request (head and body) not complete this long after its first byte gets 408 and is closed", default: "10s"),
@@ -32,23 +36,25 @@ public enum ProxyCommand: Command {
         Clients POST {"account": ..., "wait": true} to any path (e.g. /start); the proxy starts the job
         upstream with wait:false and a callback URL <public-url>/callback/<token>, and answers the client
         with the callback's JSON when it arrives. wait:false requests are forwarded as they are.
-        Endpoints of its own: POST /callback/<token>, GET /healthz, GET /stats.
+        Endpoints of its own: POST /callback/<instance>/<token>, GET /healthz, GET /stats, GET /metrics.
+        By role: clients (jobs) on --host/--port, callbacks on --callback-listen, admin on
+        --admin-listen; a role without its own listener is served on the clients' one. An address
+        given twice is one listener serving both roles. A request outside its listener's roles: 404.
 
-        Behind ngrok:  ngrok http 8080   then
-                       rcom proxy --port 8080 --upstream http://jobs.asgateway.com --public-url https://<id>.ngrok-free.app
+        Behind ngrok, publish the callback listener alone (jobs, /stats and /metrics stay local):
+          rcom proxy --port 8080 --callback-listen 127.0.0.1:8090 --upstream http://jobs.asgateway.com --public-url https://<id>.ngrok-free.app
+          ngrok http 8090
         """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {
         var config: ProxyConfig
-        let host: String
-        let port: Int
+        var listeners: [(host: String, port: Int, roles: ListenerRoles)] = []
         let poller: PollerKind
         var limits = ReactorLimits()
         let logger: Logger
         do throws(UsageError) {
             logger = try LogOptions.logger(args)
-            host = args.string("host") ?? "0.0.0.0"
-            port = try args.int("port", range: 0...65535) ?? 8080
+            listeners = try roleListeners(args)
             let upText = args.string("upstream") ?? ""
             let upstream: HTTPURL
             switch HTTPURL.parse(upText) {
@@ -58,12 +64,14 @@ public enum ProxyCommand: Command {
             guard upstream.scheme == "http" else {
                 throw UsageError("--upstream must be an http:// URL (TLS upstreams are not supported), got \(TerminalText.quoted(upText))")
             }
-            var publicURL = HTTPURL(scheme: "http", host: host == "0.0.0.0" ? "127.0.0.1" : host, port: port)
+            let callbacks = listeners.first { $0.roles.contains(.callbacks) }!
+            var publicURL = HTTPURL(scheme: "http", host: reachable(callbacks.host), port: callbacks.port)
             if let p = args.string("public-url") {
                 guard let u = HTTPURL(p) else { throw UsageError("--public-url must be an absolute http(s) URL, got '\(p)'") }
                 publicURL = u
             }
             config = ProxyConfig(upstream: upstream, publicURL: publicURL)
+            config.listenerRoles = listeners.map(\.roles)
             config.build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
             config.callbackTimeout_ms = max(1, try args.duration_ms("callback-timeout") ?? 30_000)
             config.startTimeout_ms = max(1, try args.duration_ms("start-timeout") ?? 10_000)
@@ -97,21 +105,50 @@ public enum ProxyCommand: Command {
             return ExitCode.usage
         }
         let explicitPublic = args.isSet("public-url")
+        let callbackIndex = listeners.firstIndex { $0.roles.contains(.callbacks) }!
         return ServerRunner.run(
-            component: "proxy", host: host, port: port, recordPath: args.string("record"), poller: poller,
+            component: "proxy", listeners: listeners.map { ServerListener(host: $0.host, port: $0.port, serves: $0.roles.exposure) },
+            recordPath: args.string("record"), poller: poller,
+            serverLimits: HTTPServerLimits(http: config.limits, timeouts: config.clientTimeouts, connectionsMax: config.clientConnectionsMax),
             limits: limits, logger: logger,
             summary: { p in
                 [("requests", .int(p.stats.requests)), ("jobs_delivered", .int(p.stats.jobsDelivered)),
                  ("upstream_ambiguous", .int(p.stats.upstreamAmbiguous)), ("timeouts", .int(p.stats.timeouts))]
             },
             announce: { bound in
-                "rcom proxy listening on http://\(host):\(bound) → upstream \(config.upstream), callbacks via \(explicitPublic ? config.publicURL.description : "http://127.0.0.1:\(bound)")"
+                let others = zip(listeners, bound).dropFirst().map { l, p in ", \(l.roles.name) on http://\(l.host):\(p)" }.joined()
+                let callbacksVia = explicitPublic ? config.publicURL.description : "http://\(reachable(listeners[callbackIndex].host)):\(bound[callbackIndex])"
+                return "rcom proxy listening on http://\(listeners[0].host):\(bound[0])\(others.isEmpty ? "" : " (\(listeners[0].roles.name))\(others)") → upstream \(config.upstream), callbacks via \(callbacksVia)"
             },
             make: { entropy, bound in
                 var c = config
-                if !args.isSet("instance") { c.instance = ProxyConfig.defaultInstance(host: host, port: bound) }
-                if !explicitPublic { c.publicURL = HTTPURL(scheme: "http", host: host == "0.0.0.0" ? "127.0.0.1" : host, port: bound) }
+                if !args.isSet("instance") { c.instance = ProxyConfig.defaultInstance(host: listeners[0].host, port: bound[0]) }
+                if !explicitPublic { c.publicURL = HTTPURL(scheme: "http", host: reachable(listeners[callbackIndex].host), port: bound[callbackIndex]) }
                 return (ProxyPipeline(config: c, entropy: entropy), c.traceConfig)
             })
+    }
+
+    /// A wildcard listen address is reached on this machine through loopback.
+    private static func reachable(_ host: String) -> String { host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host }
+
+    /// The listeners and what each serves: clients first (listener 0), then callbacks and admin
+    /// where they have an address of their own. One address named twice (a fixed port) is one
+    /// listener with both roles; port 0 always opens a listener of its own.
+    static func roleListeners(_ args: ParsedArguments) throws(UsageError) -> [(host: String, port: Int, roles: ListenerRoles)] {
+        var clients = (host: args.string("host") ?? "127.0.0.1", port: try args.int("port", range: 0...65535) ?? 8080)
+        if let l = try ServerOptions.address(args, "listen") { clients = l }
+        var listeners: [(host: String, port: Int, roles: ListenerRoles)] = [(clients.host, clients.port, .clients)]
+        for (flag, role) in [("callback-listen", ListenerRoles.callbacks), ("admin-listen", .admin)] {
+            guard let a = try ServerOptions.address(args, flag) else {
+                listeners[0].roles.insert(role)
+                continue
+            }
+            if a.port != 0, let same = listeners.firstIndex(where: { $0.host == a.host && $0.port == a.port }) {
+                listeners[same].roles.insert(role)
+            } else {
+                listeners.append((a.host, a.port, role))
+            }
+        }
+        return listeners
     }
 }

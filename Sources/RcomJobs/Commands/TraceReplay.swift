@@ -29,8 +29,7 @@ public enum TraceReplay {
                 guard let cfg = ProxyConfig.fromTrace(header.config) else { return .failure(.badConfig("proxy")) }
                 return .success(try TraceReplayer.replay(lines: lines) { _, e in ProxyPipeline(config: cfg, entropy: e) })
             case "jobserver":
-                guard var cfg = JobServerConfig.fromTrace(header.config) else { return .failure(.badConfig("jobserver")) }
-                cfg.limits = JobServerConfig().limits
+                guard let cfg = JobServerConfig.fromTrace(header.config) else { return .failure(.badConfig("jobserver")) }
                 return .success(try TraceReplayer.replay(lines: lines) { _, e in JobServerPipeline(config: cfg, entropy: e) })
             default:
                 return .failure(.unknownComponent(header.component))

@@ -17,7 +17,9 @@ public struct JobServerConfig: Sendable {
     public var seed: UInt64 = 1
     /// Wall-clock milliseconds at monotonic time 0: startedAt = this + now.
     public var wallOrigin_ms: Int64 = 1_435_591_735_000
-    public var limits = HTTPLimits(bodyBytesMax: 64 << 10)
+    /// Request sizes, header and idle timeouts, the connection budget, read back-pressure.
+    public var server = HTTPServerLimits.standard
+    public var limits: HTTPLimits { server.http }
     /// Keep-alive connections the server opens per callback host; more callbacks queue.
     public var callbackConnectionsPerHostMax = 64
     /// Callbacks waiting for a connection, over all hosts; beyond it a callback is dropped and counted.
@@ -33,7 +35,9 @@ public struct JobServerConfig: Sendable {
 
     public var traceConfig: [(String, String)] {
         [("job_ms", "\(job_ms)"), ("secret_hex", secret.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()),
-         ("hold", hold.rawValue), ("faults", faults.description), ("seed", "\(seed)"), ("wall_origin_ms", "\(wallOrigin_ms)")]
+         ("hold", hold.rawValue), ("faults", faults.description), ("seed", "\(seed)"), ("wall_origin_ms", "\(wallOrigin_ms)"),
+         ("request_timeout_ms", "\(server.timeouts.request_ms)"), ("idle_timeout_ms", "\(server.timeouts.idle_ms)"),
+         ("connections_max", "\(server.connectionsMax)")]
             + build.traceConfig
     }
 
@@ -55,6 +59,10 @@ public struct JobServerConfig: Sendable {
         cfg.wallOrigin_ms = wall
         cfg.faults = faults
         cfg.build = BuildLabel(trace: c)
+        // Traces recorded before the job server had these ran without them.
+        cfg.server.timeouts = HTTPServerTimeouts(request_ms: c["request_timeout_ms"].flatMap { Int64($0) } ?? Int64(Int32.max),
+                                                 idle_ms: c["idle_timeout_ms"].flatMap { Int64($0) } ?? Int64(Int32.max))
+        cfg.server.connectionsMax = c["connections_max"].flatMap { Int($0) } ?? Int.max
         return cfg
     }
 }

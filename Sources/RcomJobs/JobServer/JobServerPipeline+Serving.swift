@@ -4,22 +4,18 @@ import RcomCore
 extension JobServerPipeline {
     // MARK: - Parsing and serving, strictly in order per connection
 
-    mutating func parse(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
-        let refusedBefore = connections[id]!.http.refusedByCodec
-        // Mutate in place: copying the connection out would copy its receive buffer per request.
-        parsing: while connections[id] != nil {
-            switch connections[id]!.http.next() {
-            case .request(let sequence, let r):
-                stats.requests += 1
-                connections[id]!.queue.append(Queued(sequence: sequence, request: r))
-            case .needData, .readingDone:
-                break parsing
-            }
+    /// Bytes (nil: EOF) of a client connection; its complete requests join its queue.
+    mutating func parse(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> [ReactorEffect] {
+        let malformedBefore = server.counters.malformed
+        let (requests, effects) = server.received(id, bytes, now_ns: now_ns)
+        for (ref, r) in requests {
+            stats.requests += 1
+            connections[id]!.queue.append(Queued(sequence: ref.sequence, request: r))
         }
-        if connections[id]!.http.refusedByCodec && !refusedBefore { stats.badRequests += 1 }
+        stats.badRequests += server.counters.malformed - malformedBefore
         makeRunnable(id)
         // 100 Continue, 501s and a parse error's answer, each in its turn; the close after EOF.
-        return flush(id)
+        return noteCloses(effects)
     }
 
     /// Serves queued requests of one connection until one has to wait.

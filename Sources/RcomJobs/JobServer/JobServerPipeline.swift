@@ -13,6 +13,9 @@ public struct JobServerPipeline: EventPipeline {
     public internal(set) var metrics = JobServerMetrics()
     let entropy: EntropySource
     let faultDice: SeededEntropy
+    /// Every inbound connection's HTTP and its bounds (timeouts, connection budget), as in
+    /// every rcom server; `connections` holds what the job server adds per connection.
+    var server: HTTPServerTable
     var connections: [ConnectionID: ServerConnection] = [:]
     var accounts: [String: AccountHandler] = [:]
     var timers: [TimerID: TimerPurpose] = [:]
@@ -25,9 +28,10 @@ public struct JobServerPipeline: EventPipeline {
     /// Past this many remembered URLs the memory is cleared (repeats older than that go uncounted).
     static let startedCallbacksMax = 1_000_000
 
+    /// The server table's timer, in its own ID space (the job timers count up from 0).
+    static let serverTimer = TimerID(raw: 1 << 61)
+
     struct ServerConnection {
-        /// Its HTTP: numbering, keep-alive, 100 Continue, HEAD, 501, parse errors, EOF.
-        var http: HTTPServerConnection
         var queue = FIFO<Queued>()
         /// A request is being served (job running, slow start, early callback in flight).
         var busy = false
@@ -81,6 +85,8 @@ public struct JobServerPipeline: EventPipeline {
         self.config = config
         self.entropy = entropy
         self.faultDice = SeededEntropy(seed: config.seed)
+        self.server = HTTPServerTable(config.server, timerID: Self.serverTimer)
+        self.server.serverName = "job server"
         self.callbacks = OutboundPool(connectionsPerHostMax: config.callbackConnectionsPerHostMax,
                                       queueMax: config.callbackQueueMax, idBase: 0)
     }
@@ -110,17 +116,21 @@ public struct JobServerPipeline: EventPipeline {
 
     private mutating func react(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         switch event {
-        case .accepted(let id, _):
-            connections[id] = ServerConnection(http: HTTPServerConnection(limits: config.limits))
-            return []
+        case .accepted(let id, let listener):
+            let effects = server.accepted(id, listener: listener, now_ns: now_ns)
+            // Not known: refused at the connection budget (503, closed). Room may have been made
+            // by closing an idle or half-sent connection.
+            if server.knows(id) { connections[id] = ServerConnection() }
+            return noteCloses(effects)
         case .received(let id, let bytes) where connections[id] != nil:
-            connections[id]!.http.receive(bytes)
-            return parse(id, now_ns: now_ns)
+            return parse(id, bytes, now_ns: now_ns)
         case .readClosed(let id) where connections[id] != nil:
-            connections[id]!.http.receiveEOF()
-            return parse(id, now_ns: now_ns)
-        case .closed(let id, _) where connections[id] != nil:
+            return parse(id, nil, now_ns: now_ns)
+        case .closed(let id, _) where server.knows(id):
+            server.closed(id)
             return connectionGone(id, now_ns: now_ns)
+        case .timer(Self.serverTimer):
+            return noteCloses(server.timer(now_ns: now_ns))
         case .timer(let t):
             guard let purpose = timers.removeValue(forKey: t) else { return [] }
             return fire(purpose, now_ns: now_ns)
@@ -141,21 +151,18 @@ public struct JobServerPipeline: EventPipeline {
     mutating func respond(_ ref: RequestRef, _ response: HTTPResponse, now_ns: Instant_ns) -> [ReactorEffect] {
         let id = ref.connection
         guard connections[id] != nil else { return [] }
-        connections[id]!.http.respond(ref.sequence, response)
-        var effects = flush(id)
+        var effects = noteCloses(server.respond(ref, response, now_ns: now_ns))
         if config.hold == .request { effects += release(from: id, now_ns: now_ns) }
         makeRunnable(id)
         return effects
     }
 
-    /// What the connection has to write; once it says close, nothing more of it is served.
-    mutating func flush(_ id: ConnectionID) -> [ReactorEffect] {
-        let out = connections[id]!.http.takeOutput()
-        var effects: [ReactorEffect] = out.bytes.isEmpty ? [] : [.write(id, out.bytes)]
-        if out.close {
+    /// Once the table closes a connection (after its last answer, a timeout, a parse error),
+    /// nothing more of it is served.
+    mutating func noteCloses(_ effects: [ReactorEffect]) -> [ReactorEffect] {
+        for case .close(let id) in effects where connections[id] != nil {
             connections[id]!.queue.removeAll()
             connections[id]!.busy = true
-            effects.append(.close(id))
         }
         return effects
     }

@@ -35,6 +35,9 @@ struct CorrelateStage {
     private(set) var stats = ProxyStats()
     private(set) var metrics = ProxyMetrics()
     private var waiting: [CallbackToken: Waiter] = [:]
+    /// wait:false starts forwarded and not answered yet: work in flight like a waiting client,
+    /// so they count toward `waitingClientsMax` too (uncounted, they were an unbounded queue).
+    private(set) var passThroughInFlight = 0
     private var tokensOf: [ConnectionID: [CallbackToken]] = [:]
     private var timers: [TimerID: CallbackToken] = [:]
     private var nextTimer: UInt64 = 0
@@ -72,14 +75,15 @@ struct CorrelateStage {
             stats.badRequests += 1
             return [.deliver(Delivery(ref: ref, response: .error(400, e.message)))]
         }
+        guard waiting.count + passThroughInFlight < config.waitingClientsMax else {
+            stats.refusedOverload += 1
+            return [.deliver(Delivery(ref: ref, response: .error(503, "proxy is at its limit of \(config.waitingClientsMax) jobs in flight; retry later")))]
+        }
         guard start.wait else {
             // wait:false: forwarded transparently, callback and all.
             stats.forwardedAsync += 1
+            passThroughInFlight += 1
             return [.dispatch(UpstreamJob(account: start.account, body: request.body, purpose: .passThrough(ref)))]
-        }
-        guard waiting.count < config.waitingClientsMax else {
-            stats.refusedOverload += 1
-            return [.deliver(Delivery(ref: ref, response: .error(503, "proxy is at its limit of \(config.waitingClientsMax) waiting clients; retry later")))]
         }
         let token = CallbackToken(drawingFrom: entropy)
         nextTimer += 1
@@ -165,6 +169,7 @@ struct CorrelateStage {
             }
             return out
         case .ambiguous(.passThrough(let ref), let reason):
+            passThroughInFlight -= 1
             stats.upstreamAmbiguous += 1
             return [.deliver(Delivery(ref: ref, response: .error(502, "the job server's connection broke after the request was sent (\(reason)); the job may or may not have started")))]
         case .rejected(.waitForCallback(let token), let response):
@@ -180,12 +185,15 @@ struct CorrelateStage {
             stats.upstreamTimeouts += 1
             return finish(token, as: .failed, now_ns: now_ns) + [.deliver(Delivery(ref: waiter.ref, response: .error(504, reason)))]
         case .timedOut(.passThrough(let ref), let reason):
+            passThroughInFlight -= 1
             stats.upstreamTimeouts += 1
             return [.deliver(Delivery(ref: ref, response: .error(504, reason)))]
         case .accepted(.passThrough(let ref), let response, _), .rejected(.passThrough(let ref), let response):
+            passThroughInFlight -= 1
             if response.status >= 400 { stats.upstreamErrorsPassed += 1 }
             return [.deliver(Delivery(ref: ref, response: passThrough(response)))]
         case .failed(.passThrough(let ref), let reason):
+            passThroughInFlight -= 1
             stats.upstreamFailures += 1
             return [.deliver(Delivery(ref: ref, response: .error(502, "job server unavailable: \(reason)")))]
         }

@@ -12,7 +12,8 @@ public struct ProxyConfig: Sendable {
     /// An upstream connection with requests in flight that answers nothing for this long is
     /// reset; its requests get 504 (the job server is slow or stuck, not down).
     public var startTimeout_ms: Int64 = 10_000
-    /// Clients waiting for a callback; beyond it new jobs are refused with 503.
+    /// Jobs in flight: clients waiting for a callback plus wait:false starts not answered yet;
+    /// beyond it new jobs are refused with 503.
     public var waitingClientsMax = 100_000
     /// Accounts with an open upstream connection; beyond it an idle account's connection is
     /// closed to make room, or the new account's requests queue until one goes idle.
@@ -60,6 +61,9 @@ public struct ProxyConfig: Sendable {
     public var drainTimeout_ms: Int64 = 30_000
     /// Reported by `/healthz` and `rcom_build_info`.
     public var build = BuildLabel.none
+    /// What each listener serves, by listener number (the order they were opened); one
+    /// listener for everything by default.
+    public var listenerRoles: [ListenerRoles] = [.proxy]
 
     public init(upstream: HTTPURL, publicURL: HTTPURL) {
         self.upstream = upstream
@@ -96,7 +100,8 @@ public struct ProxyConfig: Sendable {
          ("request_timeout_ms", "\(clientTimeouts.request_ms)"), ("idle_timeout_ms", "\(clientTimeouts.idle_ms)"),
          ("client_connections_max", "\(clientConnectionsMax)"), ("drain_timeout_ms", "\(drainTimeout_ms)"),
          ("upstream_pipeline_depth", "\(upstreamPipelineDepthMax)"), ("ambiguity_grace_ms", "\(ambiguityGrace_ms)"),
-         ("upstream_idle_release_ms", "\(upstreamIdleRelease_ms)"), ("instance", instance)]
+         ("upstream_idle_release_ms", "\(upstreamIdleRelease_ms)"), ("instance", instance),
+         ("listener_roles", ListenerRoles.traceValue(listenerRoles))]
             + build.traceConfig
     }
 
@@ -120,6 +125,9 @@ public struct ProxyConfig: Sendable {
         cfg.build = BuildLabel(trace: c)
         cfg.upstreamIdleRelease_ms = c["upstream_idle_release_ms"].flatMap { Int64($0) } ?? 0
         cfg.instance = c["instance"] ?? cfg.instance
+        // Traces recorded before listeners had roles: one listener served everything.
+        guard let roles = ListenerRoles.fromTrace(c["listener_roles"], everything: .proxy) else { return nil }
+        cfg.listenerRoles = roles
         return cfg
     }
 }

@@ -50,8 +50,8 @@ public struct ProxyPipeline: EventPipeline {
         var effects: [ReactorEffect] = []
         var work: [Work] = []
         switch event {
-        case .accepted(let id, _):
-            effects += server.accepted(id, now_ns: now_ns)
+        case .accepted(let id, let listener):
+            effects += server.accepted(id, listener: listener, now_ns: now_ns)
         case .received(let id, let bytes) where server.knows(id):
             work.append(.correlate(inbound(id, bytes, now_ns: now_ns, effects: &effects)))
         case .readClosed(let id) where server.knows(id):
@@ -165,8 +165,15 @@ public struct ProxyPipeline: EventPipeline {
         let (requests, serverEffects) = server.received(id, bytes, now_ns: now_ns)
         effects += serverEffects
         var outputs: [CorrelateStage.Output] = []
+        let roles = ListenerRoles.of(listener: server.listener(of: id), in: config.listenerRoles)
         for (ref, request) in requests {
-            switch ProxyRoute(request, instance: config.instance) {
+            let route = ProxyRoute(request, instance: config.instance)
+            guard roles.contains(route.role) else {
+                // Not served on this listener: as if it did not exist (no hint of the others).
+                outputs.append(.deliver(Delivery(ref: ref, response: .error(404, "not found"))))
+                continue
+            }
+            switch route {
             case .job:
                 correlate.countRequest()
                 if drain.started {
@@ -240,34 +247,6 @@ public struct ProxyPipeline: EventPipeline {
             ("connections_evicted", "\(c.evicted)"), ("connections_refused_at_limit", "\(c.refusedAtLimit)"),
             ("finished_tokens_remembered", "\(correlate.finishedRemembered)"), ("draining", drain.started ? "true" : "false"),
         ])
-    }
-}
-
-/// Which stage a request is for. Callbacks are `POST /callback/<instance>/<token>` with no
-/// query: the proxy hands out no other URL, so any other target (another instance's name, a
-/// query, extra segments) is not one of its callbacks and gets 404 by token.
-enum ProxyRoute {
-    case job
-    /// nil: a callback URL that names none of our tokens (answered 404 as unknown).
-    case callback(token: CallbackToken?)
-    case local
-
-    init(_ r: HTTPRequest, instance: String) {
-        let target = r.originTarget
-        let query = target.firstIndex(of: "?")
-        let path = query.map { target[..<$0] } ?? target
-        if path.hasPrefix("/callback/") {
-            guard r.method == "POST" else { self = .local; return }
-            // `<instance>/<token>`: exactly two segments, no query.
-            let rest = path.dropFirst("/callback/".count)
-            guard query == nil, let slash = rest.firstIndex(of: "/"), rest[..<slash] == instance else {
-                self = .callback(token: nil)
-                return
-            }
-            self = .callback(token: CallbackToken(hex: rest[rest.index(after: slash)...]))
-            return
-        }
-        self = path == "/healthz" || path == "/stats" || path == "/metrics" || r.method != "POST" ? .local : .job
     }
 }
 

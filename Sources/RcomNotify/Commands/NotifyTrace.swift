@@ -56,7 +56,12 @@ public enum NotifyTrace {
             case trackComponent:
                 let redirect = header.config["redirect"].flatMap { $0.isEmpty ? nil : $0 }
                 let build = BuildLabel(trace: header.config)
-                return .success(try TraceReplayer.replay(lines: lines) { _, _ in TrackPipeline(recorder: clicks, redirect: redirect, build: build) })
+                guard let roles = ListenerRoles.fromTrace(header.config["listener_roles"], everything: .track) else {
+                    return .failure(.badConfig(header.component))
+                }
+                return .success(try TraceReplayer.replay(lines: lines) { _, _ in
+                    TrackPipeline(recorder: clicks, redirect: redirect, build: build, listenerRoles: roles)
+                })
             default:
                 return .failure(.unknownComponent(header.component))
             }
@@ -70,22 +75,5 @@ public enum NotifyTrace {
         public init() {}
         public func click(notificationID: String, kind: ClickKind) -> Result<ClickResult, StoreErrorText> { .success(.first) }
         public func preview(notificationID: String, fetcher: String) -> Result<PreviewResult, StoreErrorText> { .success(.recorded) }
-    }
-
-    static let recordOption = OptionSpec("record", value: "FILE", help: "Record every event and effect as a JSON-lines trace")
-
-    /// The shared tail of the server commands: optional trace, signals, the announce line, the loop.
-    static func serve<P: EventPipeline>(_ reactor: Reactor<P>, component: String, record: String?, config: [(String, String)],
-                                        draws: @escaping () -> [UInt64], announce: String) -> Int32 {
-        if let record {
-            do { reactor.record(to: try TraceRecorder(path: record, component: component, config: config), draws: draws) } catch {
-                Terminal.error("\(component): \(error)")
-                return ExitCode.failure
-            }
-        }
-        reactor.handleTerminationSignals()
-        // Written unbuffered: scripts wait for this line to know the ports.
-        FileHandle.standardOutput.write(Data((announce + "\n").utf8))
-        return reactor.run()
     }
 }

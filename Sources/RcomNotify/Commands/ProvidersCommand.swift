@@ -2,6 +2,7 @@ import Foundation
 import RcomBuildInfo
 import RcomCLI
 import RcomCore
+import RcomServer
 import RcomReactor
 
 /// `rcom providers`: the provider simulator as a server.
@@ -21,8 +22,7 @@ public enum ProvidersCommand: Command {
             OptionSpec("retry-after", value: "SECONDS", help: "Retry-After of a 429 fault", default: "1", env: "RCOM_PROVIDERS_RETRY_AFTER"),
             OptionSpec("seed", value: "N", help: "Seed message ids, faults and clicks", default: "1", env: "RCOM_PROVIDERS_SEED"),
             OptionSpec("quiet", short: "q", help: "Do not print each request", env: "RCOM_PROVIDERS_QUIET"),
-            NotifyTrace.recordOption,
-        ] + LogOptions.options,
+        ] + ServerOptions.limitOptions + [ServerRunner.recordOption, ServerRunner.pollerOption] + LogOptions.options,
         discussion: """
         Endpoints: POST /2010-04-01/Accounts/{sid}/Messages.json (SMS), POST /slack/{workspace}/{channel},
         POST /webhook/{name}, GET /_sim/stats, GET /metrics (Prometheus), GET /healthz, and SMTP on --smtp-port. Point rcom send at it with
@@ -36,8 +36,11 @@ public enum ProvidersCommand: Command {
         let host = args.string("host")!
         let port: Int, smtpPort: Int
         let logger: Logger
+        let poller: PollerKind
         do throws(UsageError) {
             logger = try LogOptions.logger(args)
+            poller = try ServerRunner.poller(args)
+            config.server = try ServerOptions.limits(args, http: config.server.http)
             port = try args.int("port", range: 0...65535) ?? 9200
             smtpPort = try args.int("smtp-port", range: 0...65535) ?? (port == 0 ? 0 : port + 1)
             config.retryAfter_s = try args.int("retry-after", range: 0...86_400) ?? 1
@@ -55,24 +58,29 @@ public enum ProvidersCommand: Command {
             return ExitCode.usage
         }
         config.build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
-        let record = args.string("record")
-        let recording = record.map { _ in RecordingEntropy(SeededEntropy(seed: config.seed)) }
-        var pipeline = ProvidersPipeline(config: config, entropy: recording ?? SeededEntropy(seed: config.seed))
-        if !args.flag("quiet") {
-            pipeline.observer = { c in
-                // Unbuffered, so a script reading the log sees each request as it happens.
-                FileHandle.standardOutput.write(Data("\(c.channel) \(c.target) -> \(c.answer)\n".utf8))
-            }
-        }
         let header = NotifyTrace.providersHeader(faults: args.string("faults") ?? "", engage: args.string("engage") ?? "",
                                                  retryAfter_s: config.retryAfter_s, seed: config.seed, build: config.build)
-        return NotifyServer.run(pipeline, component: NotifyTrace.providersComponent, host: host, ports: [port, smtpPort],
-                                record: record, traceConfig: header, draws: { recording?.takeDraws() ?? [] }, logger: logger,
-                                httpListeners: [0],
-                                announce: { "providers: http://\(host):\($0[0]) smtp://\(host):\($0[1])" },
-                                summary: { p in
-                                    [("requests", .int(p.stats.requests.values.reduce(0, +))),
-                                     ("faulted", .int(p.stats.faulted.values.reduce(0, +)))]
-                                })
+        let quiet = args.flag("quiet")
+        return ServerRunner.run(
+            component: NotifyTrace.providersComponent,
+            listeners: [ServerListener(host: host, port: port, serves: "simulated SMS, Slack and webhook providers, /_sim/stats, /metrics, /healthz"),
+                        ServerListener(host: host, port: smtpPort, serves: "a simulated SMTP relay", http: false)],
+            recordPath: args.string("record"), entropy: SeededEntropy(seed: config.seed), poller: poller,
+            serverLimits: config.server, logger: logger,
+            summary: { (p: ProvidersPipeline) in
+                [("requests", .int(p.stats.requests.values.reduce(0, +))),
+                 ("faulted", .int(p.stats.faulted.values.reduce(0, +)))]
+            },
+            announce: { "providers: http://\(host):\($0[0]) smtp://\(host):\($0[1])" },
+            make: { entropy, _ in
+                var pipeline = ProvidersPipeline(config: config, entropy: entropy)
+                if !quiet {
+                    pipeline.observer = { c in
+                        // Unbuffered, so a script reading the log sees each request as it happens.
+                        FileHandle.standardOutput.write(Data("\(c.channel) \(c.target) -> \(c.answer)\n".utf8))
+                    }
+                }
+                return (pipeline, header)
+            })
     }
 }

@@ -14,7 +14,8 @@ public struct ProvidersConfig: Sendable {
     /// Clicks waiting to be made; past it a click is dropped and counted.
     public var clickQueueMax = 10_000
     public var clicksInFlightMax = 32
-    public var limits = HTTPLimits.standard
+    /// Its HTTP clients' bounds: request sizes, timeouts, connection budget, read back-pressure.
+    public var server = HTTPServerLimits(http: .standard)
     public var smtpMessageBytesMax = 1 << 20
     /// Reported by `/healthz` and `/metrics`.
     public var build = BuildLabel.none

@@ -51,7 +51,8 @@ public struct ProvidersPipeline: EventPipeline {
         self.config = config
         self.entropy = entropy
         // The reactor's descriptor limit bounds the connections; the timeouts shed slow clients.
-        server = HTTPServerTable(limits: config.limits, timeouts: .standard, connectionsMax: .max, timerID: Self.serverTimer)
+        server = HTTPServerTable(config.server, timerID: Self.serverTimer)
+        server.serverName = "providers"
     }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {

@@ -55,18 +55,23 @@ public struct TrackPipeline: EventPipeline {
         return previewAgents.first { agent.contains($0) }
     }
 
-    public init(recorder: ClickRecorder, redirect: String?, build: BuildLabel = .none, limits: HTTPLimits = HTTPLimits(bodyBytesMax: 64 * 1024)) {
+    /// What each listener serves (links, admin), by listener number.
+    public let listenerRoles: [ListenerRoles]
+
+    public init(recorder: ClickRecorder, redirect: String?, build: BuildLabel = .none, limits: HTTPServerLimits = .standard,
+                listenerRoles: [ListenerRoles] = [.track]) {
         self.recorder = recorder
         self.redirect = redirect
         self.build = build
-        // The reactor's descriptor limit bounds the connections; the timeouts shed slow clients.
-        server = HTTPServerTable(limits: limits, timeouts: .standard, connectionsMax: .max, timerID: Self.serverTimer)
+        self.listenerRoles = listenerRoles
+        server = HTTPServerTable(limits, timerID: Self.serverTimer)
+        server.serverName = "track"
     }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         switch event {
-        case .accepted(let id, _):
-            return server.accepted(id, now_ns: now_ns)
+        case .accepted(let id, let listener):
+            return server.accepted(id, listener: listener, now_ns: now_ns)
         case .received(let id, let bytes):
             return serve(id, bytes, now_ns: now_ns)
         case .readClosed(let id):
@@ -85,9 +90,13 @@ public struct TrackPipeline: EventPipeline {
     private mutating func serve(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> [ReactorEffect] {
         let (requests, reading) = server.received(id, bytes, now_ns: now_ns)
         var effects = reading
+        let roles = ListenerRoles.of(listener: server.listener(of: id), in: listenerRoles)
         for (ref, request) in requests {
             self.requests += 1
-            effects += server.respond(ref, answer(request), now_ns: now_ns)
+            let admin = request.path == "/healthz" || request.path == "/metrics"
+            // Outside the listener's roles: as if the endpoint did not exist there.
+            let response = roles.contains(admin ? .admin : .links) ? answer(request) : .error(404, "not found")
+            effects += server.respond(ref, response, now_ns: now_ns)
         }
         return effects
     }

@@ -25,6 +25,9 @@ public struct HTTPServerTable {
         /// Requests of this connection not answered yet, as last counted into `outstanding`.
         var outstanding = 0
         var overLimit = false
+        /// The listener it came in on (the reactor numbers them in the order they were opened):
+        /// a server with listeners by role decides what the connection may ask for by it.
+        var listener = 0
     }
 
     private struct Due {
@@ -42,6 +45,8 @@ public struct HTTPServerTable {
     public let overLimitMax: Int
     /// Owned by this table; a pipeline hands `.timer` events with this ID to `timer(now_ns:)`.
     public let timerID: TimerID
+    /// Names the server in the 503 at the connection budget ("proxy at its connection limit").
+    public var serverName = "proxy"
     public private(set) var counters = Counters()
 
     private var entries: [ConnectionID: Entry] = [:]
@@ -70,9 +75,11 @@ public struct HTTPServerTable {
     }
     /// Admitted past `connectionsMax` (see `overLimitMax`).
     public func isOverLimit(_ id: ConnectionID) -> Bool { entries.index(forKey: id).map { entries.values[$0].overLimit } ?? false }
+    /// The listener the connection was accepted on (nil: not one of this table's).
+    public func listener(of id: ConnectionID) -> Int? { entries.index(forKey: id).map { entries.values[$0].listener } }
 
     /// A new connection. At the budget, room is made first (or the newcomer is refused).
-    public mutating func accepted(_ id: ConnectionID, now_ns: Instant_ns) -> [ReactorEffect] {
+    public mutating func accepted(_ id: ConnectionID, listener: Int = 0, now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
         var overLimit = false
         if entries.count >= connectionsMax {
@@ -85,11 +92,11 @@ public struct HTTPServerTable {
             } else {
                 counters.refusedAtLimit += 1
                 var refused = HTTPServerConnection(limits: limits)
-                refused.refuse(503, "proxy at its connection limit (\(connectionsMax) clients); retry later")
+                refused.refuse(503, "\(serverName) at its connection limit (\(connectionsMax) clients); retry later")
                 return [.write(id, refused.takeOutput().bytes), .close(id)]
             }
         }
-        entries[id] = Entry(connection: HTTPServerConnection(limits: limits), overLimit: overLimit)
+        entries[id] = Entry(connection: HTTPServerConnection(limits: limits), overLimit: overLimit, listener: listener)
         if overLimit { overLimitCount += 1 }
         retime(entries.index(forKey: id)!, now_ns: now_ns)
         if let timer = arm(now_ns: now_ns) { effects.append(timer) }
