@@ -34,6 +34,7 @@ public enum ServerRunner {
                                              serverLimits: HTTPServerLimits, limits: ReactorLimits = ReactorLimits(),
                                              logger: Logger, summary: (P) -> LogFields = { _ in [] },
                                              announce: ([Int]) -> String,
+                                             opened: @escaping (WakeupHandle) -> Void = { _ in },
                                              make: (EntropySource, [Int]) -> (P, [(String, String)])) -> Int32 {
         logger.starting(component, listeners.enumerated().flatMap { i, l in
             [("host\(suffix(i))", LogValue.string(l.host)), ("port\(suffix(i))", .int(l.port))] } + [("poller", .string(poller.rawValue))])
@@ -59,7 +60,7 @@ public enum ServerRunner {
         let ports = bound.map(\.port)
         let (pipeline, traceConfig) = make(recording ?? entropy, ports)
         let shell = Shell(component: component, listeners: bound, backlog: backlog, recording: recording, recordPath: recordPath,
-                          traceConfig: traceConfig, poller: poller, limits: limits, logger: logger, announce: announce(ports))
+                          traceConfig: traceConfig, poller: poller, limits: limits, logger: logger, announce: announce(ports), opened: opened)
         guard logger.accessLog else { return shell.serve(pipeline, summary: summary) }
         let http = Set(listeners.indices.filter { listeners[$0].http })
         let logged = AccessLogged(pipeline, limits: serverLimits.http, listeners: http.count == listeners.count ? nil : http) { r in
@@ -75,6 +76,8 @@ public enum ServerRunner {
         let component: String, listeners: [BoundListener], backlog: ListenBacklog
         let recording: RecordingEntropy?, recordPath: String?, traceConfig: [(String, String)]
         let poller: PollerKind, limits: ReactorLimits, logger: Logger, announce: String
+        /// Worker threads start here, with the reactor's wakeup (rcom serve's store worker).
+        let opened: (WakeupHandle) -> Void
 
         func serve<Q: EventPipeline>(_ pipeline: Q, summary: (Q) -> LogFields) -> Int32 {
             let reactor = Reactor(pipeline: pipeline, poller: poller, limits: limits)
@@ -89,6 +92,7 @@ public enum ServerRunner {
                 }
             }
             reactor.handleTerminationSignals()
+            opened(reactor.wakeup)
             reactor.noticeSink = { n in
                 let level: LogLevel = switch n.level { case .error: .error; case .warn: .warn; case .info: .info; case .debug: .debug }
                 logger.log(level, n.message, n.fields.map { ($0.0, .string($0.1)) })

@@ -110,6 +110,7 @@ public enum PostgresSchema {
                 LEFT JOIN suppression_reasons r ON r.id = p.reason_id;
             """),
     ] + StoreSchema.postgresMigrationsAfter4 + StoreSchema.postgresClientMigrations
+        + StoreSchema.postgresKeyMigrations
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
