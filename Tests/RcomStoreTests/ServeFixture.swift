@@ -61,8 +61,8 @@ final class ServeFixture {
         return Instance(process: p, port: try Self.port(after: "http://127.0.0.1:", in: line), errPath: err)
     }
 
-    func rcom(_ args: [String]) throws -> (status: Int32, stdout: String) {
-        let (p, _) = try Self.launch(args + ["--db", b.dbArgument], out: b.path("cli.out"), err: b.path("cli.err"), expect: nil)
+    func rcom(_ args: [String], db: Bool = true) throws -> (status: Int32, stdout: String) {
+        let (p, _) = try Self.launch(args + (db ? ["--db", b.dbArgument] : []), out: b.path("cli.out"), err: b.path("cli.err"), expect: nil)
         p.waitUntilExit()
         return (p.terminationStatus, (try? String(contentsOfFile: b.path("cli.out"), encoding: .utf8)) ?? "")
     }
@@ -76,8 +76,8 @@ final class ServeFixture {
         var env = ["PATH": "/usr/bin:/bin", "TMPDIR": NSTemporaryDirectory(), "HOME": NSTemporaryDirectory()]
         env.merge(environment) { _, new in new }
         p.environment = env
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         p.standardOutput = FileHandle(forWritingAtPath: out)
         p.standardError = FileHandle(forWritingAtPath: err)
         p.standardInput = FileHandle.nullDevice

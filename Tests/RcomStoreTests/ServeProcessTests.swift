@@ -160,6 +160,24 @@ final class ServeProcessTests: XCTestCase {
         }
     }
 
+    func testATraceOfRequestsAndDeliveriesReplaysIdentically() throws {
+        let b = try BackendUnderTest(.sqlite)
+        let f = try ServeFixture(b)
+        let k = try key(f, "ops", "events:write,clients:write,read")
+        let trace = b.path("serve.jsonl")
+        let s = try f.serve(["--record", trace])
+        XCTAssertEqual(try f.http("PUT", s.url + "/v1/clients/acme", key: k, body: Self.clientJSON).status, 201)
+        XCTAssertEqual(try f.http("POST", s.url + "/v1/events", key: k, body: #"{"client": "acme", "event": "db.x", "message": "m"}"#).status, 202)
+        XCTAssertEqual(try f.http("GET", s.url + "/v1/clients").status, 401)
+        XCTAssertTrue(try waitUntil(within: 15) { try f.http("GET", s.url + "/metrics").text.contains("rcom_serve_deliveries_total{") })
+        kill(s.process.processIdentifier, SIGTERM)
+        s.process.waitUntilExit()
+        let replay = try f.rcom(["replay", trace], db: false)
+        XCTAssertEqual(replay.status, 0, replay.stdout)
+        XCTAssertTrue(replay.stdout.hasPrefix("identical:"), replay.stdout)
+        f.stopAll()
+    }
+
     func testTheTokenBucketAnswers429WithRetryAfter() throws {
         try onEachBackend { b in
             let f = try ServeFixture(b)

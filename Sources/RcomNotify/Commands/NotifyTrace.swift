@@ -9,6 +9,7 @@ import RcomReactor
 public enum NotifyTrace {
     public static let providersComponent = "providers"
     public static let trackComponent = "track"
+    public static let serveComponent = "serve"
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case unknownComponent(String)
@@ -16,7 +17,7 @@ public enum NotifyTrace {
         case malformed(String)
         public var description: String {
             switch self {
-            case .unknownComponent(let c): return "trace component \(TerminalText.quoted(c)) is not a notify server (known: providers, track)"
+            case .unknownComponent(let c): return "trace component \(TerminalText.quoted(c)) is not a notify server (known: providers, track, serve)"
             case .badConfig(let c): return "trace header config for \(c) is incomplete"
             case .malformed(let e): return e
             }
@@ -62,6 +63,9 @@ public enum NotifyTrace {
                 return .success(try TraceReplayer.replay(lines: lines) { _, _ in
                     TrackPipeline(recorder: clicks, redirect: redirect, build: build, listenerRoles: roles)
                 })
+            case serveComponent:
+                guard let pipeline = ServeCommand.replayPipeline(header.config) else { return .failure(.badConfig(header.component)) }
+                return .success(try TraceReplayer.replay(lines: lines) { _, _ in pipeline })
             default:
                 return .failure(.unknownComponent(header.component))
             }

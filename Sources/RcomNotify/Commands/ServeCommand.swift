@@ -65,7 +65,6 @@ public enum ServeCommand: Command {
                          ServerListener(host: admin.host, port: admin.port, serves: ListenerRoles.admin.exposure)]
             roles = [.api, .admin]
         }
-        let routes = ServeRoutes(parser: ClientsSetup.parser())
         let code = ServerRunner.run(
             component: "serve", listeners: listeners, recordPath: args.string("record"), poller: poller, serverLimits: limits, logger: logger,
             summary: { (p: ServePipeline) in [("events_accepted", .int(p.metrics.eventsAccepted)), ("drained", .string(p.draining ? "yes" : "no"))] },
@@ -77,10 +76,8 @@ public enum ServeCommand: Command {
                 due.start(door: door)
             },
             make: { _, _ in
-                (ServePipeline(routes: routes, queue: worker, limits: limits, buckets: TokenBuckets(rate: rate, burst: Double(burst)),
-                               drain_ns: UInt64(max(0, drain_ms)) * 1_000_000, build: build, listenerRoles: roles),
-                 [("rate", String(rate)), ("burst", String(burst)), ("drain_ms", String(drain_ms)),
-                  ("listener_roles", ListenerRoles.traceValue(roles))] + build.traceConfig)
+                let shape = Shape(limits: limits, rate: rate, burst: burst, drain_ms: drain_ms, build: build, roles: roles)
+                return (shape.pipeline(queue: worker), shape.traceConfig)
             })
         worker.finish()
         // What the API accepted and the runner has not started stays due: released now, carried
@@ -88,6 +85,35 @@ public enum ServeCommand: Command {
         let finished = due.stop(timeout_ms: drain_ms)
         logger.info("deliveries stopped", [("carried_out", .int(due.carried)), ("finished_in_time", .string(finished ? "yes" : "no"))])
         return code
+    }
+
+    /// What a pipeline is made of: the same for a run and for the replay of its trace.
+    struct Shape {
+        let limits: HTTPServerLimits, rate: Double, burst: Int, drain_ms: Int64, build: BuildLabel, roles: [ListenerRoles]
+
+        func pipeline(queue: ServeQueue?) -> ServePipeline {
+            ServePipeline(routes: ServeRoutes(parser: ClientsSetup.parser()), queue: queue, limits: limits,
+                          buckets: TokenBuckets(rate: rate, burst: Double(burst)), drain_ns: UInt64(max(0, drain_ms)) * 1_000_000,
+                          build: build, listenerRoles: roles)
+        }
+
+        var traceConfig: [(String, String)] {
+            [("rate", String(rate)), ("burst", String(burst)), ("drain_ms", String(drain_ms)),
+             ("request_ms", String(limits.timeouts.request_ms)), ("idle_ms", String(limits.timeouts.idle_ms)),
+             ("connections_max", String(limits.connectionsMax)), ("body_bytes_max", String(limits.http.bodyBytesMax)),
+             ("listener_roles", ListenerRoles.traceValue(roles))] + build.traceConfig
+        }
+    }
+
+    /// The pipeline a `serve` trace header describes, with no store (its wakeups answer).
+    static func replayPipeline(_ c: [String: String]) -> ServePipeline? {
+        guard let rate = c["rate"].flatMap(Double.init), let burst = c["burst"].flatMap({ Int($0) }), let drain = c["drain_ms"].flatMap({ Int64($0) }),
+              let request = c["request_ms"].flatMap({ Int64($0) }), let idle = c["idle_ms"].flatMap({ Int64($0) }),
+              let connections = c["connections_max"].flatMap({ Int($0) }), let body = c["body_bytes_max"].flatMap({ Int($0) }),
+              rate > 0, burst > 0, let roles = ListenerRoles.fromTrace(c["listener_roles"], everything: .serve) else { return nil }
+        let limits = HTTPServerLimits(http: HTTPLimits(bodyBytesMax: body), timeouts: HTTPServerTimeouts(request_ms: request, idle_ms: idle),
+                                      connectionsMax: connections)
+        return Shape(limits: limits, rate: rate, burst: burst, drain_ms: drain, build: BuildLabel(trace: c), roles: roles).pipeline(queue: nil)
     }
 
     /// `100/s`, `6000/m`, or a bare number a second.
