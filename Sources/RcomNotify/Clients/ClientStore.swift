@@ -74,6 +74,14 @@ public protocol ClientStore: AnyObject {
     /// Per channel counts of the first step's notifications of events in experiment `name`
     /// (the channel drawn at random), as `rcom stats --experiment` compares them.
     func experimentCounts(_ name: String) throws(StoreError) -> [ChannelCounts]
+    /// The same counts over every event's notifications, grouped (observational: who chose
+    /// which channel is not controlled; `rcom stats --by`).
+    func eventCounts(by grouping: EventGrouping) throws(StoreError) -> [ChannelCounts]
+}
+
+public enum EventGrouping: String, Sendable, CaseIterable {
+    case channel, event, client
+    var column: String { self == .channel ? "n.channel" : self == .event ? "e.event_type" : "e.client_id" }
 }
 
 /// How an event ended, or (`next`) which step is due later and when.
@@ -233,18 +241,27 @@ extension ClientStore where Self: ClientSQLProvider {
     }
 
     public func experimentCounts(_ name: String) throws(StoreError) -> [ChannelCounts] {
-        // Portable aggregates (CASE, coalesce) so that one text runs on both backends.
+        try counts(group: "n.channel", where: "e.experiment = $1 AND d.step = 0", [.text(name)])
+    }
+
+    public func eventCounts(by grouping: EventGrouping) throws(StoreError) -> [ChannelCounts] {
+        try counts(group: grouping.column, where: "1 = 1", [])
+    }
+
+    /// Per group counts of the notifications sent for events; portable aggregates (CASE,
+    /// coalesce) so that one text runs on both backends. The group's value is in `channel`.
+    private func counts(group: String, where filter: String, _ parameters: [SQLValue]) throws(StoreError) -> [ChannelCounts] {
         try sql().rows("""
-            SELECT n.channel, count(*),
+            SELECT \(group), count(*),
                    sum(CASE WHEN n.outcome = 'delivered' THEN 1 ELSE 0 END), sum(CASE WHEN n.outcome = 'failed' THEN 1 ELSE 0 END),
                    sum(CASE WHEN n.outcome = 'suppressed' THEN 1 ELSE 0 END),
                    sum(CASE WHEN n.outcome = 'delivered' AND EXISTS (SELECT 1 FROM clicks c WHERE c.notification_id = n.id) THEN 1 ELSE 0 END),
                    coalesce(sum((SELECT count(*) FROM clicks c WHERE c.notification_id = n.id AND c.first = 0)), 0),
                    coalesce(sum((SELECT count(*) FROM link_previews p WHERE p.notification_id = n.id)), 0)
             FROM events e JOIN event_deliveries d ON d.event_id = e.id JOIN notifications n ON n.id = d.notification_id
-            WHERE e.experiment = $1 AND d.step = 0
-            GROUP BY n.channel
-            """, [.text(name)]).map { r in
+            WHERE \(filter)
+            GROUP BY \(group)
+            """, parameters).map { r in
             var c = ChannelCounts(channel: r[0] ?? "")
             let v = r.dropFirst().map { Int($0 ?? "") ?? 0 }
             (c.notifications, c.delivered, c.failed, c.suppressed, c.engaged, c.repeatClicks, c.previews) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6])

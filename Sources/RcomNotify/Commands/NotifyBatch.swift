@@ -37,6 +37,12 @@ enum NotifyBatch {
         let progress = BatchProgress(total: total, draw: Terminal.stderrIsTerminal ? { Terminal.redraw($0) } : nil)
         let feed = NotifyBatchFeed(records: CSVRecords(reader), store: store, service: service, parser: ClientsSetup.parser(),
                                    now_ms: now, onRow: { progress.step() })
+        if let path = args.string("record") {
+            do { feed.trace = try RoutingTraceWriter(path: path) } catch {
+                Terminal.error(error.message)
+                return ExitCode.usage
+            }
+        }
         // A sink per round: each round is a new reactor, whose clock starts again.
         var sinkErrors = 0
         func round(_ f: NotificationFeed) -> SendPipeline {

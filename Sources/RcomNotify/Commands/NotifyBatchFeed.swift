@@ -48,6 +48,8 @@ final class NotifyBatchFeed: NotificationFeed {
     /// per-event resolution cost.
     var routing_ns: UInt64 = 0
     var routed = 0
+    /// `--record`: every routing input and plan.
+    var trace: RoutingTraceWriter?
 
     init(records: CSVRecords, store: ClientsSetup.Store, service: NotificationService, parser: ClientFileParser, now_ms: Int64,
          onRow: @escaping () -> Void) {
@@ -117,9 +119,25 @@ final class NotifyBatchFeed: NotificationFeed {
         if problems.count < BatchFeed.problemsShownMax { problems.append("line \(line): \(why)") }
     }
 
+    /// Every stored definition, read in one query on first use when there are at most
+    /// `clientCacheMax` (parsed only when a row names the client); else one query per client.
+    private lazy var stored: [String: String]? = {
+        guard let all = try? store.clientDefinitions(), all.count <= Self.clientCacheMax else { return nil }
+        return Dictionary(all.map { ($0.id, $0.json) }, uniquingKeysWith: { a, _ in a })
+    }()
+
     private func client(_ id: String) -> ClientDefinition?? {
         if let c = clients[id] { return .some(c) }
         if clients.count >= Self.clientCacheMax { clients.removeAll(keepingCapacity: true) }
+        if let stored {
+            guard let json = stored[id] else {
+                clients[id] = .some(nil)
+                return .some(nil)
+            }
+            guard let c = try? parser.parseClient(Array(json.utf8)).get() else { return nil }
+            clients[id] = c
+            return .some(c)
+        }
         switch ClientsSetup.load(store, id: id) {
         case .failure: return nil
         case .success(let c):
@@ -152,7 +170,8 @@ final class NotifyBatchFeed: NotificationFeed {
         }
         guard let c = found else {
             counts.unknownClient += 1
-            problem(line, ClientsSetup.unknown(id, store: store))
+            // The nearest ids cost a scan of every client: only for the problems shown.
+            if problems.count < BatchFeed.problemsShownMax { problem(line, ClientsSetup.unknown(id, store: store)) }
             return nil
         }
         guard events.count < Self.eventsMax else {
@@ -168,6 +187,7 @@ final class NotifyBatchFeed: NotificationFeed {
             plan = RoutingStage.plan(input)
             routing_ns += MonotonicClock.now_ns() - t0
             routed += 1
+            trace?.write(input, plan)
             let eventID = "e" + ids.hexToken(bits: 64)
             let status = ["deliver": "routed", "held": "held", "muted": "muted", "unrouted": "unrouted"][plan.status.rawValue]!
             let record = EventRecord(id: eventID, clientID: c.id, eventType: event, message: f[2], urgent: urgent, key: key, status: status,

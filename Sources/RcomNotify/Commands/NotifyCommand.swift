@@ -23,6 +23,8 @@ public enum NotifyCommand: Command {
             OptionSpec("urgent", help: "Deliver now even in the client's quiet hours", env: "RCOM_NOTIFY_URGENT"),
             OptionSpec("key", value: "KEY", help: "Idempotency key: the same key for the same client never notifies twice", env: "RCOM_NOTIFY_KEY"),
             OptionSpec("dry-run", help: "Show the plan; send and record nothing", env: "RCOM_DRY_RUN"),
+            OptionSpec("record", value: "FILE", help: "Write the routing stage's inputs and plans as a trace (rcom replay FILE runs them again)",
+                       env: "RCOM_NOTIFY_RECORD"),
             OptionSpec("batch", value: "FILE", help: "Notify every row of a CSV file client,event,message[,urgent,key]", env: "RCOM_NOTIFY_BATCH"),
             OptionSpec("run-due", help: "Send the held and escalating events now due (cron, like send --retry-pending; under a lease)",
                        env: "RCOM_NOTIFY_RUN_DUE"),
@@ -124,7 +126,14 @@ public enum NotifyCommand: Command {
             Terminal.error(error.description)
             return ExitCode.failure
         }
-        let plan = RoutingStage.plan(.init(client: client, event: event, urgent: args.flag("urgent"), now_ms: now, suppressed: suppressed))
+        let input = RoutingStage.Input(client: client, event: event, urgent: args.flag("urgent"), now_ms: now, suppressed: suppressed)
+        let plan = RoutingStage.plan(input)
+        if let path = args.string("record") {
+            do { try RoutingTraceWriter(path: path).write(input, plan) } catch {
+                Terminal.error(error.message)
+                return ExitCode.usage
+            }
+        }
         let run = NotifyRun(setup: setup, store: store, client: client, event: event, message: message, plan: plan,
                             urgent: args.flag("urgent"), key: args.string("key"), json: args.flag("json"), verbose: args.flag("verbose"), now_ms: now)
         return run.execute()

@@ -66,6 +66,8 @@ public enum NotifyTrace {
             case serveComponent:
                 guard let pipeline = ServeCommand.replayPipeline(header.config) else { return .failure(.badConfig(header.component)) }
                 return .success(try TraceReplayer.replay(lines: lines) { _, _ in pipeline })
+            case RoutingTrace.component:
+                return RoutingTrace.replay(lines: lines, parser: ClientsSetup.parser())
             default:
                 return .failure(.unknownComponent(header.component))
             }

@@ -7,7 +7,7 @@ public enum StatsCommand: Command {
     public static let spec = CommandSpec(
         name: "stats",
         summary: "Per channel delivery and engagement (clicks ÷ delivered) with 95% intervals and a significance test",
-        usage: "stats [--db PATH] [--json] [--svg FILE] [--population auto|random|all | --experiment NAME]",
+        usage: "stats [--db PATH] [--json] [--svg FILE] [--population auto|random|all | --experiment NAME | --by channel|event|client]",
         options: [
             OptionSpec("db", value: "PATH|URL", help: "Database written by rcom send and rcom track: an SQLite path or postgres:// URL (else RCOM_DATABASE_URL)", default: SendSetup.defaultDatabase, env: "RCOM_DB"),
             OptionSpec("json", help: "Print one JSON object", env: "RCOM_JSON"),
@@ -18,6 +18,9 @@ public enum StatsCommand: Command {
             OptionSpec("experiment", value: "NAME",
                        help: "Compare the first channels of a client-rule experiment (rcom notify: drawn at random per client and event type)",
                        env: "RCOM_STATS_EXPERIMENT"),
+            OptionSpec("by", value: "channel|event|client",
+                       help: "The notifications of rcom notify's events by channel, event type or client (observational: not a controlled comparison)",
+                       env: "RCOM_STATS_BY"),
         ],
         discussion: """
         Engagement counts clicks on tracking links and acknowledgements, not opens (mail clients
@@ -30,8 +33,11 @@ public enum StatsCommand: Command {
         """)
 
     public static func run(_ args: ParsedArguments) -> Int32 {
-        let population: String
-        do throws(UsageError) { population = try args.choice("population", among: ["auto", "random", "all"]) ?? "auto" } catch {
+        let population: String, grouping: EventGrouping?
+        do throws(UsageError) {
+            population = try args.choice("population", among: ["auto", "random", "all"]) ?? "auto"
+            grouping = try args.choice("by", among: EventGrouping.allCases.map(\.rawValue)).flatMap(EventGrouping.init)
+        } catch {
             Terminal.error(error.message)
             return ExitCode.usage
         }
@@ -58,7 +64,11 @@ public enum StatsCommand: Command {
             let store = try openNotificationStore(location)
             var counts = try store.channelCounts(assignment: population == "all" ? nil : .random)
             var compared = "channels assigned at random only"
-            if let name = args.string("experiment") {
+            if let grouping {
+                guard let clients = store as? ClientStore else { throw StoreError.store("this store keeps no events", context: "rcom stats") }
+                counts = try clients.eventCounts(by: grouping)
+                compared = "notifications of rcom notify's events by \(grouping.rawValue) (observational: clients chose their channels)"
+            } else if let name = args.string("experiment") {
                 guard let clients = store as? ClientStore else { throw StoreError.store("this store keeps no experiments", context: "rcom stats") }
                 counts = try clients.experimentCounts(name)
                 compared = "experiment \(name): first channels drawn at random per client and event type"
@@ -67,7 +77,9 @@ public enum StatsCommand: Command {
                 counts = try store.channelCounts(assignment: nil)
                 compared = "all notifications (channels chosen by recipients: this compares recipients as much as channels)"
             }
-            report = EngagementReport(counts: counts, population: compared)
+            var r = EngagementReport(counts: counts, population: compared)
+            if let grouping, grouping != .channel { r.label = grouping.rawValue }
+            report = r
         } catch {
             Terminal.error(error.description)
             return ExitCode.failure

@@ -22,6 +22,9 @@ public struct EngagementReport: Sendable {
     public let lead: Lead?
     /// Which notifications were compared ("random" assignment only, or all).
     public let population: String
+    /// What a row is (the first column's title): a channel, or with `rcom stats --by`, an event
+    /// type or a client.
+    public var label = "channel"
 
     public init(counts: [ChannelCounts], population: String) {
         rows = counts.map { Row(counts: $0) }
@@ -60,7 +63,7 @@ public struct EngagementReport: Sendable {
     }
 
     public var text: String {
-        var lines = [pad(["channel", "sent", "delivered", "failed", "suppressed", "engaged", "repeats", "previews", "rate", "95% interval"])]
+        var lines = [pad([label, "sent", "delivered", "failed", "suppressed", "engaged", "repeats", "previews", "rate", "95% interval"])]
         for r in rows {
             let c = r.counts
             let rate = r.rate.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
