@@ -133,7 +133,8 @@ func checkAgainstModel(_ got: RunResult, lines: [(bytes: [UInt8], newline: Bool)
             guard samples < samplesMax else { continue }
             check(samples < got.samples.count, "line \(number) (\(p.rawValue)) missing from the samples")
             let m = got.samples[samples]
-            let text = String(decoding: line.bytes.prefix(80), as: UTF8.self) + (line.bytes.count > 80 ? "…" : "")
+            // As the report shows it: escaped for a terminal (TerminalText has its own tests).
+            let text = TerminalText.escaped(line.bytes.prefix(80)) + (line.bytes.count > 80 ? "…" : "")
             check(m.line == number && m.problem == p.rawValue && m.text == text,
                   "sample \(m.line) \(m.problem) where line \(number) is \(p.rawValue)")
             samples += 1

@@ -35,10 +35,8 @@ public struct JobServerConfig: Sendable {
 
     public var traceConfig: [(String, String)] {
         [("job_ms", "\(job_ms)"), ("secret_hex", secret.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()),
-         ("hold", hold.rawValue), ("faults", faults.description), ("seed", "\(seed)"), ("wall_origin_ms", "\(wallOrigin_ms)"),
-         ("request_timeout_ms", "\(server.timeouts.request_ms)"), ("idle_timeout_ms", "\(server.timeouts.idle_ms)"),
-         ("connections_max", "\(server.connectionsMax)")]
-            + build.traceConfig
+         ("hold", hold.rawValue), ("faults", faults.description), ("seed", "\(seed)"), ("wall_origin_ms", "\(wallOrigin_ms)")]
+            + server.traceConfig + build.traceConfig
     }
 
     public static func fromTrace(_ c: [String: String]) -> JobServerConfig? {
@@ -59,10 +57,7 @@ public struct JobServerConfig: Sendable {
         cfg.wallOrigin_ms = wall
         cfg.faults = faults
         cfg.build = BuildLabel(trace: c)
-        // Traces recorded before the job server had these ran without them.
-        cfg.server.timeouts = HTTPServerTimeouts(request_ms: c["request_timeout_ms"].flatMap { Int64($0) } ?? Int64(Int32.max),
-                                                 idle_ms: c["idle_timeout_ms"].flatMap { Int64($0) } ?? Int64(Int32.max))
-        cfg.server.connectionsMax = c["connections_max"].flatMap { Int($0) } ?? Int.max
+        cfg.server = HTTPServerLimits(trace: c, before: .unbounded(http: cfg.server.http))
         return cfg
     }
 }

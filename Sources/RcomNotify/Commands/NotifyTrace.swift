@@ -25,8 +25,9 @@ public enum NotifyTrace {
     }
 
     /// What a providers trace header carries to rebuild the pipeline (randomness is in the trace).
-    static func providersHeader(faults: String, engage: String, retryAfter_s: Int, seed: UInt64, build: BuildLabel = .none) -> [(String, String)] {
-        [("faults", faults), ("engage", engage), ("retry_after_s", String(retryAfter_s)), ("seed", String(seed))] + build.traceConfig
+    static func providersHeader(faults: String, engage: String, retryAfter_s: Int, seed: UInt64, build: BuildLabel = .none,
+                                server: HTTPServerLimits = ProvidersConfig().server) -> [(String, String)] {
+        [("faults", faults), ("engage", engage), ("retry_after_s", String(retryAfter_s)), ("seed", String(seed))] + server.traceConfig + build.traceConfig
     }
 
     static func providersConfig(_ c: [String: String]) -> ProvidersConfig? {
@@ -39,6 +40,7 @@ public enum NotifyTrace {
         config.retryAfter_s = retry
         config.seed = seed
         config.build = BuildLabel(trace: c)
+        config.server = HTTPServerLimits(trace: c, before: .unbudgeted(http: config.server.http))
         return config
     }
 
@@ -60,8 +62,9 @@ public enum NotifyTrace {
                 guard let roles = ListenerRoles.fromTrace(header.config["listener_roles"], everything: .track) else {
                     return .failure(.badConfig(header.component))
                 }
+                let limits = HTTPServerLimits(trace: header.config, before: .unbudgeted(http: HTTPServerLimits.standard.http))
                 return .success(try TraceReplayer.replay(lines: lines) { _, _ in
-                    TrackPipeline(recorder: clicks, redirect: redirect, build: build, listenerRoles: roles)
+                    TrackPipeline(recorder: clicks, redirect: redirect, build: build, limits: limits, listenerRoles: roles)
                 })
             case serveComponent:
                 guard let pipeline = ServeCommand.replayPipeline(header.config) else { return .failure(.badConfig(header.component)) }

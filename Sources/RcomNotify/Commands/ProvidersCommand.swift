@@ -59,7 +59,8 @@ public enum ProvidersCommand: Command {
         }
         config.build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
         let header = NotifyTrace.providersHeader(faults: args.string("faults") ?? "", engage: args.string("engage") ?? "",
-                                                 retryAfter_s: config.retryAfter_s, seed: config.seed, build: config.build)
+                                                 retryAfter_s: config.retryAfter_s, seed: config.seed, build: config.build,
+                                                 server: config.server)
         let quiet = args.flag("quiet")
         return ServerRunner.run(
             component: NotifyTrace.providersComponent,

@@ -74,7 +74,7 @@ public enum TrackCommand: Command {
             },
             make: { _, _ in
                 (TrackPipeline(recorder: store, redirect: redirect, build: build, limits: limits, listenerRoles: roles),
-                 [("redirect", redirect ?? ""), ("listener_roles", ListenerRoles.traceValue(roles))] + build.traceConfig)
+                 [("redirect", redirect ?? ""), ("listener_roles", ListenerRoles.traceValue(roles))] + limits.traceConfig + build.traceConfig)
             })
     }
 }

@@ -38,3 +38,30 @@ extension HTTPServerTable {
                   overLimitMax: overLimitMax, timerID: timerID)
     }
 }
+
+extension HTTPServerLimits {
+    /// What a trace header carries so that a replay times connections out as the run did.
+    public var traceConfig: [(String, String)] {
+        [("request_timeout_ms", "\(timeouts.request_ms)"), ("idle_timeout_ms", "\(timeouts.idle_ms)"),
+         ("connections_max", "\(connectionsMax)")]
+    }
+
+    /// From a trace header; a value it lacks (recorded before limits were) is `before`'s, the
+    /// limits the server ran with then.
+    public init(trace c: [String: String], before: HTTPServerLimits) {
+        self.init(http: before.http,
+                  timeouts: HTTPServerTimeouts(request_ms: c["request_timeout_ms"].flatMap { Int64($0) } ?? before.timeouts.request_ms,
+                                               idle_ms: c["idle_timeout_ms"].flatMap { Int64($0) } ?? before.timeouts.idle_ms),
+                  connectionsMax: c["connections_max"].flatMap { Int($0) } ?? before.connectionsMax)
+    }
+
+    /// What track and the providers simulator ran with before they had a connection budget.
+    public static func unbudgeted(http: HTTPLimits) -> HTTPServerLimits {
+        HTTPServerLimits(http: http, timeouts: .standard, connectionsMax: .max)
+    }
+
+    /// What the job server ran with before it had timeouts or a budget.
+    public static func unbounded(http: HTTPLimits) -> HTTPServerLimits {
+        HTTPServerLimits(http: http, timeouts: HTTPServerTimeouts(request_ms: Int64(Int32.max), idle_ms: Int64(Int32.max)), connectionsMax: .max)
+    }
+}
