@@ -40,7 +40,7 @@ public enum ServeCommand: Command {
         let rate: Double, burst: Int, drain_ms: Int64, lease_ms: Int64, poll_ms: Int64
         do throws(UsageError) {
             logger = try LogOptions.logger(args)
-            limits = try ServerOptions.limits(args, http: HTTPLimits(bodyBytesMax: 1 << 20))
+            limits = try ServerOptions.limits(args, http: bodyLimits)
             poller = try ServerRunner.poller(args)
             listen = try ServerOptions.address(args, "listen") ?? ("127.0.0.1", 8082)
             admin = try ServerOptions.address(args, "admin-listen")
@@ -87,6 +87,9 @@ public enum ServeCommand: Command {
         return code
     }
 
+    /// 1 MiB: a client definition (PUT) may be large; an event is bounded apart (`ServeRoutes.eventBodyMax`).
+    static let bodyLimits = HTTPLimits(bodyBytesMax: 1 << 20)
+
     /// What a pipeline is made of: the same for a run and for the replay of its trace.
     struct Shape {
         let limits: HTTPServerLimits, rate: Double, burst: Int, drain_ms: Int64, build: BuildLabel, roles: [ListenerRoles]
@@ -99,20 +102,15 @@ public enum ServeCommand: Command {
 
         var traceConfig: [(String, String)] {
             [("rate", String(rate)), ("burst", String(burst)), ("drain_ms", String(drain_ms)),
-             ("request_ms", String(limits.timeouts.request_ms)), ("idle_ms", String(limits.timeouts.idle_ms)),
-             ("connections_max", String(limits.connectionsMax)), ("body_bytes_max", String(limits.http.bodyBytesMax)),
-             ("listener_roles", ListenerRoles.traceValue(roles))] + build.traceConfig
+             ("listener_roles", ListenerRoles.traceValue(roles))] + limits.traceConfig + build.traceConfig
         }
     }
 
     /// The pipeline a `serve` trace header describes, with no store (its wakeups answer).
     static func replayPipeline(_ c: [String: String]) -> ServePipeline? {
         guard let rate = c["rate"].flatMap(Double.init), let burst = c["burst"].flatMap({ Int($0) }), let drain = c["drain_ms"].flatMap({ Int64($0) }),
-              let request = c["request_ms"].flatMap({ Int64($0) }), let idle = c["idle_ms"].flatMap({ Int64($0) }),
-              let connections = c["connections_max"].flatMap({ Int($0) }), let body = c["body_bytes_max"].flatMap({ Int($0) }),
               rate > 0, burst > 0, let roles = ListenerRoles.fromTrace(c["listener_roles"], everything: .serve) else { return nil }
-        let limits = HTTPServerLimits(http: HTTPLimits(bodyBytesMax: body), timeouts: HTTPServerTimeouts(request_ms: request, idle_ms: idle),
-                                      connectionsMax: connections)
+        let limits = HTTPServerLimits(trace: c, before: HTTPServerLimits(http: bodyLimits))
         return Shape(limits: limits, rate: rate, burst: burst, drain_ms: drain, build: BuildLabel(trace: c), roles: roles).pipeline(queue: nil)
     }
 
