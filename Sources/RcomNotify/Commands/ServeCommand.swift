@@ -12,7 +12,7 @@ public enum ServeCommand: Command {
     public static let spec = CommandSpec(
         name: "serve",
         summary: "The notification service: an HTTP API for events and clients, deliveries in-process",
-        usage: "serve [--listen 127.0.0.1:8082] [--admin-listen HOST:PORT] [--db PATH|URL] [--rate 100/s] [--burst 200] [--drain-timeout 30s] [--lease 10m] [--record FILE]\n       rcom serve keys create|list|revoke ...",
+        usage: "serve [--listen 127.0.0.1:8082] [--admin-listen HOST:PORT] [--db PATH|URL] [--rate 100/s] [--burst 200] [--drain-timeout 30s] [--lease 10m] [--no-deliveries] [--record FILE]\n       rcom serve keys create|list|revoke ...",
         options: [
             OptionSpec("listen", value: "HOST:PORT", help: "The API's address (0.0.0.0:PORT: every interface)", default: "127.0.0.1:8082", env: "RCOM_SERVE_LISTEN"),
             OptionSpec("admin-listen", value: "HOST:PORT", help: "Serve /metrics, /healthz and /readyz here and only here (default: with the API)", env: "RCOM_SERVE_ADMIN_LISTEN"),
@@ -21,6 +21,7 @@ public enum ServeCommand: Command {
             OptionSpec("burst", value: "N", help: "A key's bucket size", default: "200", env: "RCOM_SERVE_BURST"),
             OptionSpec("drain-timeout", value: "DURATION", help: "On SIGTERM: how long to finish what is in flight before exiting", default: "30s", env: "RCOM_SERVE_DRAIN_TIMEOUT"),
             OptionSpec("lease", value: "DURATION", help: "How long a claimed event is this instance's; after a crash, others take it after this", default: "10m", env: "RCOM_SERVE_LEASE"),
+            OptionSpec("no-deliveries", help: "Accept and record only: other instances (or rcom notify --run-due) deliver", env: "RCOM_SERVE_NO_DELIVERIES"),
             OptionSpec("poll", value: "DURATION", help: "How often held and escalating events are looked for", default: "1s", env: "RCOM_SERVE_POLL"),
         ] + ServerOptions.limitOptions + [ServerRunner.recordOption, ServerRunner.pollerOption] + LogOptions.options
             + SendCommand.spec.options.filter { NotifyCommand.deliveryOptions.contains($0.name) },
@@ -73,7 +74,7 @@ public enum ServeCommand: Command {
             },
             opened: { door in
                 worker.start(door: door)
-                due.start(door: door)
+                if !args.flag("no-deliveries") { due.start(door: door) }
             },
             make: { _, _ in
                 let shape = Shape(limits: limits, rate: rate, burst: burst, drain_ms: drain_ms, build: build, roles: roles)
