@@ -70,10 +70,12 @@ final class ServeFixture {
     /// Starts rcom with stdout and stderr in files; with `expect`, waits (10 s at most) for a
     /// stdout line holding it and returns that line.
     static func launch(_ args: [String], out: String, err: String, expect: String?, environment: [String: String] = [:]) throws -> (Process, String) {
+        // HOME is the test's own directory (next to `out`): whatever a child keeps there goes with it.
+        let home = (out as NSString).deletingLastPathComponent
         let p = Process()
         p.executableURL = try rcomBinaryURL()
         p.arguments = args
-        var env = ["PATH": "/usr/bin:/bin", "TMPDIR": NSTemporaryDirectory(), "HOME": NSTemporaryDirectory()]
+        var env = ["PATH": "/usr/bin:/bin", "TMPDIR": NSTemporaryDirectory(), "HOME": home]
         env.merge(environment) { _, new in new }
         p.environment = env
         _ = FileManager.default.createFile(atPath: out, contents: nil)

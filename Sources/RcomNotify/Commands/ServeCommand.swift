@@ -4,6 +4,7 @@ import RcomCLI
 import RcomCore
 import RcomReactor
 import RcomServer
+import RcomStore
 
 /// `rcom serve`: the notification service. Events come in over HTTP (`/v1`, API keys), are
 /// committed in groups by the store worker, and are carried out in-process by the due runner
@@ -55,6 +56,8 @@ public enum ServeCommand: Command {
             Terminal.error(error.message)
             return ExitCode.usage
         }
+        // Two threads of this process take the SQLite write lock in turns: poll it finely.
+        SQLiteDatabase.busyPoll_us = 250
         guard let apiStore = ClientsSetup.open(args), let dueStore = ClientsSetup.open(args) else { return ExitCode.failure }
         let due = DueRunner(setup: setup, store: dueStore, lease_ms: lease_ms, poll_ms: poll_ms)
         let worker = ServeWorker(service: ServeStoreService(store: apiStore, committed: { due.poke() }))
