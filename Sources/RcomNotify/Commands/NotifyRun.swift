@@ -99,7 +99,7 @@ struct NotifyRun {
                 if mode == .escalate || got.contains(where: { $0.outcome == "delivered" }) { break }
             }
         }
-        if let sim = simulator?.stop(), !sim.captured.isEmpty {
+        if let sim = simulator?.stop(), !sim.captured.isEmpty, !output.quiet {
             setup.say("(\(sim.captured.count) request\(sim.captured.count == 1 ? "" : "s") to the in-process provider simulator: no endpoint configured)\n")
         }
         var status = sent.contains { $0.outcome == "delivered" } ? "delivered"
