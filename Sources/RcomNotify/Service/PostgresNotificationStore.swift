@@ -14,6 +14,9 @@ public final class PostgresNotificationStore: NotificationStore {
     private let suppressions: PostgresSuppressionStore
     private let wall_ms: () -> Int64
     private var uncommitted = 0
+    /// The client store's statements (`PostgresClientSQL`): SQL text → prepared name, prepared
+    /// once per connection; bounded by the texts in the code (a dozen).
+    var clientPrepared: [String: String] = [:]
     /// The open group's writes, to redo after a failed one (see `write`).
     private var group: [(String, [String?])] = []
     /// Autocommit work that must not wait for the group transaction: send claims (`rcom send

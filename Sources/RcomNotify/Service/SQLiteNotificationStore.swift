@@ -21,6 +21,9 @@ public final class SQLiteNotificationStore: NotificationStore {
     private let insertClaim: SQLiteStatement
     private let wall_ms: () -> Int64
     private var uncommitted = 0
+    /// The client store's statements (`SQLiteClientSQL`), prepared once per text; bounded by
+    /// the texts in the code (a dozen).
+    var clientStatements: [String: SQLiteStatement] = [:]
 
     public convenience init(path: String, writesPerCommit: Int = 500) throws(StoreError) {
         try self.init(database: SQLiteDatabase(path: path), writesPerCommit: writesPerCommit)
