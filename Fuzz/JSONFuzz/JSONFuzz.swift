@@ -4,7 +4,8 @@
 //
 // For every input:
 //   * both readers must agree on whether it is a JSON object, except where JSONObject refuses on
-//     purpose (repeated names, unpaired surrogates, trailing commas, nesting past depthMax);
+//     purpose (repeated names, unpaired surrogates, trailing commas, nesting past depthMax, text
+//     that is not UTF-8 or starts with a BOM) or Foundation refuses a number beyond a Double;
 //   * when both accept, the top-level names are the same set and every top-level string decodes
 //     to Foundation's value; each member's kind matches Foundation's type;
 //   * each member's `range` and `value` lie inside the input, in order, and a string value's
@@ -21,7 +22,7 @@ public func jsonFuzzOne(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     switch (ours, theirs) {
     case (.failure(let e), _?):
         let onPurpose = ["repeated member name", "unpaired surrogate", "trailing comma"].contains(e.message)
-            || e.message.hasPrefix("nested deeper")
+            || e.message.hasPrefix("nested deeper") || otherEncoding(bytes)
         if !onPurpose { fatalError("JSON diff: refused what Foundation accepts (\(e.message) at \(e.offset))") }
     case (.success, nil):
         // RFC 8259 §6 lets a reader limit the range of numbers: Foundation refuses one beyond a
@@ -44,6 +45,12 @@ public func jsonFuzzOne(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         break
     }
     return 0
+}
+
+/// Foundation detects UTF-16 and UTF-32 by the NULs in the first four bytes (RFC 4627 §3) and
+/// skips a byte order mark; JSONObject reads UTF-8 only (RFC 8259 §8.1) and refuses a BOM.
+func otherEncoding(_ b: [UInt8]) -> Bool {
+    b.prefix(4).contains(0) || b.starts(with: [0xEF, 0xBB, 0xBF]) || b.starts(with: [0xFE, 0xFF]) || b.starts(with: [0xFF, 0xFE])
 }
 
 /// Whether any number literal outside strings overflows a Double (Foundation's limit).

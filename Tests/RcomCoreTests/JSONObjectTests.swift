@@ -117,3 +117,15 @@ extension JSONObjectTests {
         XCTAssertEqual(try JSONObject.parse(found).get().members.map(\.name), [")a"])
     }
 }
+
+extension JSONObjectTests {
+    /// Found by scripts/fuzz-json (2026-12-07, Fuzz/json-corpus/regression-utf16-detected): the
+    /// bytes `{ NUL } NUL` are `{}` in UTF-16LE to Foundation, which detects the encoding by
+    /// the NULs (RFC 4627 §3). JSON between systems is UTF-8 (RFC 8259 §8.1): JSONObject reads
+    /// UTF-8 only, so a body another reader would see as an object is refused, not guessed at.
+    func testUTF16IsRefusedWhereFoundationDetectsIt() {
+        let bytes: [UInt8] = [0x7B, 0x00, 0x7D, 0x00]
+        XCTAssertNotNil((try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any])
+        XCTAssertNil(try? JSONObject.parse(bytes).get())
+    }
+}
