@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "RcomStore", dependencies: ["CSQLite", "CSQLiteRows", "CPostgres"], swiftSettings: strict),
         .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore", "CShims"], swiftSettings: strict),
         // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
-        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomServer", "RcomStore", "RcomBuildInfo", "CSSL"], swiftSettings: strict),
+        .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomServer", "RcomStore", "RcomBuildInfo", "CSSL", "CCrypto"], swiftSettings: strict),
         // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)
 
         .executableTarget(

@@ -116,7 +116,7 @@ extension Reactor {
     }
 
     func drainInbox() {
-        if rcom_take_termination() != 0 { dispatch(.shutdown) }
+        if takesSignals, rcom_take_termination() != 0 { dispatch(.shutdown) }
         for item in wakeup.drain() {
             switch item {
             case .event(let e): dispatch(e)

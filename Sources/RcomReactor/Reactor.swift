@@ -41,6 +41,10 @@ public final class Reactor<P: EventPipeline> {
     public internal(set) var pipeline: P
     public let limits: ReactorLimits
     public let wakeup = WakeupHandle()
+    /// Only the reactor that installed the handler takes the process's termination flag: a
+    /// second reactor in the process (rcom serve's deliveries, a simulator) must not take a
+    /// SIGTERM meant for the server's reactor.
+    var takesSignals = false
     let poller: Poller
     var listeners: [Int32] = []
     var listenersActive = false
@@ -100,6 +104,7 @@ public final class Reactor<P: EventPipeline> {
     /// signal arriving in that gap was lost), so callers may announce readiness right after.
     public func handleTerminationSignals() {
         rcom_install_termination_handler(wakeup.fd)
+        takesSignals = true
     }
 
     /// Runs until the pipeline emits `.stop`; returns its exit code.

@@ -61,8 +61,9 @@ public enum ServerRunner {
         let (pipeline, traceConfig) = make(recording ?? entropy, ports)
         let shell = Shell(component: component, listeners: bound, backlog: backlog, recording: recording, recordPath: recordPath,
                           traceConfig: traceConfig, poller: poller, limits: limits, logger: logger, announce: announce(ports))
-        // `opened` gets the reactor's wakeup before any event: a worker thread the pipeline hands
-        // work to (`rcom track`'s store worker) gets its way back in.
+        // `opened` gets the reactor's wakeup before any event, once this reactor has taken the
+        // termination signals: worker threads the pipeline hands work to (`rcom track`'s and
+        // `rcom serve`'s store workers, serve's delivery reactors) get their way back in.
         guard logger.accessLog else { return shell.serve(pipeline, opened: opened, summary: summary) }
         let http = Set(listeners.indices.filter { listeners[$0].http })
         let logged = AccessLogged(pipeline, limits: serverLimits.http, listeners: http.count == listeners.count ? nil : http) { r in
@@ -81,7 +82,6 @@ public enum ServerRunner {
 
         func serve<Q: EventPipeline>(_ pipeline: Q, opened: (WakeupHandle) -> Void, summary: (Q) -> LogFields) -> Int32 {
             let reactor = Reactor(pipeline: pipeline, poller: poller, limits: limits)
-            opened(reactor.wakeup)
             listeners.forEach(reactor.adopt)
             if let recordPath, let recording {
                 do {
@@ -93,6 +93,7 @@ public enum ServerRunner {
                 }
             }
             reactor.handleTerminationSignals()
+            opened(reactor.wakeup)
             reactor.noticeSink = { n in
                 let level: LogLevel = switch n.level { case .error: .error; case .warn: .warn; case .info: .info; case .debug: .debug }
                 logger.log(level, n.message, n.fields.map { ($0.0, .string($0.1)) })

@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 
 /// One SQLite connection. Not Sendable: a connection belongs to the thread that opened it
 /// (opened with SQLITE_OPEN_NOMUTEX), so every writer or reader thread opens its own.
@@ -17,6 +18,13 @@ public final class SQLiteDatabase {
         public var walAutocheckpoint_pages = 1_000
         public init() {}
     }
+
+    /// 0: SQLite's own busy handler (sleeps of 1, 2, 5 … up to 100 ms between tries). Else every
+    /// connection opened afterwards retries a held write lock every this many µs (up to the busy
+    /// timeout): `rcom serve` sets it, whose API and delivery threads take turns at the lock
+    /// many times a second and whose answers would otherwise wait out those sleeps. Set once, at
+    /// start, before any connection is opened.
+    nonisolated(unsafe) public static var busyPoll_us: Int32 = 0
 
     let handle: OpaquePointer
     public let path: String
@@ -41,7 +49,17 @@ public final class SQLiteDatabase {
         self.path = path
         walAutocheckpointPages = options.walAutocheckpoint_pages
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, options.busyTimeout_ms)
+        if Self.busyPoll_us > 0 {
+            // The callback captures nothing: the number of tries travels in its context pointer.
+            let tries = max(1, Int(options.busyTimeout_ms) * 1_000 / Int(Self.busyPoll_us))
+            sqlite3_busy_handler(db, { context, count in
+                guard Int(count) < Int(bitPattern: context) else { return 0 }
+                usleep(UInt32(SQLiteDatabase.busyPoll_us))
+                return 1
+            }, UnsafeMutableRawPointer(bitPattern: tries))
+        } else {
+            sqlite3_busy_timeout(db, options.busyTimeout_ms)
+        }
         if !options.readOnly {
             try enableWAL(within_ms: options.busyTimeout_ms)
             try execute("PRAGMA wal_autocheckpoint = \(options.walAutocheckpoint_pages)")

@@ -26,6 +26,11 @@ let allCommands: [CommandEntry] = [
     CommandEntry(ClientsRemoveCommand.self),
     CommandEntry(ClientsExportCommand.self),
     CommandEntry(NotifyCommand.self),
+    CommandEntry(ServeCommand.self),
+    CommandEntry(ServeKeysCommand.self),
+    CommandEntry(ServeKeysCreateCommand.self),
+    CommandEntry(ServeKeysListCommand.self),
+    CommandEntry(ServeKeysRevokeCommand.self),
     CommandEntry(VersionCommand.self),
     // @@COMMANDS@@ (one line per command)
 ]

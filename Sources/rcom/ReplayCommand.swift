@@ -12,7 +12,7 @@ enum ReplayCommand: Command {
         summary: "Replay a recorded trace (--record) and check every effect matches, byte for byte",
         usage: "replay FILE",
         positionalsMax: 1,
-        discussion: "Components: proxy, jobserver, providers, track, routing.\nExit 0 identical, 1 diverged (the first difference is printed), 2 unreadable trace.")
+        discussion: "Components: proxy, jobserver, providers, track, serve, routing.\nExit 0 identical, 1 diverged (the first difference is printed), 2 unreadable trace.")
 
     static func run(_ args: ParsedArguments) -> Int32 {
         guard let path = args.positionals.first else {

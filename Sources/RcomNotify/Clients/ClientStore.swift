@@ -216,7 +216,9 @@ extension ClientStore where Self: ClientSQLProvider {
     public func claimDueEvents(now_ms: Int64, limit: Int, lease_ms: Int64) throws(StoreError) -> [DueEvent] {
         let db = try sql()
         let columns = "id, client_id, event_type, message, urgent, status, next_step, created_at_ms"
-        let due = "due_at_ms IS NOT NULL AND due_at_ms <= $1 AND status IN ('held', 'escalating')"
+        // 'routed' with a due time: accepted by rcom serve and not yet carried out (its due
+        // runner claims it at once; after a crash, once the lease is over).
+        let due = "due_at_ms IS NOT NULL AND due_at_ms <= $1 AND status IN ('held', 'escalating', 'routed')"
         let rows: [[String?]]
         if db.isPostgres {
             rows = try db.rows("""

@@ -24,7 +24,7 @@ enum NotifyDue {
             }
             if due.isEmpty { break }
             for event in due {
-                let code = carryOut(event, setup: setup, store: store, now: now, args: args)
+                let code = carryOut(event, setup: setup, store: store, now: now, json: args.flag("json"), verbose: args.flag("verbose"))
                 if code != ExitCode.success, result == ExitCode.success { result = code }
                 handled += 1
             }
@@ -33,13 +33,15 @@ enum NotifyDue {
         return result
     }
 
-    private static func carryOut(_ e: DueEvent, setup: SendSetup, store: ClientsSetup.Store, now: Int64, args: ParsedArguments) -> Int32 {
+    /// One claimed event carried out (also `rcom serve`'s due runner, with `quiet`: nothing printed).
+    static func carryOut(_ e: DueEvent, setup: SendSetup, store: ClientsSetup.Store, now: Int64, json: Bool, verbose: Bool,
+                         quiet: Bool = false) -> Int32 {
         func end(_ status: String, _ reason: String?) -> Int32 {
             do { try store.finishEvent(id: e.id, status: status, reason: reason, deliveries: [], next: nil) } catch {
                 Terminal.error(error.description)
                 return ExitCode.failure
             }
-            if !args.flag("json") { print("\(e.id) \(e.clientID) \(TerminalText.escaped(e.eventType)) \(status)\(reason.map { ": " + TerminalText.escaped($0) } ?? "")") }
+            if !json && !quiet { print("\(e.id) \(e.clientID) \(TerminalText.escaped(e.eventType)) \(status)\(reason.map { ": " + TerminalText.escaped($0) } ?? "")") }
             return ExitCode.success
         }
         let client: ClientDefinition
@@ -54,9 +56,10 @@ enum NotifyDue {
             let plan = RoutingStage.plan(.init(client: client, event: e.eventType, urgent: true, now_ms: now,
                                                suppressed: try NotifyCommand.suppressionAnswers(client, store)))
             guard plan.status == .deliver else { return end(plan.status == .muted ? "muted" : "unrouted", plan.reason) }
-            let run = NotifyRun(setup: setup, store: store, client: client, event: e.eventType, message: e.message, plan: plan,
-                                urgent: e.urgent, key: nil, json: args.flag("json"), verbose: args.flag("verbose"), now_ms: now)
-            let output = NotifyOutput(eventID: e.id, client: client, event: e.eventType, plan: plan, json: args.flag("json"), secrets: setup.secrets)
+            var run = NotifyRun(setup: setup, store: store, client: client, event: e.eventType, message: e.message, plan: plan,
+                                urgent: e.urgent, key: nil, json: json, verbose: verbose, now_ms: now)
+            run.signals = !quiet
+            let output = NotifyOutput(eventID: e.id, client: client, event: e.eventType, plan: plan, json: json, secrets: setup.secrets, quiet: quiet)
             // A held event's escalation steps count from now, when its first step goes out.
             return run.carryOut(eventID: e.id, from: e.nextStep, createdAt_ms: e.status == "held" ? now : e.createdAt_ms, output: output)
         } catch {

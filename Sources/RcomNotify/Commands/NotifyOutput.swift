@@ -11,6 +11,8 @@ struct NotifyOutput {
     let plan: RoutePlan
     let json: Bool
     let secrets: SecretText
+    /// `rcom serve`: the event is recorded, nobody reads stdout.
+    var quiet = false
 
     /// The hold's end, in UTC and in the client's zone.
     static func until(_ ms: Int64, zone: String) -> String {
@@ -23,6 +25,7 @@ struct NotifyOutput {
 
     func finish(status: String, sent: [NotifyRun.Sent], reason: String? = nil) {
         let why = reason ?? plan.reason
+        if quiet { return }
         if json {
             let steps = plan.steps.map { s in
                 JSONText.object([("channel", JSONText.quote(s.channel)), ("targets", ClientDefinition.array(s.targets)),

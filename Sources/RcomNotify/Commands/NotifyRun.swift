@@ -18,6 +18,9 @@ struct NotifyRun {
     let json: Bool
     let verbose: Bool
     let now_ms: Int64
+    /// Whether the delivery reactor takes SIGINT/SIGTERM (not inside `rcom serve`, whose own
+    /// reactor drains on them).
+    var signals = true
 
     /// One notification of the event and how it ended.
     struct Sent {
@@ -96,7 +99,7 @@ struct NotifyRun {
                 if mode == .escalate || got.contains(where: { $0.outcome == "delivered" }) { break }
             }
         }
-        if let sim = simulator?.stop(), !sim.captured.isEmpty {
+        if let sim = simulator?.stop(), !sim.captured.isEmpty, !output.quiet {
             setup.say("(\(sim.captured.count) request\(sim.captured.count == 1 ? "" : "s") to the in-process provider simulator: no endpoint configured)\n")
         }
         var status = sent.contains { $0.outcome == "delivered" } ? "delivered"
@@ -154,7 +157,7 @@ struct NotifyRun {
             default: break
             }
         }
-        _ = setup.deliver(feed: StepFeed(items), sink: sink, signals: true)
+        _ = setup.deliver(feed: StepFeed(items), sink: sink, signals: signals)
         for o in outcomes.items {
             sent.append(Sent(step: stepOf[o.notification.id] ?? 0, notification: o.notification,
                              outcome: SendOutput.word(o), answer: SendOutput.answer(o)))

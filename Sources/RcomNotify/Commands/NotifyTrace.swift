@@ -9,6 +9,7 @@ import RcomReactor
 public enum NotifyTrace {
     public static let providersComponent = "providers"
     public static let trackComponent = "track"
+    public static let serveComponent = "serve"
 
     /// What a providers trace header carries to rebuild the pipeline (randomness is in the trace).
     static func providersHeader(faults: String, engage: String, retryAfter_s: Int, seed: UInt64, build: BuildLabel = .none,
@@ -30,7 +31,7 @@ public enum NotifyTrace {
         return config
     }
 
-    /// The notify servers (and the routing stage) as replay rebuilds them (`ComponentReplay`). A
+    /// The notify servers, `rcom serve` and the routing stage as replay rebuilds them (`ComponentReplay`). A
     /// track pipeline's store answers are in the trace (the worker's wakeups): no store is needed.
     public static var components: [ReplayableComponent] {
         [ReplayableComponent(providersComponent) { config, entropy in
@@ -43,11 +44,12 @@ public enum NotifyTrace {
             return TrackPipeline(clicks: nil, redirect: config["redirect"].flatMap { $0.isEmpty ? nil : $0 },
                                  build: BuildLabel(trace: config), limits: limits, listenerRoles: roles)
         },
+         ReplayableComponent(serveComponent) { config, _ in ServeCommand.replayPipeline(config) },
          ReplayableComponent(RoutingTrace.component, lines: { RoutingTrace.replay(lines: $0, parser: ClientsSetup.parser()) })]
     }
 
-    /// Replays a providers or track trace on its recorded clock, comparing every effect, or a
-    /// routing trace plan by plan.
+    /// Replays a providers, track or serve trace on its recorded clock, comparing every effect,
+    /// or a routing trace plan by plan.
     public static func replay(lines: [String]) -> Result<ReplayOutcome, ComponentReplay.Failure> {
         ComponentReplay.replay(lines: lines, components: components)
     }

@@ -28,7 +28,8 @@ struct SendSetup {
         if let publicURL, case .failure(let why) = HTTPURL.parse(publicURL) {
             throw UsageError("--public-url \(TerminalText.quoted(publicURL)): \(why.reason)")
         }
-        dryRun = args.flag("dry-run")
+        // rcom serve has no --dry-run (it records every event it accepts).
+        dryRun = args.spec.options.contains { $0.name == "dry-run" } && args.flag("dry-run")
         policy.attemptsMax = try args.int("attempts", range: 1...20) ?? 4
         policy.attemptTimeout_ms = max(1, try args.duration_ms("timeout") ?? 10_000)
         policy.backoffBase_ms = max(1, try args.duration_ms("backoff", bareUnit: .milliseconds) ?? 250)

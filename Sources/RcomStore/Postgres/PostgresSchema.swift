@@ -92,6 +92,7 @@ public enum PostgresSchema {
             \(StoreSchema.suppressionStatusViewSQL)
             """),
     ] + StoreSchema.postgresMigrationsAfter4 + StoreSchema.postgresClientMigrations
+        + StoreSchema.postgresKeyMigrations
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 

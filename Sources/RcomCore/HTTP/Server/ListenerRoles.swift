@@ -14,13 +14,16 @@ public struct ListenerRoles: OptionSet, Sendable, Hashable {
     public static let links = ListenerRoles(rawValue: 8)
     /// `/metrics`, `/stats`, `/healthz`: for the operator and the load balancer.
     public static let admin = ListenerRoles(rawValue: 4)
+    /// Serve: the notification API, `/v1/...` (API keys required).
+    public static let api = ListenerRoles(rawValue: 16)
 
     public static let proxy: ListenerRoles = [.clients, .callbacks, .admin]
     public static let track: ListenerRoles = [.links, .admin]
+    public static let serve: ListenerRoles = [.api, .admin]
 
     static let names: [(ListenerRoles, String, exposure: String)] = [
         (.clients, "clients", "job starts on any account (clients)"), (.callbacks, "callbacks", "job callbacks"),
-        (.links, "links", "tracking links"), (.admin, "admin", "/metrics, /stats and /healthz (admin)"),
+        (.links, "links", "tracking links"), (.api, "api", "the notification API /v1 (API keys)"), (.admin, "admin", "/metrics, /stats and /healthz (admin)"),
     ]
 
     /// `clients+callbacks+admin`, the trace header's form.

@@ -1,0 +1,125 @@
+import Foundation
+import RcomCore
+import RcomReactor
+import RcomStore
+
+/// `rcom serve`'s deliveries, on a thread of their own: the events the API accepted (routed,
+/// due at once), the held ones whose quiet hours are over and the escalations whose next step
+/// is due, claimed under a lease exactly as `rcom notify --run-due` claims them
+/// (`ClientStore.claimDueEvents`) and carried out by the same code (`NotifyDue.carryOut`, which
+/// sends through `rcom send`'s delivery path). Claims are made when the API commits a routed
+/// event (`poke`) and every `poll_ms` otherwise (held and escalating events fall due by time).
+///
+/// At-least-once: a process that dies between a provider's acceptance and the commit of the
+/// event's outcome leaves the event claimed; once the lease is over it is claimed again and
+/// its current step is sent again (design/notify.md "rcom serve").
+///
+/// Bounds: `claimMax` events per claim; one event at a time is carried out.
+final class DueRunner: @unchecked Sendable {
+    // @unchecked: `poked`, `stopping` and `claimed` only while holding `condition`.
+    static let wakeTag = "serve-deliveries"
+
+    let setup: SendSetup
+    let store: ClientsSetup.Store
+    let lease_ms: Int64
+    let poll_ms: Int64
+    let claimMax: Int
+    private let condition = NSCondition()
+    private var poked = false
+    private var stopping = false
+    private let ended = DispatchGroup()
+    private var door: WakeupHandle?
+    /// Events carried out and store errors met (read at the end, for the log).
+    private(set) var carried = 0, storeErrors = 0
+
+    init(setup: SendSetup, store: ClientsSetup.Store, lease_ms: Int64, poll_ms: Int64, claimMax: Int = 64) {
+        self.setup = setup
+        self.store = store
+        self.lease_ms = lease_ms
+        self.poll_ms = poll_ms
+        self.claimMax = claimMax
+    }
+
+    func start(door: WakeupHandle?) {
+        self.door = door
+        ended.enter()
+        let thread = Thread { [self] in
+            loop()
+            ended.leave()
+        }
+        thread.name = "rcom-serve-due"
+        thread.start()
+    }
+
+    /// Routed events were committed: claim now rather than at the next poll.
+    func poke() {
+        condition.lock()
+        poked = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Stops claiming; the event being carried out is finished if that takes less than
+    /// `timeout_ms`, the claimed ones not started are released (due again at once, for another
+    /// process or the next start). True when the thread ended within the timeout.
+    func stop(timeout_ms: Int64) -> Bool {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        return ended.wait(timeout: .now() + .milliseconds(Int(max(0, timeout_ms)))) == .success
+    }
+
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
+    private func loop() {
+        while !isStopping {
+            let now = MonotonicClock.wall_ms()
+            let due: [DueEvent]
+            do { due = try store.claimDueEvents(now_ms: now, limit: claimMax, lease_ms: lease_ms) } catch {
+                storeErrors += 1
+                due = []
+            }
+            for (i, e) in due.enumerated() {
+                if isStopping {
+                    release(due[i...])
+                    return
+                }
+                let at = MonotonicClock.wall_ms()
+                _ = NotifyDue.carryOut(e, setup: setup, store: store, now: at, json: false, verbose: false, quiet: true)
+                carried += 1
+                report(e, latency_ms: e.status == "routed" ? MonotonicClock.wall_ms() - e.createdAt_ms : nil)
+            }
+            if due.count == claimMax { continue }
+            condition.lock()
+            if !poked && !stopping { _ = condition.wait(until: Date(timeIntervalSinceNow: Double(poll_ms) / 1000)) }
+            poked = false
+            condition.unlock()
+        }
+    }
+
+    /// Claimed and not started: due again now, not after the lease.
+    private func release(_ events: ArraySlice<DueEvent>) {
+        guard let db = try? (store as? ClientSQLProvider)?.sql() else { return }
+        let now = MonotonicClock.wall_ms()
+        for e in events { _ = try? db.run("UPDATE events SET due_at_ms = $1 WHERE id = $2 AND status = $3", [.int(now), .text(e.id), .text(e.status)]) }
+    }
+
+    /// The event's notifications (channel and outcome) and, for one the API accepted, the time
+    /// from acceptance to its outcome, to the reactor for /metrics: lines `channel outcome`,
+    /// then `latency_ms N`.
+    private func report(_ e: DueEvent, latency_ms: Int64?) {
+        guard let door, let db = try? (store as? ClientSQLProvider)?.sql() else { return }
+        let rows = (try? db.rows("""
+            SELECT n.channel, n.outcome FROM event_deliveries d JOIN notifications n ON n.id = d.notification_id
+            WHERE d.event_id = $1 AND d.step >= $2
+            """, [.text(e.id), .int(Int64(e.nextStep))])) ?? []
+        var text = rows.map { "\($0[0] ?? "?") \($0[1] ?? "?")\n" }.joined()
+        if let latency_ms { text += "latency_ms \(latency_ms)\n" }
+        _ = door.post(.wakeup(tag: Self.wakeTag, payload: Array(text.utf8)))
+    }
+}
