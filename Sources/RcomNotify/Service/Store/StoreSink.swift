@@ -24,7 +24,9 @@ public final class StoreSink: DeliverySink {
             case .attempt(let a): try store?.record(a)
             case .finished(let o): try store?.finish(o)
             }
-            if now_ns - lastCommit_ns > Self.commitInterval_ns {
+            // A clock behind the last commit is another reactor run's (each run's monotonic
+            // clock is its own): commit then too, rather than subtract into an overflow trap.
+            if now_ns < lastCommit_ns || now_ns - lastCommit_ns > Self.commitInterval_ns {
                 lastCommit_ns = now_ns
                 try store?.flush()
             }
