@@ -24,19 +24,25 @@ final class ServerProcess {
         process.standardOutput = out
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
-        var line = Data()
-        while !line.contains(10) {
-            let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line.append(chunk)
-        }
-        announce = String(decoding: line, as: UTF8.self)
+        announce = Self.firstLine(of: out)
         guard let range = announce.range(of: #"http://[^:/ ]+:(\d+)"#, options: .regularExpression),
               let colon = announce[range].lastIndex(of: ":"), let port = Int(announce[range][announce.index(after: colon)...]) else {
             process.terminate()
             throw NSError(domain: "rcom", code: 1, userInfo: [NSLocalizedDescriptionKey: "no port announced: \(announce)"])
         }
         self.port = port
+    }
+
+    /// What a child printed up to its first newline (or its end of output): the announce line
+    /// a server prints once it listens.
+    static func firstLine(of pipe: Pipe) -> String {
+        var line = Data()
+        while !line.contains(10) {
+            let chunk = pipe.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            line.append(chunk)
+        }
+        return String(decoding: line, as: UTF8.self)
     }
 
     /// Everything the server logged so far.

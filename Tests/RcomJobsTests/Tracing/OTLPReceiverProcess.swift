@@ -46,13 +46,7 @@ final class OTLPReceiverProcess {
         process.standardOutput = out
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
-        var line = Data()
-        while !line.contains(10) {
-            let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line.append(chunk)
-        }
-        let announce = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let announce = ServerProcess.firstLine(of: out).trimmingCharacters(in: .whitespacesAndNewlines)
         guard announce.hasPrefix("listening "), let port = Int(announce.dropFirst("listening ".count)) else {
             process.terminate()
             process.waitUntilExit()
