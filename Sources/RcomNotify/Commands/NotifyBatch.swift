@@ -46,7 +46,7 @@ enum NotifyBatch {
         // A sink per round: each round is a new reactor, whose clock starts again.
         var sinkErrors = 0
         func round(_ f: NotificationFeed) -> SendPipeline {
-            let sink = StoreSink(store: store) { report in
+            let sink = setup.storeSink(store) { report in
                 if case .finished(let o) = report { feed.finished(o) }
             }
             defer { sinkErrors += sinkErrors }

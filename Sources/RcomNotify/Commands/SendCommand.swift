@@ -93,6 +93,11 @@ public enum SendCommand: Command {
             Terminal.error(error.message)
             return ExitCode.usage
         }
+        let form = args.flag("retry-pending") ? "retry-pending" : args.string("batch") != nil ? "batch" : "one"
+        return setup.traced("rcom send", attributes: [SpanAttribute("rcom.send.form", .string(form))]) { run(args, setup: $0) }
+    }
+
+    private static func run(_ args: ParsedArguments, setup: SendSetup) -> Int32 {
         if args.flag("retry-pending") { return SendRetryPending.run(args, setup: setup) }
         if args.flag("all-pending") {
             Terminal.error("--all-pending goes with --retry-pending")

@@ -7,6 +7,10 @@ public struct AttemptRecord: Sendable, Equatable {
     public let result: DeliveryResult
     public let started_ns: UInt64
     public let duration_ns: UInt64
+    /// The provider's last status in this attempt (HTTP status or SMTP reply code), if it answered.
+    public var providerStatus: Int? = nil
+    /// host:port the attempt went to.
+    public var peer: String? = nil
 }
 
 /// How a notification ended.
