@@ -1,0 +1,63 @@
+/// What a traced pipeline holds while tracing is on: the tracer, the wall clock's origin, and
+/// the spans it finished since the `SpanExporting` wrapper last took them. A pipeline keeps an
+/// optional of this (`TracedPipeline.tracing`): nil when no endpoint is set, so tracing off
+/// costs one nil check per place that would start or end a span, and no allocation.
+///
+/// Time: pipelines see monotonic `now_ns` only; OTLP wants Unix nanoseconds. The command reads
+/// the wall clock once at start (`wallOrigin_unixNano = wall − monotonic`, recorded with the
+/// configuration so a replay sees the same), and a span's time is `wallOrigin + now_ns`.
+public struct PipelineTracing {
+    public var tracer: Tracer
+    public let wallOrigin_unixNano: UInt64
+    /// Finished, sampled spans not yet handed to the exporter. Bounded by what one event can
+    /// finish (the wrapper takes them after every event).
+    public var finished: [SpanData] = []
+    /// The exporter's counters as of the last event, for the pipeline's `/metrics` and `/stats`
+    /// (the wrapper owns the exporter; the pipeline renders the pages).
+    public var exportCounters = SpanExportCounters()
+
+    public init(tracer: Tracer, wallOrigin_unixNano: UInt64) {
+        self.tracer = tracer
+        self.wallOrigin_unixNano = wallOrigin_unixNano
+    }
+
+    /// A monotonic instant as Unix nanoseconds.
+    @inline(__always)
+    public func unixNano(_ now_ns: Instant_ns) -> UInt64 { wallOrigin_unixNano &+ now_ns }
+
+    public func startSpan(_ name: String, kind: SpanKind, parent: TraceContext?, at now_ns: Instant_ns,
+                          attributes: [SpanAttribute] = []) -> Span {
+        tracer.startSpan(name, kind: kind, parent: parent, start_unixNano: unixNano(now_ns), attributes: attributes)
+    }
+
+    /// Ends `span` at `now_ns` and keeps it for the exporter when it is sampled.
+    public mutating func end(_ span: Span, at now_ns: Instant_ns) {
+        if let data = span.end(at: unixNano(now_ns)) { finished.append(data) }
+    }
+
+    /// The wall-clock origin for a process whose reactor's monotonic clock reads `monotonic_ns`
+    /// while the wall clock reads `wall_unixNano` (both read once, at start, by the command).
+    public static func wallOrigin(wall_unixNano: UInt64, monotonic_ns: UInt64) -> UInt64 {
+        wall_unixNano >= monotonic_ns ? wall_unixNano - monotonic_ns : 0
+    }
+}
+
+/// A pipeline the `SpanExporting` wrapper can export for.
+public protocol TracedPipeline: EventPipeline {
+    /// nil: tracing is off (and the pipeline is not wrapped).
+    var tracing: PipelineTracing? { get set }
+}
+
+extension MetricsRegistry {
+    /// The exporter's counters, under the family names every traced rcom process shares
+    /// (`rcom_trace_…`, not the server's prefix), so one dashboard query covers them all.
+    public mutating func spanExport(_ c: SpanExportCounters) {
+        counter("trace_spans_exported", "Spans the collector accepted (2xx)", c.exported, name: "rcom_trace_spans_exported_total")
+        counter("trace_spans_dropped", "Spans dropped before the collector accepted them, by reason", label: "reason",
+                [("queue_full", c.droppedQueueFull), ("retries_exhausted", c.droppedRetriesExhausted),
+                 ("rejected", c.droppedRejected), ("shutdown", c.droppedShutdown)], name: "rcom_trace_spans_dropped_total")
+        counter("trace_export_requests", "OTLP export requests sent (retries included)", c.requests, name: "rcom_trace_export_requests_total")
+        counter("trace_export_retries", "OTLP export requests retried after 429/502/503/504, a failure or a timeout", c.retries,
+                name: "rcom_trace_export_retries_total")
+    }
+}
