@@ -156,8 +156,4 @@ public struct OTLPConfigurationError: Error, Equatable, Sendable, CustomStringCo
     public let variable: String
     public let problem: String
     public var description: String { "\(variable) \(problem)" }
-    public init(variable: String, problem: String) {
-        self.variable = variable
-        self.problem = problem
-    }
 }

@@ -3,7 +3,10 @@ import RcomCore
 
 /// The export shell of commands without a long-lived reactor (`rcom send`, `rcom notify`,
 /// `rcom blacklist`): `SpanExportStage` driven by one thread of its own that carries out the
-/// stage's effects with `BoundedHTTPPost`. Spans are added from any thread and never wait on
+/// stage's effects with `BoundedHTTPPost`. (Reactor-based servers use `SpanExporting` instead;
+/// these commands make spans outside any reactor too — the route, store commits on the store
+/// worker's thread, a run span that ends after the last delivery reactor stopped, and
+/// blacklist has no reactor at all — so one exporter for the whole process lives here.) Spans are added from any thread and never wait on
 /// the network: the stage's bounded queue takes them (or drops and counts them at its bound),
 /// and the thread sends a batch at 512 spans or 1 s, retrying 429/502/503/504 with backoff.
 ///
@@ -94,8 +97,7 @@ public final class BlockingSpanExporter: SpanSink, @unchecked Sendable {
                 let outcome: SpanExportStage.Outcome
                 switch result {
                 case .answered(let r):
-                    let retryAfter = r.headers["retry-after"].flatMap { UInt64($0) }.map { $0 * 1_000_000_000 }
-                    outcome = .answered(status: r.status, retryAfter_ns: retryAfter)
+                    outcome = .answered(status: r.status, retryAfter_ns: r.headers.retryAfter_ms.map { UInt64($0) * 1_000_000 })
                 case .failed: outcome = .failed
                 }
                 if !stopping { pending += stage.finished(id, outcome, now_ns: MonotonicClock.now_ns()) }

@@ -35,18 +35,21 @@ public final class CommandTracing: @unchecked Sendable {
         anchorUnix_ns = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    /// A setting this command cannot use (exit 2): names the variable, never its value.
+    public struct SetupError: Error, Sendable, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
     /// Tracing from the `OTEL_*` variables: nil when no endpoint is set (or tracing is turned
     /// off); an error names the variable, never its value. `entropy` gives the ids.
     public static func make(_ environment: [String: String], serviceName: String, version: String,
-                            entropy: EntropySource) -> Result<CommandTracing?, OTLPConfigurationError> {
+                            entropy: EntropySource) -> Result<CommandTracing?, SetupError> {
         switch OTLPConfiguration.fromEnvironment(environment, serviceName: serviceName, scopeVersion: version) {
-        case .failure(let e): return .failure(e)
+        case .failure(let e): return .failure(SetupError(message: e.description))
         case .success(nil): return .success(nil)
         case .success(let c?):
-            guard c.endpoint.scheme == "http" else {
-                return .failure(OTLPConfigurationError(variable: environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == nil ? "OTEL_EXPORTER_OTLP_ENDPOINT" : "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-                                                       problem: "is https: this command exports over plain http only (a collector on localhost:4318, or a local agent)"))
-            }
+            if let why = SpanExporter.unsupportedEndpoint(c) { return .failure(SetupError(message: why)) }
             return .success(CommandTracing(configuration: c, entropy: entropy, exporterEntropy: SystemEntropy()))
         }
     }
