@@ -80,10 +80,19 @@ struct SendSetup {
         }
     }
 
-    /// A span around a whole run (`rcom send`), its exit code as status; deliveries and commits
-    /// go under it. Flushes the exporter at the end (bounded: `CommandTracing.flushBound_ns`).
+    /// A span around a whole run (`rcom send`, `rcom notify`), its exit code as status;
+    /// deliveries and commits go under it. Flushes the exporter at the end (bounded:
+    /// `CommandTracing.flushBound_ns`).
     func traced(_ name: String, attributes: [SpanAttribute] = [], _ body: (SendSetup) -> Int32) -> Int32 {
-        guard let tracing else { return body(self) }
+        let (code, _) = spanned(name, attributes: attributes, body)
+        tracing?.finish()
+        return code
+    }
+
+    /// `body` inside a span (no flush: `rcom serve`'s due events, each its own trace); the
+    /// span's context when it was sampled (for a log line's `trace_id` and `span_id`).
+    func spanned(_ name: String, attributes: [SpanAttribute] = [], _ body: (SendSetup) -> Int32) -> (Int32, TraceContext?) {
+        guard let tracing else { return (body(self), nil) }
         var span = tracing.start(name, parent: traceParent, attributes: attributes)
         var inner = self
         inner.traceParent = span.context
@@ -91,8 +100,7 @@ struct SendSetup {
         span.setAttribute("rcom.exit_code", .int(Int64(code)))
         span.setStatus(code == ExitCode.success ? SpanStatus(.ok) : SpanStatus(.error, message: "exit code \(code)"))
         tracing.end(span)
-        tracing.finish()
-        return code
+        return (code, span.isRecording ? span.context : nil)
     }
 
     /// Settings a channel needs against its configured endpoint and lacks (credentials are

@@ -1,4 +1,5 @@
 import Foundation
+import RcomCLI
 import RcomCore
 import RcomReactor
 import RcomStore
@@ -32,8 +33,12 @@ final class DueRunner: @unchecked Sendable {
     /// Events carried out and store errors met (read at the end, for the log).
     private(set) var carried = 0, storeErrors = 0
 
-    init(setup: SendSetup, store: ClientsSetup.Store, lease_ms: Int64, poll_ms: Int64, claimMax: Int = 64) {
+    /// Debug lines per event carried out, with the event span's `trace_id`/`span_id` when traced.
+    let logger: Logger?
+
+    init(setup: SendSetup, store: ClientsSetup.Store, lease_ms: Int64, poll_ms: Int64, claimMax: Int = 64, logger: Logger? = nil) {
         self.setup = setup
+        self.logger = logger
         self.store = store
         self.lease_ms = lease_ms
         self.poll_ms = poll_ms
@@ -90,8 +95,12 @@ final class DueRunner: @unchecked Sendable {
                     return
                 }
                 let at = MonotonicClock.wall_ms()
-                _ = NotifyDue.carryOut(e, setup: setup, store: store, now: at, json: false, verbose: false, quiet: true)
+                let (code, trace) = NotifyDue.carryOut(e, setup: setup, store: store, now: at, json: false, verbose: false, quiet: true)
                 carried += 1
+                if let logger, logger.isEnabled(.debug) {
+                    logger.debug("event carried out", [("event_id", .string(e.id)), ("client", .string(e.clientID)),
+                                                        ("event_type", .string(e.eventType)), ("exit_code", .int(Int(code)))] + LogTrace.fields(trace))
+                }
                 report(e, latency_ms: e.status == "routed" ? MonotonicClock.wall_ms() - e.createdAt_ms : nil)
             }
             if due.count == claimMax { continue }
