@@ -14,13 +14,14 @@ struct JobServerTraces {
     /// Bound: one per job in flight (`jobsInFlightMax`) and per start being read.
     var count: Int { starting.count + running.count }
 
-    mutating func begin(_ ref: RequestRef, _ request: HTTPRequest, account: String, tracing: PipelineTracing, now_ns: Instant_ns) {
+    mutating func begin(_ ref: RequestRef, _ request: HTTPRequest, account: String, tracing: inout PipelineTracing, now_ns: Instant_ns) {
         var span = tracing.startSpan("job", kind: .server, parent: TraceContext.extract(from: request.headers), at: now_ns)
         if span.isRecording {
             span.setAttribute("http.request.method", .string(request.method))
             span.setAttribute("url.path", .string(String(request.path)))
             span.setAttribute("rcom.account", .string(account))
         }
+        tracing.touch(span.context)
         starting[ref] = span
     }
 
@@ -52,6 +53,7 @@ struct JobServerTraces {
     /// The job is over for this server: `error` nil means it went well.
     mutating func finished(job: String, error: String?, tracing: inout PipelineTracing, now_ns: Instant_ns) {
         guard var span = running.removeValue(forKey: job) else { return }
+        tracing.touch(span.context)
         span.setStatus(error.map { SpanStatus(.error, message: $0) } ?? SpanStatus(.ok))
         tracing.end(span, at: now_ns)
     }
