@@ -15,6 +15,17 @@ public struct PipelineTracing {
     /// The exporter's counters as of the last event, for the pipeline's `/metrics` and `/stats`
     /// (the wrapper owns the exporter; the pipeline renders the pages).
     public var exportCounters = SpanExportCounters()
+    /// The span the event being handled is about, for log lines (`trace_id`, `span_id` on its
+    /// notices): set by `touch`, cleared by the wrapper before each event. An event that touches
+    /// the spans of two jobs (a batch of upstream outcomes) has none: a line about several jobs
+    /// names no one trace.
+    public private(set) var current: Current = .none
+
+    public enum Current: Equatable {
+        case none
+        case one(TraceID, SpanID)
+        case several
+    }
 
     public init(tracer: Tracer, wallOrigin_unixNano: UInt64) {
         self.tracer = tracer
@@ -28,6 +39,23 @@ public struct PipelineTracing {
     public func startSpan(_ name: String, kind: SpanKind, parent: TraceContext?, at now_ns: Instant_ns,
                           attributes: [SpanAttribute] = []) -> Span {
         tracer.startSpan(name, kind: kind, parent: parent, start_unixNano: unixNano(now_ns), attributes: attributes)
+    }
+
+    /// The event being handled is about `context`'s span.
+    public mutating func touch(_ context: TraceContext) {
+        switch current {
+        case .none: current = .one(context.traceID, context.spanID)
+        case .one(_, let s) where s == context.spanID: break
+        default: current = .several
+        }
+    }
+
+    public mutating func clearCurrent() { current = .none }
+
+    /// `notice` with the current span's `trace_id` and `span_id` appended, when there is one.
+    public func tagged(_ notice: OperatorNotice) -> OperatorNotice {
+        guard case .one(let t, let s) = current else { return notice }
+        return OperatorNotice(notice.level, notice.message, notice.fields + [("trace_id", t.hex), ("span_id", s.hex)])
     }
 
     /// Ends `span` at `now_ns` and keeps it for the exporter when it is sampled.

@@ -11,7 +11,9 @@
 /// (`.stop(code)`), the stop is held back while the exporter drains (sends what is queued
 /// without waiting for the batch delay), and released when it is idle or after `flushTimeout_ns`
 /// (then what is left is dropped and counted as `shutdown`): a collector that is down delays an
-/// exit by that much at most. Not wrapped (tracing off): the pipeline runs as it is, at no cost.
+/// exit by that much at most. Log lines: a `.notice` the pipeline returns while handling an
+/// event about one span (`PipelineTracing.touch`) gets that span's `trace_id` and `span_id`
+/// fields (in `--log-format json`, members of the line). Not wrapped (tracing off): the pipeline runs as it is, at no cost.
 public struct SpanExporting<Inner: TracedPipeline>: EventPipeline {
     public private(set) var inner: Inner
     public private(set) var exporter: SpanExporter
@@ -36,7 +38,11 @@ public struct SpanExporting<Inner: TracedPipeline>: EventPipeline {
         if SpanExporter.owns(event) {
             effects = exporter.handle(event, now_ns: now_ns)
         } else {
+            if inner.tracing?.current != PipelineTracing.Current.none { inner.tracing?.clearCurrent() }
             effects = inner.handle(event, now_ns: now_ns)
+            if let t = inner.tracing, t.current != .none {
+                for i in effects.indices { if case .notice(let n) = effects[i] { effects[i] = .notice(t.tagged(n)) } }
+            }
             if let i = effects.firstIndex(where: { if case .stop = $0 { return true } else { return false } }),
                case .stop(let code) = effects[i], pendingStop == nil {
                 effects.remove(at: i)

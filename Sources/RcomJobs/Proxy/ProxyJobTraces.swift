@@ -26,18 +26,19 @@ struct ProxyJobTraces {
     var count: Int { jobs.count }
 
     /// A job request arrived (before admission: a 503 at the limit is traced too).
-    mutating func request(_ ref: RequestRef, _ request: HTTPRequest, tracing: PipelineTracing, now_ns: Instant_ns) {
+    mutating func request(_ ref: RequestRef, _ request: HTTPRequest, tracing: inout PipelineTracing, now_ns: Instant_ns) {
         var span = tracing.startSpan("POST /jobs", kind: .server, parent: TraceContext.extract(from: request.headers), at: now_ns)
         if span.isRecording {  // unsampled (99 % at ratio 0.01): no attribute strings made
             span.setAttribute("http.request.method", .string(request.method))
             span.setAttribute("url.path", .string(String(request.path)))
         }
+        tracing.touch(span.context)
         jobs[ref] = Job(server: span)
     }
 
     /// The start for the job request `ref` goes upstream: its client span, whose context the
     /// start request carries (`job.trace`).
-    mutating func dispatch(_ job: inout UpstreamJob, ref: RequestRef, tracing: PipelineTracing, now_ns: Instant_ns) {
+    mutating func dispatch(_ job: inout UpstreamJob, ref: RequestRef, tracing: inout PipelineTracing, now_ns: Instant_ns) {
         guard jobs[ref] != nil else { return }
         var span = tracing.startSpan("upstream start", kind: .client, parent: jobs[ref]!.server.context, at: now_ns)
         if span.isRecording { span.setAttribute("rcom.account", .string(job.account)) }
@@ -48,6 +49,7 @@ struct ProxyJobTraces {
             if span.isRecording { span.setAttribute("rcom.job.token", .string(String(token.description.prefix(8)))) }
         }
         job.trace = span.context
+        tracing.touch(span.context)
         jobs[ref]!.upstream = span
     }
 
@@ -65,6 +67,7 @@ struct ProxyJobTraces {
         case .unreachable: return
         }
         guard let ref = self.ref(purpose), var span = jobs[ref]?.upstream else { return }
+        tracing.touch(span.context)
         if let answered { span.setAttribute("http.response.status_code", .int(Int64(answered))) }
         span.setStatus(status)
         tracing.end(span, at: now_ns)
@@ -80,6 +83,7 @@ struct ProxyJobTraces {
             return
         }
         let job = jobs[ref]!.server.context
+        tracing.touch(job)
         jobs[ref]!.server.addEvent("callback", at: tracing.unixNano(now_ns),
                                    attributes: [SpanAttribute("rcom.callback.traced", .bool(parent?.traceID == job.traceID))])
         if let parent, parent.traceID == job.traceID { tracing.end(callbackSpan(parent, tracing: tracing, now_ns: now_ns), at: now_ns) }

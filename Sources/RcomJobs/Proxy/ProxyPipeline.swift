@@ -193,7 +193,7 @@ public struct ProxyPipeline: TracedPipeline {
             switch route {
             case .job:
                 correlate.countRequest()
-                if tracing != nil { traces.request(ref, request, tracing: tracing!, now_ns: now_ns) }
+                if tracing != nil { traces.request(ref, request, tracing: &tracing!, now_ns: now_ns) }
                 switch admission.verdict(draining: drain.started, overLimit: server.isOverLimit(id)) {
                 case .admit:
                     let started = correlate.job(ref, request, now_ns: now_ns)
@@ -219,7 +219,7 @@ public struct ProxyPipeline: TracedPipeline {
     private mutating func traced(_ outputs: [CorrelateStage.Output], ref: RequestRef, now_ns: Instant_ns) -> [CorrelateStage.Output] {
         outputs.map { o in
             guard case .dispatch(var job) = o else { return o }
-            traces.dispatch(&job, ref: ref, tracing: tracing!, now_ns: now_ns)
+            traces.dispatch(&job, ref: ref, tracing: &tracing!, now_ns: now_ns)
             return .dispatch(job)
         }
     }

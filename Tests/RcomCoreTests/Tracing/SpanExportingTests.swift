@@ -10,8 +10,15 @@ private struct OneSpanPerWakeup: TracedPipeline {
     mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         handled += 1
         switch event {
-        case .wakeup(let tag, _):
-            if let span = tracing?.startSpan(tag, kind: .internal, parent: nil, at: now_ns) { tracing!.end(span, at: now_ns + 5) }
+        case .wakeup(let tag, let payload):
+            guard let span = tracing?.startSpan(tag, kind: .internal, parent: nil, at: now_ns) else { return [] }
+            // Payload byte n: the event is about n spans, and says so in a notice.
+            if let n = payload.first {
+                tracing!.touch(span.context)
+                if n > 1 { tracing!.touch(tracing!.startSpan("other", kind: .internal, parent: nil, at: now_ns).context) }
+                return [.notice(OperatorNotice(.warn, "about \(n)", [("k", "v")]))]
+            }
+            tracing!.end(span, at: now_ns + 5)
             return []
         case .shutdown:
             return [.stop(exitCode: 0)]
@@ -99,6 +106,19 @@ final class SpanExportingTests: XCTestCase {
         let done = q.handle(.received(c, response(200)), now_ns: 4_000)
         XCTAssertEqual(done.suffix(2), [.cancelTimer(SpanExporting<OneSpanPerWakeup>.flushTimer), .stop(exitCode: 0)], "exported: stops at once")
         XCTAssertEqual(q.exporter.counters.exported, 1)
+    }
+
+    func testANoticeAboutOneSpanCarriesItsIdsAndOneAboutSeveralDoesNot() throws {
+        var p = try wrapped()
+        guard case .notice(let one)? = p.handle(.wakeup(tag: "x", payload: [1]), now_ns: 1_000).first else { return XCTFail() }
+        XCTAssertEqual(one.fields.map(\.0), ["k", "trace_id", "span_id"])
+        XCTAssertEqual(one.fields[1].1.count, 32)
+        XCTAssertEqual(one.fields[2].1.count, 16)
+        guard case .notice(let several)? = p.handle(.wakeup(tag: "y", payload: [2]), now_ns: 2_000).first else { return XCTFail() }
+        XCTAssertEqual(several.fields.map(\.0), ["k"], "a line about two jobs names no one trace")
+        guard case .notice(let next)? = p.handle(.wakeup(tag: "z", payload: [1]), now_ns: 3_000).first else { return XCTFail() }
+        XCTAssertEqual(next.fields.count, 3, "the current span is per event: cleared before each")
+        XCTAssertNotEqual(next.fields[2].1, one.fields[2].1)
     }
 
     func testAnHTTPSEndpointIsRefusedWithAMessage() throws {
