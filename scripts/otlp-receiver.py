@@ -16,6 +16,9 @@ back from the decoded message's bytes.
 Listens on 127.0.0.1 port 0 and prints "listening PORT" on stdout once ready.
 --fail-first N answers the first N requests with --fail-status (503) and, with
 --retry-after S, a Retry-After header: the exporter's retry path against a real socket.
+--count-only (benchmarks: decoding is too slow to keep up) answers 200 without decoding and
+appends each request's span count (its "spanId" keys) to --out, one number a line; it needs
+no package.
 
 Needs the PyPI package opentelemetry-proto (scripts/lib-deps.sh installs it into a venv).
 """
@@ -27,9 +30,14 @@ import json
 import re
 import sys
 
-from google.protobuf import json_format
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
+def load_definitions():
+    """The official definitions, imported only when decoding (--count-only needs none)."""
+    global json_format, ExportTraceServiceRequest, Span, Status
+    from google.protobuf import json_format
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
 
 MAX_BODY = 16 << 20
 HEX = {32: re.compile(r"^[0-9a-f]{32}$"), 16: re.compile(r"^[0-9a-f]{16}$")}
@@ -119,7 +127,10 @@ def main():
     parser.add_argument("--fail-first", type=int, default=0, help="answer the first N requests with --fail-status")
     parser.add_argument("--fail-status", type=int, default=503)
     parser.add_argument("--retry-after", help="Retry-After value sent with the failures")
+    parser.add_argument("--count-only", action="store_true", help="answer 200 without decoding; append span counts to --out")
     args = parser.parse_args()
+    if not args.count_only:
+        load_definitions()
     state = {"requests": 0}
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -146,6 +157,10 @@ def main():
             if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
                 return self.answer(415, json.dumps({"message": "Content-Type must be application/json"}))
             state["requests"] += 1
+            if args.count_only:
+                with open(args.out, "a") as f:
+                    f.write("%d\n" % body.count(b'"spanId"'))
+                return self.answer(200, "{}")
             if state["requests"] <= args.fail_first:
                 extra = [("Retry-After", args.retry_after)] if args.retry_after else []
                 return self.answer(args.fail_status, json.dumps({"message": "failing on purpose"}), extra)
