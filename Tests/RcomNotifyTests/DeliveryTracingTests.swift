@@ -55,7 +55,8 @@ final class DeliveryTracingTests: XCTestCase {
         XCTAssertEqual(deliver.status, SpanStatus(.ok))
         XCTAssertEqual(a1.attributes.first { $0.key == "http.response.status_code" }?.value, .int(503))
         XCTAssertEqual(a2.attributes.first { $0.key == "http.response.status_code" }?.value, .int(200))
-        XCTAssertEqual(a1.attributes.first { $0.key == "server.address" }?.value, .string("hooks.slack.example:443"), "host:port, never the path")
+        XCTAssertEqual(a1.attributes.first { $0.key == "server.address" }?.value, .string("hooks.slack.example"), "never the path")
+        XCTAssertEqual(a1.attributes.first { $0.key == "server.port" }?.value, .int(443))
         XCTAssertEqual(deliver.attributes.first { $0.key == "rcom.attempts" }?.value, .int(2))
     }
 

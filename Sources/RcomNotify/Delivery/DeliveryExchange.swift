@@ -19,8 +19,10 @@ struct DeliveryExchange {
     var settled = false
     /// The provider's last status: the HTTP status, or the SMTP reply code (for tracing).
     var providerStatus: Int?
-    /// host:port the attempt went to (for tracing; never a path, which may hold a credential).
-    var peer: String?
+    /// Where the attempt went (for tracing; never a path, which may hold a credential). Kept
+    /// as the URL's own host string and port, so tracing off formats nothing.
+    var peerHost: String?
+    var peerPort = 0
 
     /// The connection is up: HTTP sends its request, implicit TLS its ClientHello.
     mutating func connected(_ id: ConnectionID) -> (effects: [ReactorEffect], result: DeliveryResult?) {

@@ -154,18 +154,18 @@ public struct DeliveryStage {
         case .http(let url, var request) where policy.carriedSchemes.contains(url.scheme):
             request.headers.set("Connection", "close")
             outbox.append(CarriedRequest(exchange: id, url: url, request: request, timeout_ms: policy.attemptTimeout_ms))
-            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .carried, peer: "\(url.host):\(url.port)")
+            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .carried, peerHost: url.host, peerPort: url.port)
         case .http(let url, var request):
             // One request per connection: the provider closes after answering.
             request.headers.set("Connection", "close")
             var c = HTTPClientConnection<Int>(id: id, url: url)
             effects.append(c.connectEffect)
             effects += c.send(request, tag: 0)
-            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .http(c), peer: "\(url.host):\(url.port)")
+            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .http(c), peerHost: url.host, peerPort: url.port)
         case .smtp(let endpoint, let envelope):
             effects.append(.connect(id, host: endpoint.host, port: endpoint.port))
             var x = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .smtp(SMTPTransport(endpoint: endpoint, envelope: envelope)),
-                             peer: "\(endpoint.host):\(endpoint.port)")
+                             peerHost: endpoint.host, peerPort: endpoint.port)
             // (With an attempt timeout no longer than it, the attempt's own timer gives the same verdict.)
             if policy.smtpGreetingTimeout_ms < policy.attemptTimeout_ms {
                 nextTimer += 1
@@ -251,7 +251,7 @@ public struct DeliveryStage {
         var effects = effects
         var reports: [DeliveryReport] = [.attempt(AttemptRecord(
             notificationID: job.notification.id, channel: job.notification.channel, attempt: job.attempts,
-            result: result, started_ns: x.started_ns, duration_ns: now_ns - x.started_ns, providerStatus: x.providerStatus, peer: x.peer))]
+            result: result, started_ns: x.started_ns, duration_ns: now_ns - x.started_ns, providerStatus: x.providerStatus, peerHost: x.peerHost, peerPort: x.peerPort))]
         var final: DeliveryResult? = result
         if case .transient(let why, let retryAfter_ms) = result, job.attempts < policy.attemptsMax {
             if let wish = retryAfter_ms, wish > policy.retryAfterMax_ms {

@@ -51,7 +51,10 @@ public struct DeliveryTracing {
             span.setAttribute("rcom.attempt", .int(Int64(a.attempt)))
             span.setAttribute("rcom.channel", .string(a.channel))
             span.setAttribute("rcom.result", .string(a.result.kind))
-            if let peer = a.peer { span.setAttribute("server.address", .string(peer)) }
+            if let host = a.peerHost {
+                span.setAttribute("server.address", .string(host))
+                span.setAttribute("server.port", .int(Int64(a.peerPort)))
+            }
             if let status = a.providerStatus {
                 span.setAttribute(a.channel == EmailChannel.name ? "rcom.smtp.reply_code" : "http.response.status_code", .int(Int64(status)))
             }
