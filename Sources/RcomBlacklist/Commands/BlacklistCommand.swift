@@ -66,6 +66,10 @@ public enum BlacklistCommand: Command {
             logged with their own transaction and skipped by --resume). Create the sample there
             with rcom blacklist generate --db postgres://… --out DIR.
 
+            Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT (an OpenTelemetry collector's http://host:4318)
+            the import sends a span for the run and one per committed batch (rows, time parsing vs
+            committing), flushed at exit within 3 s (OTEL_* variables: design/tracing.md).
+
             Exit status: 0 done, 1 failed (see message; also a FILE with no valid address),
             2 usage or a FILE of no known format, 130 interrupted (resumable).
             """)

@@ -45,6 +45,10 @@ public enum NotifyCommand: Command {
         run claims what is due under a 10-minute lease, so overlapping runs never send one twice.
         Deliveries use rcom send's channels, providers and options (see rcom send --help).
 
+        Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT (an OpenTelemetry collector's http://host:4318) a
+        trace per run goes there: the event, its routing decision, each notification, each attempt (with the provider's
+        status) and each store commit, flushed at exit within 3 s (OTEL_* variables: design/tracing.md).
+
         Exit codes: 0 delivered (on at least one channel), held, muted, or already notified under
         this --key; 1 delivery failed (or a store error); 2 usage error, unknown client (the
         nearest ids are named) or a provider's missing settings; 3 every address suppressed;

@@ -45,6 +45,10 @@ public enum SendCommand: Command {
                        env: "RCOM_SIM_FAULTS"),
         ],
         discussion: """
+        Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT (an OpenTelemetry collector's http://host:4318) a
+        trace per run goes there: the run, each notification, each attempt (with the provider's
+        status) and each store commit, flushed at exit within 3 s (OTEL_* variables: design/tracing.md).
+
         Exit codes: 0 delivered, 1 delivery failed after retries (or a store error), 2 usage error,
         invalid target or a provider's missing credentials, 3 suppressed (on the rcom blacklist list;
         nothing is sent), 75 pending (an email relay kept answering 4yz: retried by --retry-pending
