@@ -38,7 +38,11 @@ public final class BlockingSpanExporter: SpanSink, @unchecked Sendable {
 
     public func add(_ span: SpanData) {
         condition.withLock {
-            pending += stage.add(span, now_ns: MonotonicClock.now_ns())
+            let effects = stage.add(span, now_ns: MonotonicClock.now_ns())
+            // Most spans only join the queue: waking the thread for them would cost a context
+            // switch per span (measured: ~+20 % CPU for rcom send at 1.0 before this).
+            guard !effects.isEmpty else { return }
+            pending += effects
             condition.broadcast()
         }
     }
