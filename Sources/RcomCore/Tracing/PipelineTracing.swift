@@ -3,12 +3,18 @@
 /// optional of this (`TracedPipeline.tracing`): nil when no endpoint is set, so tracing off
 /// costs one nil check per place that would start or end a span, and no allocation.
 ///
-/// Time: pipelines see monotonic `now_ns` only; OTLP wants Unix nanoseconds. The command reads
-/// the wall clock once at start (`wallOrigin_unixNano = wall − monotonic`, recorded with the
-/// configuration so a replay sees the same), and a span's time is `wallOrigin + now_ns`.
+/// Time: pipelines see monotonic `now_ns` only (the reactor's: 1 s at its origin); OTLP wants
+/// Unix nanoseconds. The command reads the wall and monotonic clocks once, back to back, at
+/// start; the reactor's clock starts at that monotonic reading (`reactorOrigin_ns`), and a
+/// span's time is `wallOrigin + now_ns` with `wallOrigin = wall − 1 s`. Processes on one
+/// machine then agree on span times to microseconds.
 public struct PipelineTracing {
     public var tracer: Tracer
     public let wallOrigin_unixNano: UInt64
+    /// The raw monotonic reading taken with the wall clock: the reactor must start its clock
+    /// there (`Reactor(origin_ns:)`) for `wallOrigin + now_ns` to be the wall time (nil: a test's
+    /// virtual clock).
+    public var reactorOrigin_ns: UInt64?
     /// Finished, sampled spans not yet handed to the exporter. Bounded by what one event can
     /// finish (the wrapper takes them after every event).
     public var finished: [SpanData] = []

@@ -100,8 +100,9 @@ struct ProxyJobTraces {
         job.server.setAttribute("http.response.status_code", .int(Int64(response.status)))
         if response.status >= 500 { job.server.setStatus(SpanStatus(.error, message: Self.message(response))) }
         if var up = job.upstream {
-            // Answered before the start was (a callback that overtook it, the drain): the start span ends too.
-            up.setStatus(SpanStatus(.error, message: "the client was answered before the job server answered the start"))
+            // Answered before the start was (a callback that overtook its start's answer): the
+            // start span ends here, marked, its status left to what the answer says of the job.
+            up.setAttribute("rcom.start.unanswered", .bool(true))
             tracing.end(up, at: now_ns)
         }
         tracing.end(job.server, at: now_ns)
