@@ -50,6 +50,26 @@ final class TracingEndToEndTests: XCTestCase {
         XCTAssertEqual(jobs.attributes["http.response.status_code"] as? Int, 200)
         XCTAssertEqual(jobs.events, ["callback"])
 
+        // scripts/trace-waterfall draws it: parent before child, indented by depth, the callback event marked.
+        let draw = Process()
+        draw.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        draw.arguments = ["python3", OTLPReceiverProcess.script.replacingOccurrences(of: "otlp-receiver.py", with: "trace-waterfall"),
+                          stack.receiver.outPath, caller.trace]
+        let out = Pipe()
+        draw.standardOutput = out
+        try draw.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        draw.waitUntilExit()
+        XCTAssertEqual(draw.terminationStatus, 0)
+        let rows = text.split(separator: "\n").map(String.init)
+        XCTAssertTrue(rows.first?.hasPrefix("trace \(caller.trace) · 4 spans") == true, text)
+        XCTAssertTrue(rows.first?.hasSuffix("continued from the caller's span \(caller.span)") == true, text)
+        let order = ["rcom-proxy      POST /jobs", "rcom-proxy        upstream start", "rcom-jobserver      job", "rcom-proxy            POST /callback"]
+        let at = order.map { o in rows.firstIndex { $0.hasPrefix(o) } ?? -1 }
+        XCTAssertEqual(at, at.sorted(), text)
+        XCTAssertFalse(at.contains(-1), text)
+        XCTAssertTrue(rows.contains { $0.hasSuffix("◆ callback") }, text)
+
         // Without a traceparent the trace starts at the proxy (a root span), and is still whole.
         XCTAssertEqual(try stack.job("a2").status, 200)
         let root = try XCTUnwrap(try stack.traceID(ofAccount: "a2"))
