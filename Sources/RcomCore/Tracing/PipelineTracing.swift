@@ -58,10 +58,18 @@ public struct PipelineTracing {
 
     public mutating func clearCurrent() { current = .none }
 
-    /// `notice` with the current span's `trace_id` and `span_id` appended, when there is one.
-    public func tagged(_ notice: OperatorNotice) -> OperatorNotice {
-        guard case .one(let t, let s) = current else { return notice }
-        return OperatorNotice(notice.level, notice.message, notice.fields + [("trace_id", t.hex), ("span_id", s.hex)])
+    /// What the wrapper takes after each event, in one access to the pipeline's `tracing` (an
+    /// `inout` through the protocol's modify accessor: in place, no copy of this struct): the
+    /// finished spans, and the current span, which is cleared for the next event; the exporter's
+    /// counters go in.
+    static func take(_ tracing: inout PipelineTracing?, counters: SpanExportCounters) -> (spans: [SpanData], current: Current) {
+        guard tracing != nil else { return ([], .none) }
+        var spans: [SpanData] = []
+        if !tracing!.finished.isEmpty { swap(&spans, &tracing!.finished) }
+        let current = tracing!.current
+        if current != .none { tracing!.current = .none }
+        if tracing!.exportCounters != counters { tracing!.exportCounters = counters }
+        return (spans, current)
     }
 
     /// Ends `span` at `now_ns` and keeps it for the exporter when it is sampled.
