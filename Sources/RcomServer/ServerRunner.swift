@@ -73,18 +73,19 @@ public enum ServerRunner {
         // `opened` gets the reactor's wakeup before any event, once this reactor has taken the
         // termination signals: worker threads the pipeline hands work to (`rcom track`'s and
         // `rcom serve`'s store workers, serve's delivery reactors) get their way back in.
-        func serve<Q: EventPipeline>(_ q: Q, summary: (Q) -> LogFields) -> Int32 {
-            guard logger.accessLog else { return shell.serve(q, opened: opened, summary: summary) }
+        func serve<Q: EventPipeline>(_ q: Q, summary: (Q) -> LogFields, clockOrigin_ns: UInt64? = nil) -> Int32 {
+            guard logger.accessLog else { return shell.serve(q, opened: opened, summary: summary, clockOrigin_ns: clockOrigin_ns) }
             let http = Set(listeners.indices.filter { listeners[$0].http })
             let logged = AccessLogged(q, limits: serverLimits.http, listeners: http.count == listeners.count ? nil : http) { r in
                 logger.access(method: r.method, path: r.target, status: r.status, duration_ns: r.duration_ns, bytes: r.bytes)
             }
-            return shell.serve(logged, opened: opened, summary: { summary($0.inner) })
+            return shell.serve(logged, opened: opened, summary: { summary($0.inner) }, clockOrigin_ns: clockOrigin_ns)
         }
         if let tracing {
             guard let traced = pipeline as? any TracedPipeline else { preconditionFailure("\(component): tracing needs a TracedPipeline") }
             func exported<T: TracedPipeline>(_ t: T) -> Int32 {
-                serve(ServerTracing.exporting(t, tracing, entropy: entropy), summary: { summary($0.inner as! P) })
+                serve(ServerTracing.exporting(t, tracing, entropy: entropy), summary: { summary($0.inner as! P) },
+                      clockOrigin_ns: t.tracing?.reactorOrigin_ns)
             }
             return exported(traced)
         }
@@ -99,8 +100,8 @@ public enum ServerRunner {
         let recording: RecordingEntropy?, recordPath: String?, traceConfig: [(String, String)]
         let poller: PollerKind, limits: ReactorLimits, logger: Logger, announce: String
 
-        func serve<Q: EventPipeline>(_ pipeline: Q, opened: (WakeupHandle) -> Void, summary: (Q) -> LogFields) -> Int32 {
-            let reactor = Reactor(pipeline: pipeline, poller: poller, limits: limits)
+        func serve<Q: EventPipeline>(_ pipeline: Q, opened: (WakeupHandle) -> Void, summary: (Q) -> LogFields, clockOrigin_ns: UInt64? = nil) -> Int32 {
+            let reactor = Reactor(pipeline: pipeline, poller: poller, limits: limits, origin_ns: clockOrigin_ns)
             listeners.forEach(reactor.adopt)
             if let recordPath, let recording {
                 do {

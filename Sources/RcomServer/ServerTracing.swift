@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import RcomCLI
 import RcomCore
 import RcomReactor
@@ -28,9 +29,17 @@ public enum ServerTracing {
     /// span times from the wall clock read once, here.
     public static func pipelineTracing(_ configuration: OTLPConfiguration?, entropy: EntropySource) -> PipelineTracing? {
         guard let configuration else { return nil }
-        let wall_ns = UInt64(max(0, MonotonicClock.wall_ms())) * 1_000_000
-        return PipelineTracing(tracer: Tracer(sampler: configuration.sampler, entropy: entropy),
-                               wallOrigin_unixNano: PipelineTracing.wallOrigin(wall_unixNano: wall_ns, monotonic_ns: MonotonicClock.now_ns()))
+        // Both clocks in ns, read back to back; the reactor's clock then starts at `mono` (1 s
+        // there), so a span time wallOrigin + now_ns is the wall time to microseconds, and
+        // processes on one machine compare (ms, or a reactor origin taken later, would not).
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let mono = MonotonicClock.now_ns()
+        let wall_ns = UInt64(max(0, ts.tv_sec)) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        var t = PipelineTracing(tracer: Tracer(sampler: configuration.sampler, entropy: entropy),
+                                wallOrigin_unixNano: PipelineTracing.wallOrigin(wall_unixNano: wall_ns, monotonic_ns: 1_000_000_000))
+        t.reactorOrigin_ns = mono
+        return t
     }
 
     /// `pipeline` wrapped with its exporter.

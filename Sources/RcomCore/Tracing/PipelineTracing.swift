@@ -3,12 +3,18 @@
 /// optional of this (`TracedPipeline.tracing`): nil when no endpoint is set, so tracing off
 /// costs one nil check per place that would start or end a span, and no allocation.
 ///
-/// Time: pipelines see monotonic `now_ns` only; OTLP wants Unix nanoseconds. The command reads
-/// the wall clock once at start (`wallOrigin_unixNano = wall − monotonic`, recorded with the
-/// configuration so a replay sees the same), and a span's time is `wallOrigin + now_ns`.
+/// Time: pipelines see monotonic `now_ns` only (the reactor's: 1 s at its origin); OTLP wants
+/// Unix nanoseconds. The command reads the wall and monotonic clocks once, back to back, at
+/// start; the reactor's clock starts at that monotonic reading (`reactorOrigin_ns`), and a
+/// span's time is `wallOrigin + now_ns` with `wallOrigin = wall − 1 s`. Processes on one
+/// machine then agree on span times to microseconds.
 public struct PipelineTracing {
     public var tracer: Tracer
     public let wallOrigin_unixNano: UInt64
+    /// The raw monotonic reading taken with the wall clock: the reactor must start its clock
+    /// there (`Reactor(origin_ns:)`) for `wallOrigin + now_ns` to be the wall time (nil: a test's
+    /// virtual clock).
+    public var reactorOrigin_ns: UInt64?
     /// Finished, sampled spans not yet handed to the exporter. Bounded by what one event can
     /// finish (the wrapper takes them after every event).
     public var finished: [SpanData] = []
@@ -52,10 +58,18 @@ public struct PipelineTracing {
 
     public mutating func clearCurrent() { current = .none }
 
-    /// `notice` with the current span's `trace_id` and `span_id` appended, when there is one.
-    public func tagged(_ notice: OperatorNotice) -> OperatorNotice {
-        guard case .one(let t, let s) = current else { return notice }
-        return OperatorNotice(notice.level, notice.message, notice.fields + [("trace_id", t.hex), ("span_id", s.hex)])
+    /// What the wrapper takes after each event, in one access to the pipeline's `tracing` (an
+    /// `inout` through the protocol's modify accessor: in place, no copy of this struct): the
+    /// finished spans, and the current span, which is cleared for the next event; the exporter's
+    /// counters go in.
+    static func take(_ tracing: inout PipelineTracing?, counters: SpanExportCounters) -> (spans: [SpanData], current: Current) {
+        guard tracing != nil else { return ([], .none) }
+        var spans: [SpanData] = []
+        if !tracing!.finished.isEmpty { swap(&spans, &tracing!.finished) }
+        let current = tracing!.current
+        if current != .none { tracing!.current = .none }
+        if tracing!.exportCounters != counters { tracing!.exportCounters = counters }
+        return (spans, current)
     }
 
     /// Ends `span` at `now_ns` and keeps it for the exporter when it is sampled.

@@ -31,44 +31,43 @@ public struct SpanExporting<Inner: TracedPipeline>: EventPipeline {
     }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
-        var effects: [ReactorEffect]
         if case .timer(let t) = event, t == Self.flushTimer {
             return pendingStop == nil ? [] : stopNow(now_ns: now_ns)
         }
-        if SpanExporter.owns(event) {
-            effects = exporter.handle(event, now_ns: now_ns)
-        } else {
-            if inner.tracing?.current != PipelineTracing.Current.none { inner.tracing?.clearCurrent() }
-            effects = inner.handle(event, now_ns: now_ns)
-            if let t = inner.tracing, t.current != .none {
-                for i in effects.indices { if case .notice(let n) = effects[i] { effects[i] = .notice(t.tagged(n)) } }
-            }
-            if let i = effects.firstIndex(where: { if case .stop = $0 { return true } else { return false } }),
-               case .stop(let code) = effects[i], pendingStop == nil {
-                effects.remove(at: i)
-                pendingStop = code
-                flushDeadline_ns = now_ns + flushTimeout_ns
-                effects.append(.setTimer(Self.flushTimer, deadline_ns: flushDeadline_ns))
-                effects += takeSpans(now_ns: now_ns)
-                effects += exporter.drain(now_ns: now_ns)
-                return effects + stopIfFlushed()
+        guard !SpanExporter.owns(event) else {
+            var effects = exporter.handle(event, now_ns: now_ns)
+            effects += takeSpans(now_ns: now_ns).effects
+            return effects + stopIfFlushed()
+        }
+        var effects = inner.handle(event, now_ns: now_ns)
+        let (more, current) = takeSpans(now_ns: now_ns)
+        if case .one(let traceID, let spanID) = current {
+            for i in effects.indices {
+                if case .notice(let n) = effects[i] {
+                    effects[i] = .notice(OperatorNotice(n.level, n.message, n.fields + [("trace_id", traceID.hex), ("span_id", spanID.hex)]))
+                }
             }
         }
-        effects += takeSpans(now_ns: now_ns)
-        return effects + stopIfFlushed()
+        if pendingStop == nil, let i = effects.firstIndex(where: { if case .stop = $0 { return true } else { return false } }),
+           case .stop(let code) = effects[i] {
+            effects.remove(at: i)
+            pendingStop = code
+            flushDeadline_ns = now_ns + flushTimeout_ns
+            effects.append(.setTimer(Self.flushTimer, deadline_ns: flushDeadline_ns))
+            effects += more
+            effects += exporter.drain(now_ns: now_ns)
+            return effects + stopIfFlushed()
+        }
+        return effects + more + stopIfFlushed()
     }
 
-    private mutating func takeSpans(now_ns: Instant_ns) -> [ReactorEffect] {
+    /// The pipeline's finished spans to the exporter, its counters back (one in-place access).
+    private mutating func takeSpans(now_ns: Instant_ns) -> (effects: [ReactorEffect], current: PipelineTracing.Current) {
+        let (spans, current) = PipelineTracing.take(&inner.tracing, counters: exporter.counters)
         var effects: [ReactorEffect] = []
-        if inner.tracing?.finished.isEmpty == false {
-            let spans = inner.tracing!.finished
-            inner.tracing!.finished.removeAll(keepingCapacity: true)
-            for s in spans { effects += exporter.add(s, now_ns: now_ns) }
-        }
+        for s in spans { effects += exporter.add(s, now_ns: now_ns) }
         if pendingStop != nil { effects += exporter.drain(now_ns: now_ns) }
-        let c = exporter.counters
-        if inner.tracing?.exportCounters != c { inner.tracing?.exportCounters = c }
-        return effects
+        return (effects, current)
     }
 
     private mutating func stopIfFlushed() -> [ReactorEffect] {

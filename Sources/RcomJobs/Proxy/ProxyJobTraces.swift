@@ -25,30 +25,32 @@ struct ProxyJobTraces {
     /// Bound: one entry per job in flight, which `waitingClientsMax` and the connection limit bound.
     var count: Int { jobs.count }
 
-    /// A job request arrived (before admission: a 503 at the limit is traced too).
-    mutating func request(_ ref: RequestRef, _ request: HTTPRequest, tracing: inout PipelineTracing, now_ns: Instant_ns) {
+    /// A job request arrived (before admission: a 503 at the limit is traced too). Returns its
+    /// span's context for `dispatch`. An unsampled job (99 % at ratio 0.01) is not kept: it
+    /// records nothing, and its start only needs the context to propagate (`…-00`).
+    mutating func request(_ ref: RequestRef, _ request: HTTPRequest, tracing: inout PipelineTracing, now_ns: Instant_ns) -> TraceContext {
         var span = tracing.startSpan("POST /jobs", kind: .server, parent: TraceContext.extract(from: request.headers), at: now_ns)
-        if span.isRecording {  // unsampled (99 % at ratio 0.01): no attribute strings made
-            span.setAttribute("http.request.method", .string(request.method))
-            span.setAttribute("url.path", .string(String(request.path)))
-        }
+        guard span.isRecording else { return span.context }
+        span.setAttribute("http.request.method", .string(request.method))
+        span.setAttribute("url.path", .string(String(request.path)))
         tracing.touch(span.context)
         jobs[ref] = Job(server: span)
+        return span.context
     }
 
-    /// The start for the job request `ref` goes upstream: its client span, whose context the
-    /// start request carries (`job.trace`).
-    mutating func dispatch(_ job: inout UpstreamJob, ref: RequestRef, tracing: inout PipelineTracing, now_ns: Instant_ns) {
+    /// The start for the job request `ref` (whose span's context is `server`) goes upstream: its
+    /// client span, whose context the start request carries (`job.trace`).
+    mutating func dispatch(_ job: inout UpstreamJob, ref: RequestRef, server: TraceContext, tracing: inout PipelineTracing, now_ns: Instant_ns) {
+        var span = tracing.startSpan("upstream start", kind: .client, parent: server, at: now_ns)
+        job.trace = span.context
         guard jobs[ref] != nil else { return }
-        var span = tracing.startSpan("upstream start", kind: .client, parent: jobs[ref]!.server.context, at: now_ns)
-        if span.isRecording { span.setAttribute("rcom.account", .string(job.account)) }
+        span.setAttribute("rcom.account", .string(job.account))
         if case .waitForCallback(let token) = job.purpose {
             refOfToken[token] = ref
             jobs[ref]!.token = token
             // A prefix only: the whole token is the callback URL's secret.
-            if span.isRecording { span.setAttribute("rcom.job.token", .string(String(token.description.prefix(8)))) }
+            span.setAttribute("rcom.job.token", .string(String(token.description.prefix(8))))
         }
-        job.trace = span.context
         tracing.touch(span.context)
         jobs[ref]!.upstream = span
     }
@@ -100,8 +102,9 @@ struct ProxyJobTraces {
         job.server.setAttribute("http.response.status_code", .int(Int64(response.status)))
         if response.status >= 500 { job.server.setStatus(SpanStatus(.error, message: Self.message(response))) }
         if var up = job.upstream {
-            // Answered before the start was (a callback that overtook it, the drain): the start span ends too.
-            up.setStatus(SpanStatus(.error, message: "the client was answered before the job server answered the start"))
+            // Answered before the start was (a callback that overtook its start's answer): the
+            // start span ends here, marked, its status left to what the answer says of the job.
+            up.setAttribute("rcom.start.unanswered", .bool(true))
             tracing.end(up, at: now_ns)
         }
         tracing.end(job.server, at: now_ns)

@@ -193,11 +193,11 @@ public struct ProxyPipeline: TracedPipeline {
             switch route {
             case .job:
                 correlate.countRequest()
-                if tracing != nil { traces.request(ref, request, tracing: &tracing!, now_ns: now_ns) }
+                let traceContext = tracing == nil ? nil : traces.request(ref, request, tracing: &tracing!, now_ns: now_ns)
                 switch admission.verdict(draining: drain.started, overLimit: server.isOverLimit(id)) {
                 case .admit:
                     let started = correlate.job(ref, request, now_ns: now_ns)
-                    outputs += tracing == nil ? started : traced(started, ref: ref, now_ns: now_ns)
+                    outputs += traceContext.map { traced(started, ref: ref, server: $0, now_ns: now_ns) } ?? started
                 case .draining(let refusal):
                     outputs.append(.deliver(Delivery(ref: ref, response: refusal)))
                 case .overLimit(let refusal):
@@ -216,10 +216,10 @@ public struct ProxyPipeline: TracedPipeline {
     }
 
     /// A job's start, given its client span and `traceparent` before it goes upstream.
-    private mutating func traced(_ outputs: [CorrelateStage.Output], ref: RequestRef, now_ns: Instant_ns) -> [CorrelateStage.Output] {
+    private mutating func traced(_ outputs: [CorrelateStage.Output], ref: RequestRef, server: TraceContext, now_ns: Instant_ns) -> [CorrelateStage.Output] {
         outputs.map { o in
             guard case .dispatch(var job) = o else { return o }
-            traces.dispatch(&job, ref: ref, tracing: &tracing!, now_ns: now_ns)
+            traces.dispatch(&job, ref: ref, server: server, tracing: &tracing!, now_ns: now_ns)
             return .dispatch(job)
         }
     }
