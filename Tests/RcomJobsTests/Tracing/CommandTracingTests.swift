@@ -109,6 +109,59 @@ final class CommandTracingTests: XCTestCase {
         XCTAssertGreaterThan(commits.count, ops.count, "the attempts' and outcomes' commits: \(commits.count)")
     }
 
+    /// `rcom serve`'s deliveries: each due event its own trace (`notify due` with route and
+    /// delivery under it), and its debug log line (`--log-format json`) names that trace and span.
+    func testServeDeliveryLogLineNamesItsTrace() throws {
+        let dir = directory()
+        let receiver = try OTLPReceiverProcess(directory: dir)
+        defer { receiver.stop() }
+        let db = dir + "/db.sqlite"
+        try """
+            {"clients": [{"id": "acme", "timezone": "UTC", "contacts": {"slack": ["c1/ops"]},
+              "rules": [{"event": "db.*", "channels": ["slack"], "mode": "all"}]}]}
+            """.write(toFile: dir + "/clients.json", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try rcom(["clients", "apply", dir + "/clients.json", "--db", db], [:]).status, 0)
+        let key = try rcom(["serve", "keys", "create", "ops", "--scope", "events:write", "--db", db], [:]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let serve = Process()
+        serve.executableURL = RcomBinary.url
+        serve.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", db, "--poll", "100ms", "--log-format", "json", "--log-level", "debug"]
+        serve.environment = ["PATH": "/usr/bin:/bin", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiver.port)"]
+        let out = Pipe()
+        serve.standardOutput = out
+        _ = FileManager.default.createFile(atPath: dir + "/serve.err", contents: nil)
+        serve.standardError = FileHandle(forWritingAtPath: dir + "/serve.err")
+        try serve.run()
+        defer { if serve.isRunning { serve.terminate(); serve.waitUntilExit() } }
+        let announce = ServerProcess.firstLine(of: out)
+        let portText = try XCTUnwrap(announce.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression).map { announce[$0].split(separator: ":")[1] })
+        let port = try XCTUnwrap(Int(portText), announce)
+        var post = BlockingHTTP.request("POST", "/v1/events", body: #"{"client": "acme", "event": "db.disk_high", "message": "disk 91%", "urgent": true}"#)
+        post.headers.add("Authorization", "Bearer \(key)")
+        let fd = try BlockingHTTP.connect(port: port)
+        BlockingHTTP.send(fd, post)
+        let accepted = try BlockingHTTP.readResponse(fd)
+        close(fd)
+        XCTAssertEqual(accepted.status, 202, String(decoding: accepted.body, as: UTF8.self))
+        let log = { (try? String(contentsOfFile: dir + "/serve.err", encoding: .utf8)) ?? "" }
+        XCTAssertTrue(BlockingHTTP.eventually { log().contains("event carried out") }, log())
+        serve.terminate()
+        serve.waitUntilExit()
+
+        let line = try XCTUnwrap(log().split(separator: "\n").first { $0.contains("event carried out") })
+        let fields = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let traceID = try XCTUnwrap(fields["trace_id"] as? String), spanID = try XCTUnwrap(fields["span_id"] as? String)
+        let got = try spans(receiver, count: 4)
+        let event = try XCTUnwrap(got.first { $0["name"] as? String == "notify due" }, "\(got)")
+        XCTAssertEqual(event["trace_id"] as? String, traceID)
+        XCTAssertEqual(event["span_id"] as? String, spanID)
+        XCTAssertEqual(event["resource"] as? [String: String], ["service.name": "rcom-serve"])
+        for name in ["route", "deliver slack"] {
+            assertChild(try XCTUnwrap(got.first { $0["name"] as? String == name }, name), of: event)
+        }
+        XCTAssertTrue(log().contains("trace export stopped"), log())
+    }
+
     /// `rcom blacklist FILE`: a run span and one span per committed batch, its rows and where
     /// its time went.
     func testBlacklistImportHasRunAndBatchSpans() throws {
