@@ -46,8 +46,9 @@ public enum NotifyCommand: Command {
         Deliveries use rcom send's channels, providers and options (see rcom send --help).
 
         Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT (an OpenTelemetry collector's http://host:4318) a
-        trace per run goes there: the event, its routing decision, each notification, each attempt (with the provider's
-        status) and each store commit, flushed at exit within 3 s (OTEL_* variables: design/tracing.md).
+        trace per event goes there: the event, its routing decision, each notification, each
+        attempt (with the provider's status) and each store commit, flushed at exit within 3 s
+        (OTEL_* variables: design/tracing.md).
 
         Exit codes: 0 delivered (on at least one channel), held, muted, or already notified under
         this --key; 1 delivery failed (or a store error); 2 usage error, unknown client (the
