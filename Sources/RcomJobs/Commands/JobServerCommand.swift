@@ -25,6 +25,8 @@ public enum JobServerCommand: Command {
         discussion: """
         Endpoints: POST /start {"account","wait","callback"}, POST /verify (a proof block; ?jobs=N&deadline_ms=MS),
         GET /stats, GET /metrics (Prometheus), GET /healthz (with version and commit).
+        Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT=http://COLLECTOR:4318 a span per job continues the
+        start request's traceparent and the callback carries it on (design/tracing.md).
 
         --hold request     the account's handler is freed as soon as a response is written (default).
         --hold connection  the handler stays with the connection that took it until that connection

@@ -41,6 +41,10 @@ public enum ProxyCommand: Command {
         --admin-listen; a role without its own listener is served on the clients' one. An address
         given twice is one listener serving both roles. A request outside its listener's roles: 404.
 
+        Tracing (OpenTelemetry, off by default): set OTEL_EXPORTER_OTLP_ENDPOINT=http://COLLECTOR:4318
+        (and optionally OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER[_ARG], OTEL_EXPORTER_OTLP_HEADERS); an
+        incoming traceparent is continued and sent on to the job server. See design/tracing.md.
+
         Behind ngrok, publish the callback listener alone (jobs, /stats and /metrics stay local):
           rcom proxy --port 8080 --callback-listen 127.0.0.1:8090 --upstream http://jobs.asgateway.com --public-url https://<id>.ngrok-free.app
           ngrok http 8090
