@@ -13,6 +13,8 @@ final class ServeStoreService {
     let wall_ms: () -> Int64
     /// Told when routed events were committed: the due runner claims them at once.
     let committed: () -> Void
+    /// Each event's client, parsed only when its stored text changed.
+    private let definitions = ClientDefinitionCache()
 
     init(store: ClientsSetup.Store, entropy: EntropySource = SystemEntropy(), wall_ms: @escaping () -> Int64 = { MonotonicClock.wall_ms() },
          committed: @escaping () -> Void) {
@@ -103,7 +105,7 @@ final class ServeStoreService {
 
     /// The plan `NotifyDue.carryOut` would make for the event now (for `GET /v1/events/ID`).
     private func plan(client id: String, event: String) -> RoutePlan? {
-        guard case .success(let client?) = ClientsSetup.load(store, id: id),
+        guard case .success(let client?) = definitions.load(store, id: id),
               let suppressed = try? NotifyCommand.suppressionAnswers(client, store) else { return nil }
         let p = RoutingStage.plan(.init(client: client, event: event, urgent: true, now_ms: wall_ms(), suppressed: suppressed))
         return p.status == .deliver ? p : nil
@@ -118,7 +120,7 @@ final class ServeStoreService {
         for (ticket, p, keyID) in posts {
             let client: ClientDefinition?
             if let c = clients[p.client] { client = c } else {
-                switch ClientsSetup.load(store, id: p.client) {
+                switch definitions.load(store, id: p.client) {
                 case .failure:
                     out.answers.append(.init(ticket: ticket, status: 503, body: Array(Self.storeDown.utf8)))
                     continue
