@@ -222,6 +222,21 @@ final class ServeProcessTests: XCTestCase {
         f.stopAll()
     }
 
+    /// `--sync full` (fsync per group commit on SQLite) still answers 202 once committed; a
+    /// word other than normal or full is a usage error before anything starts.
+    func testSyncFullCommitsAndAnUnknownSyncIsAUsageError() throws {
+        let b = try BackendUnderTest(.sqlite)
+        let f = try ServeFixture(b)
+        let k = try key(f, "ops", "events:write,clients:write,read")
+        XCTAssertEqual(try f.rcom(["serve", "--listen", "127.0.0.1:0", "--sync", "sometimes"]).status, 2)
+        let s = try f.serve(["--sync", "full"])
+        XCTAssertEqual(try f.http("PUT", s.url + "/v1/clients/acme", key: k, body: Self.clientJSON).status, 201)
+        let r = try f.http("POST", s.url + "/v1/events", key: k, body: #"{"client": "acme", "event": "db.x", "message": "m"}"#)
+        XCTAssertEqual(r.status, 202, r.text)
+        XCTAssertEqual(try b.int("SELECT count(*) FROM events"), 1)
+        f.stopAll()
+    }
+
     func testTheTokenBucketAnswers429WithRetryAfter() throws {
         try onEachBackend { b in
             let f = try ServeFixture(b)
