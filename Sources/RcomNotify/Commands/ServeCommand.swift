@@ -75,6 +75,15 @@ public enum ServeCommand: Command {
                 return ExitCode.failure
             }
         }
+        // SQLite: the API's connection never checkpoints on commit; a thread of its own copies
+        // the WAL back (PASSIVE), so no group commit's answers wait behind a checkpoint.
+        var checkpointer: WALCheckpointer?
+        if let sqlite = apiStore as? SQLiteNotificationStore {
+            do { checkpointer = try WALCheckpointer.started(for: sqlite.database, pagesPerCheckpoint: 1_000) } catch {
+                Terminal.error(error.description)
+                return ExitCode.failure
+            }
+        }
         let due = DueRunner(setup: setup, store: dueStore, lease_ms: lease_ms, poll_ms: poll_ms, claimMax: deliveryBatch)
         let worker = ServeWorker(service: ServeStoreService(store: apiStore, committed: { due.poke() }))
         let build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
@@ -100,6 +109,7 @@ public enum ServeCommand: Command {
                 return (shape.pipeline(queue: worker), shape.traceConfig)
             })
         worker.finish()
+        if let checkpointer, let sqlite = apiStore as? SQLiteNotificationStore { checkpointer.stop(writer: sqlite.database) }
         // What the API accepted and the runner has not started stays due: released now, carried
         // out by another instance or the next start.
         let finished = due.stop(timeout_ms: drain_ms)
