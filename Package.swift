@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "RcomWindow", dependencies: ["RcomCLI"], swiftSettings: strict),
         // bulk suppression store (SQLite or PostgreSQL behind a protocol) and rcom blacklist
         .target(name: "RcomStore", dependencies: ["CSQLite", "CSQLiteRows", "CPostgres"], swiftSettings: strict),
-        .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore", "CShims"], swiftSettings: strict),
+        .target(name: "RcomBlacklist", dependencies: ["RcomStore", "RcomCLI", "RcomCore", "RcomReactor", "RcomBuildInfo", "CShims"], swiftSettings: strict),
         // notifications: channel adapters, delivery stage, provider simulator, tracking, stats (rcom send)
         .target(name: "RcomNotify", dependencies: ["RcomCore", "RcomReactor", "RcomCLI", "RcomServer", "RcomStore", "RcomBuildInfo", "CSSL", "CCrypto"], swiftSettings: strict),
         // @@FEATURE-TARGETS@@ (helpers add feature targets above this line)

@@ -13,9 +13,12 @@ OpenTelemetry Collector, the receiver turns those hex strings (and only those, s
 32 or 16 lower-case hex digits, not all zero) into base64 before Parse, and reads the ids
 back from the decoded message's bytes.
 
-Listens on 127.0.0.1 port 0 and prints "listening PORT" on stdout once ready.
+Listens on 127.0.0.1 port 0 (or --port) and prints "listening PORT" on stdout once ready.
 --fail-first N answers the first N requests with --fail-status (503) and, with
 --retry-after S, a Retry-After header: the exporter's retry path against a real socket.
+--count-only (benchmarks: decoding is too slow to keep up) answers 200 without decoding and
+appends each request's span count (its "spanId" keys) to --out, one number a line; it needs
+no package.
 
 Needs the PyPI package opentelemetry-proto (scripts/lib-deps.sh installs it into a venv).
 """
@@ -26,10 +29,16 @@ import http.server
 import json
 import re
 import sys
+import threading
 
-from google.protobuf import json_format
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
+def load_definitions():
+    """The official definitions, imported only when decoding (--count-only needs none)."""
+    global json_format, ExportTraceServiceRequest, Span, Status
+    from google.protobuf import json_format
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
 
 MAX_BODY = 16 << 20
 HEX = {32: re.compile(r"^[0-9a-f]{32}$"), 16: re.compile(r"^[0-9a-f]{16}$")}
@@ -119,8 +128,13 @@ def main():
     parser.add_argument("--fail-first", type=int, default=0, help="answer the first N requests with --fail-status")
     parser.add_argument("--fail-status", type=int, default=503)
     parser.add_argument("--retry-after", help="Retry-After value sent with the failures")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: any free one); a test of a collector coming back reuses one")
+    parser.add_argument("--count-only", action="store_true", help="answer 200 without decoding; append span counts to --out")
     args = parser.parse_args()
+    if not args.count_only:
+        load_definitions()
     state = {"requests": 0}
+    lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -145,8 +159,14 @@ def main():
                 return self.answer(404, json.dumps({"message": "POST /v1/traces only"}))
             if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
                 return self.answer(415, json.dumps({"message": "Content-Type must be application/json"}))
-            state["requests"] += 1
-            if state["requests"] <= args.fail_first:
+            if args.count_only:
+                with lock, open(args.out, "a") as f:
+                    f.write("%d\n" % body.count(b'"spanId"'))
+                return self.answer(200, "{}")
+            with lock:
+                state["requests"] += 1
+                failing = state["requests"] <= args.fail_first
+            if failing:
                 extra = [("Retry-After", args.retry_after)] if args.retry_after else []
                 return self.answer(args.fail_status, json.dumps({"message": "failing on purpose"}), extra)
             try:
@@ -154,7 +174,7 @@ def main():
             except Refused as e:
                 sys.stderr.write("refused: %s\n" % e)
                 return self.answer(400, json.dumps({"message": str(e)}))
-            with open(args.out, "a") as f:
+            with lock, open(args.out, "a") as f:
                 for s in spans(request):
                     f.write(json.dumps(s, sort_keys=True) + "\n")
             self.answer(200, "{}")
@@ -162,7 +182,10 @@ def main():
         def log_message(self, *a):
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    # One thread per connection: exporters keep theirs alive, and several processes export at once.
+    http.server.ThreadingHTTPServer.allow_reuse_address = True
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
     print("listening", server.server_address[1], flush=True)
     try:
         server.serve_forever()

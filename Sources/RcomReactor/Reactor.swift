@@ -62,14 +62,18 @@ public final class Reactor<P: EventPipeline> {
     var mayAccept: Bool { connections.count < limits.connectionsMax && inboundCount < limits.inboundConnectionsMax }
     var stopCode: Int32?
     var acceptResume_ns: UInt64?
-    let origin_ns = MonotonicClock.now_ns()
+    let origin_ns: UInt64
     var readBuffer: [UInt8]
     var recorder: TraceRecorder?
     /// Where `.notice` effects go (the server's logger); dropped when unset.
     public var noticeSink: ((OperatorNotice) -> Void)?
     var drawsForTrace: (() -> [UInt64])?
 
-    public init(pipeline: P, poller: PollerKind = .poll, limits: ReactorLimits = ReactorLimits()) {
+    /// `origin_ns`: the `MonotonicClock` reading the pipeline's clock starts from (1 s then);
+    /// default now. A traced pipeline gives the one its wall-clock origin was read with
+    /// (`PipelineTracing.reactorOrigin_ns`), so its spans' Unix times are exact.
+    public init(pipeline: P, poller: PollerKind = .poll, limits: ReactorLimits = ReactorLimits(), origin_ns: UInt64? = nil) {
+        self.origin_ns = origin_ns ?? MonotonicClock.now_ns()
         self.pipeline = pipeline
         self.limits = limits
         self.poller = poller.make()

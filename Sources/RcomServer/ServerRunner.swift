@@ -24,7 +24,9 @@ public struct ServerListener: Sendable {
 /// The one shell of every server subcommand (proxy, jobserver, track, providers): listeners,
 /// reactor with the read back-pressure of `HTTPServerLimits`, optional trace, signals, logs
 /// (starting with version and commit, a notice per non-loopback listener, listening, stopped
-/// with `summary` of the final pipeline), `--access-log`, and the announce line.
+/// with `summary` of the final pipeline), `--access-log`, the announce line, and with `tracing`
+/// (`ServerTracing.configuration`) the pipeline, which must then be a `TracedPipeline`, wrapped
+/// in `SpanExporting`.
 public enum ServerRunner {
     /// `make` builds the pipeline from the (possibly recording) entropy and the bound ports, in
     /// the order of `listeners` (a pipeline sees the same numbers in `.accepted`), and returns
@@ -34,6 +36,7 @@ public enum ServerRunner {
                                              serverLimits: HTTPServerLimits, limits: ReactorLimits = ReactorLimits(),
                                              logger: Logger, summary: (P) -> LogFields = { _ in [] },
                                              opened: (WakeupHandle) -> Void = { _ in },
+                                             tracing: OTLPConfiguration? = nil,
                                              announce: ([Int]) -> String,
                                              make: (EntropySource, [Int]) -> (P, [(String, String)])) -> Int32 {
         logger.starting(component, listeners.enumerated().flatMap { i, l in
@@ -58,18 +61,35 @@ public enum ServerRunner {
         }
         let recording = recordPath.map { _ in RecordingEntropy(entropy) }
         let ports = bound.map(\.port)
+        if tracing != nil, recordPath != nil {
+            // The recording would hold the exporter's connections, which replay does not rebuild.
+            Terminal.error("\(component): --record cannot be combined with OTLP tracing yet: unset OTEL_EXPORTER_OTLP_ENDPOINT to record")
+            bound.forEach { $0.close() }
+            return ExitCode.usage
+        }
         let (pipeline, traceConfig) = make(recording ?? entropy, ports)
         let shell = Shell(component: component, listeners: bound, backlog: backlog, recording: recording, recordPath: recordPath,
                           traceConfig: traceConfig, poller: poller, limits: limits, logger: logger, announce: announce(ports))
         // `opened` gets the reactor's wakeup before any event, once this reactor has taken the
         // termination signals: worker threads the pipeline hands work to (`rcom track`'s and
         // `rcom serve`'s store workers, serve's delivery reactors) get their way back in.
-        guard logger.accessLog else { return shell.serve(pipeline, opened: opened, summary: summary) }
-        let http = Set(listeners.indices.filter { listeners[$0].http })
-        let logged = AccessLogged(pipeline, limits: serverLimits.http, listeners: http.count == listeners.count ? nil : http) { r in
-            logger.access(method: r.method, path: r.target, status: r.status, duration_ns: r.duration_ns, bytes: r.bytes)
+        func serve<Q: EventPipeline>(_ q: Q, summary: (Q) -> LogFields, clockOrigin_ns: UInt64? = nil) -> Int32 {
+            guard logger.accessLog else { return shell.serve(q, opened: opened, summary: summary, clockOrigin_ns: clockOrigin_ns) }
+            let http = Set(listeners.indices.filter { listeners[$0].http })
+            let logged = AccessLogged(q, limits: serverLimits.http, listeners: http.count == listeners.count ? nil : http) { r in
+                logger.access(method: r.method, path: r.target, status: r.status, duration_ns: r.duration_ns, bytes: r.bytes)
+            }
+            return shell.serve(logged, opened: opened, summary: { summary($0.inner) }, clockOrigin_ns: clockOrigin_ns)
         }
-        return shell.serve(logged, opened: opened, summary: { summary($0.inner) })
+        if let tracing {
+            guard let traced = pipeline as? any TracedPipeline else { preconditionFailure("\(component): tracing needs a TracedPipeline") }
+            func exported<T: TracedPipeline>(_ t: T) -> Int32 {
+                serve(ServerTracing.exporting(t, tracing, entropy: entropy), summary: { summary($0.inner as! P) },
+                      clockOrigin_ns: t.tracing?.reactorOrigin_ns)
+            }
+            return exported(traced)
+        }
+        return serve(pipeline, summary: summary)
     }
 
     private static func suffix(_ i: Int) -> String { i == 0 ? "" : "\(i + 1)" }
@@ -80,8 +100,8 @@ public enum ServerRunner {
         let recording: RecordingEntropy?, recordPath: String?, traceConfig: [(String, String)]
         let poller: PollerKind, limits: ReactorLimits, logger: Logger, announce: String
 
-        func serve<Q: EventPipeline>(_ pipeline: Q, opened: (WakeupHandle) -> Void, summary: (Q) -> LogFields) -> Int32 {
-            let reactor = Reactor(pipeline: pipeline, poller: poller, limits: limits)
+        func serve<Q: EventPipeline>(_ pipeline: Q, opened: (WakeupHandle) -> Void, summary: (Q) -> LogFields, clockOrigin_ns: UInt64? = nil) -> Int32 {
+            let reactor = Reactor(pipeline: pipeline, poller: poller, limits: limits, origin_ns: clockOrigin_ns)
             listeners.forEach(reactor.adopt)
             if let recordPath, let recording {
                 do {

@@ -57,6 +57,7 @@ extension SuppressionImporter {
                     catch { throw .store(error, resumeLine: parallel.checkpoint.nextLine) }
                 } else {
                     let tally: SuppressionTally
+                    batchObserver?.committing(batch: next.batchesCommitted, rows: end - index)
                     do {
                         tally = try store.apply(part.batch, entries: index..<end) { tally in
                             var c = next
@@ -65,8 +66,10 @@ extension SuppressionImporter {
                             return c
                         }
                     } catch {
+                        batchObserver?.committed(batch: next.batchesCommitted, rows: end - index, error: error.description)
                         throw .store(error, resumeLine: checkpoint.nextLine)
                     }
+                    batchObserver?.committed(batch: next.batchesCommitted, rows: end - index, error: nil)
                     base.add(tally)
                     next.counters = base
                 }

@@ -19,6 +19,8 @@ public final class SuppressionImporter {
     let options: ImportOptions
     let interrupt: InterruptFlag?
     let progress: ((ImportProgress) -> Void)?
+    /// Told around each sequential commit (a parallel writer's commits are not observed).
+    public var batchObserver: ImportBatchObserver?
 
     /// Addresses of earlier windows, for counting repeats across windows. Nil while a window's
     /// gatherer owns it (see `apply`).

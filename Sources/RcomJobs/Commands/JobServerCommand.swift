@@ -44,8 +44,10 @@ public enum JobServerCommand: Command {
         let port: Int
         let poller: PollerKind
         let logger: Logger
+        let otlp: OTLPConfiguration?
         do throws(UsageError) {
             logger = try LogOptions.logger(args)
+            otlp = try ServerTracing.configuration(serviceName: "rcom-jobserver", version: RcomBuild.version)
             host = args.string("host") ?? "127.0.0.1"
             port = try args.int("port", range: 0...65535) ?? 9000
             config.job_ms = Int64(try args.int("job-ms", range: 0...3_600_000) ?? 500)
@@ -80,10 +82,13 @@ public enum JobServerCommand: Command {
                 [("requests", .int(p.stats.requests)), ("jobs_started", .int(p.stats.jobsStarted)),
                  ("callbacks_failed", .int(p.stats.callbacksFailed)), ("bad_requests", .int(p.stats.badRequests))]
             },
+            tracing: otlp,
             announce: { bound in
                 "rcom jobserver listening on http://\(host):\(bound[0]) (job \(config.job_ms) ms, hold \(config.hold.rawValue)\(config.faults.rules.isEmpty ? "" : ", faults \(config.faults)"))"
             },
-            make: { entropy, _ in (JobServerPipeline(config: config, entropy: entropy), config.traceConfig) })
+            make: { entropy, _ in
+                (JobServerPipeline(config: config, entropy: entropy, tracing: ServerTracing.pipelineTracing(otlp, entropy: entropy)), config.traceConfig)
+            })
     }
 }
 

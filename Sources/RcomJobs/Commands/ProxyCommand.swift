@@ -52,8 +52,10 @@ public enum ProxyCommand: Command {
         let poller: PollerKind
         var limits = ReactorLimits()
         let logger: Logger
+        let otlp: OTLPConfiguration?
         do throws(UsageError) {
             logger = try LogOptions.logger(args)
+            otlp = try ServerTracing.configuration(serviceName: "rcom-proxy", version: RcomBuild.version)
             listeners = try roleListeners(args)
             let upText = args.string("upstream") ?? ""
             let upstream: HTTPURL
@@ -115,6 +117,7 @@ public enum ProxyCommand: Command {
                 [("requests", .int(p.stats.requests)), ("jobs_delivered", .int(p.stats.jobsDelivered)),
                  ("upstream_ambiguous", .int(p.stats.upstreamAmbiguous)), ("timeouts", .int(p.stats.timeouts))]
             },
+            tracing: otlp,
             announce: { bound in
                 let others = zip(listeners, bound).dropFirst().map { l, p in ", \(l.roles.name) on http://\(l.host):\(p)" }.joined()
                 let callbacksVia = explicitPublic ? config.publicURL.description : "http://\(reachable(listeners[callbackIndex].host)):\(bound[callbackIndex])"
@@ -124,7 +127,7 @@ public enum ProxyCommand: Command {
                 var c = config
                 if !args.isSet("instance") { c.instance = ProxyConfig.defaultInstance(host: listeners[0].host, port: bound[0]) }
                 if !explicitPublic { c.publicURL = HTTPURL(scheme: "http", host: reachable(listeners[callbackIndex].host), port: bound[callbackIndex]) }
-                return (ProxyPipeline(config: c, entropy: entropy), c.traceConfig)
+                return (ProxyPipeline(config: c, entropy: entropy, tracing: ServerTracing.pipelineTracing(otlp, entropy: entropy)), c.traceConfig)
             })
     }
 

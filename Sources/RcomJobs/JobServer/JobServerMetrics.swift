@@ -57,8 +57,10 @@ public struct JobServerMetrics: Sendable {
 
 extension JobServerPipeline {
     public var metricsRegistry: MetricsRegistry {
-        JobServerMetrics.registry(stats, JobServerMetrics.Gauges(jobsInFlight: jobsInFlight, connections: connections.count, accountsHeld: accounts.count,
-                                                                 callbackConnections: callbacks.connectionCount, callbacksQueued: callbacks.queuedCount))
+        var r = JobServerMetrics.registry(stats, JobServerMetrics.Gauges(jobsInFlight: jobsInFlight, connections: connections.count, accountsHeld: accounts.count,
+                                                                         callbackConnections: callbacks.connectionCount, callbacksQueued: callbacks.queuedCount))
+        if let t = tracing { r.spanExport(t.exportCounters) }
+        return r
     }
 
     func metricsPage() -> HTTPResponse { .metrics(metrics.render(metricsRegistry, build: config.build)) }

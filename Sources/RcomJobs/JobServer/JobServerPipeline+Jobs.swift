@@ -18,17 +18,21 @@ extension JobServerPipeline {
         let error = roll(.error500) != nil
         let slow = roll(.slowStart)
         if reset {
+            if tracing != nil { traces.refused(ref, status: nil, "injected fault: reset", tracing: &tracing!, now_ns: now_ns) }
             connections[id]!.busy = true
             return [.reset(id)]
         }
         if error {
             let status = faultDice.next64() % 2 == 0 ? 500 : 503
+            if tracing != nil { traces.refused(ref, status: status, "injected fault: error-500 (answered \(status))", tracing: &tracing!, now_ns: now_ns) }
             return respond(ref, .error(status, "injected fault: job server error"), now_ns: now_ns)
         }
         guard jobsInFlight < config.jobsInFlightMax else {
+            if tracing != nil { traces.refused(ref, status: 503, "too many jobs in progress", tracing: &tracing!, now_ns: now_ns) }
             return respond(ref, .error(503, "too many jobs in progress (\(config.jobsInFlightMax)); retry later"), now_ns: now_ns)
         }
         if let slow {
+            if tracing != nil { traces.event(ref, "injected fault: slow-start", tracing: tracing!, now_ns: now_ns) }
             connections[id]!.busy = true
             return arm(.slowStartDone(ref, start), at: now_ns + UInt64(slow.delay_ms) * 1_000_000)
         }
@@ -43,6 +47,7 @@ extension JobServerPipeline {
                       launched_ns: now_ns)
         stats.jobsStarted += 1
         jobsInFlight += 1
+        if tracing != nil { traces.launched(ref, job: jobID) }
         let done_ns = now_ns + UInt64(config.job_ms) * 1_000_000
         if start.wait {
             connections[id]!.busy = true
@@ -58,7 +63,13 @@ extension JobServerPipeline {
         let copies = roll(.duplicateCallback) != nil ? 2 : 1
         let early = roll(.earlyCallback) != nil
         let delay = roll(.delayCallback)
+        if tracing != nil {
+            for (hit, name) in [(drop, "drop-callback"), (copies == 2, "duplicate-callback"), (early, "early-callback"), (delay != nil, "delay-callback")] where hit {
+                traces.event(job: jobID, "injected fault: \(name)", tracing: tracing!, now_ns: now_ns)
+            }
+        }
         if drop {
+            if tracing != nil { traces.finished(job: jobID, error: "injected fault: drop-callback (no callback sent)", tracing: &tracing!, now_ns: now_ns) }
             jobsInFlight -= 1
             stats.jobsCompleted += 1
             return respond(ref, .json(200, running), now_ns: now_ns)
@@ -74,6 +85,7 @@ extension JobServerPipeline {
         }
         let due = done_ns + UInt64(delay?.delay_ms ?? 0) * 1_000_000
         if roll(.resetAfterStart) != nil {
+            if tracing != nil { traces.event(job: jobID, "injected fault: reset-after-start", tracing: tracing!, now_ns: now_ns) }
             connections[id]!.busy = true
             return [.reset(id)] + arm(.callbackDue(job, url, copies: copies), at: due)
         }
@@ -94,6 +106,10 @@ extension JobServerPipeline {
             jobsInFlight -= 1
             stats.jobsCompleted += 1
             metrics.jobDuration.observe(from: job.launched_ns, to: now_ns)
+            if tracing != nil {
+                traces.finished(job: job.id, error: connections[ref.connection] == nil ? "the connection closed before the answer" : nil,
+                                tracing: &tracing!, now_ns: now_ns)
+            }
             guard connections[ref.connection] != nil else { return [] }
             stats.waitResponses += 1
             connections[ref.connection]!.busy = false
@@ -115,6 +131,7 @@ extension JobServerPipeline {
         headers.add("Host", url.hostHeader)
         headers.add("Content-Type", "application/json")
         headers.add("User-Agent", "rcom-jobserver")
+        if tracing != nil, let context = traces.context(job: job.id) { context.inject(into: &headers) }
         let request = HTTPRequest(method: "POST", target: url.target, headers: headers, body: job.body)
         return send(CallbackTag(job: job.id, deferredStart: deferredStart, attempt: 1, url: url, request: request,
                                 sent_ns: now_ns), now_ns: now_ns)
@@ -131,11 +148,15 @@ extension JobServerPipeline {
 
     mutating func callbackOutcome(_ outcome: OutboundPool<CallbackTag>.Outcome, now_ns: Instant_ns) -> [ReactorEffect] {
         switch outcome {
-        case .response(let tag, _):
+        case .response(let tag, let r):
+            if tracing != nil {
+                traces.finished(job: tag.job, error: (200...299).contains(r.status) ? nil : "the callback was answered \(r.status)",
+                                tracing: &tracing!, now_ns: now_ns)
+            }
             stats.callbacksAnswered += 1
             metrics.callbackLatency.observe(from: tag.sent_ns, to: now_ns)
             return finishDeferred(tag, now_ns: now_ns)
-        case .failed(let tag, _, let beforeResponse):
+        case .failed(let tag, let reason, let beforeResponse):
             // A careful sender: a kept-alive connection the receiver closed just as we wrote
             // (nginx's old workers close theirs at a reload, all at once) got no byte of an
             // answer, so the callback goes once more, on a new connection — never on another
@@ -143,10 +164,12 @@ extension JobServerPipeline {
             // answers a repeat of the same job's callback 200 (the proxy: "duplicate").
             // Once part of an answer came, the receiver had it: no retry.
             if tag.attempt == 1 && beforeResponse {
+                if tracing != nil { traces.event(job: tag.job, "callback retried", tracing: tracing!, now_ns: now_ns) }
                 stats.callbackRetries += 1
                 return send(CallbackTag(job: tag.job, deferredStart: tag.deferredStart, attempt: 2, url: tag.url, request: tag.request,
                                         sent_ns: tag.sent_ns), now_ns: now_ns)
             }
+            if tracing != nil { traces.finished(job: tag.job, error: "the callback failed: \(reason)", tracing: &tracing!, now_ns: now_ns) }
             stats.callbacksFailed += 1
             return finishDeferred(tag, now_ns: now_ns)
         }

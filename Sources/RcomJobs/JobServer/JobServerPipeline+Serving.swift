@@ -39,6 +39,7 @@ extension JobServerPipeline {
                 connections[id]!.waitsFor = nil
                 accounts[job.account, default: AccountHandler()].holder = id
                 if !connections[id]!.holds.contains(job.account) { connections[id]!.holds.append(job.account) }
+                if tracing != nil { traces.begin(ref, request, account: job.account, tracing: &tracing!, now_ns: now_ns) }
                 effects += start(ref, job, now_ns: now_ns)
             case .respond(let response):
                 _ = connections[id]!.queue.popFirst()

@@ -7,8 +7,11 @@ import RcomCore
 /// until it is released — on each response (`--hold request`) or when the holding connection
 /// closes (`--hold connection`). Jobs take `job_ms`; `wait:true` answers when done, `wait:false`
 /// answers at once and POSTs the result to the callback URL.
-public struct JobServerPipeline: EventPipeline {
+public struct JobServerPipeline: TracedPipeline {
     public let config: JobServerConfig
+    /// nil: tracing off. On: a span per job (`JobServerTraces`), `traceparent` on its callback.
+    public var tracing: PipelineTracing?
+    var traces = JobServerTraces()
     public internal(set) var stats = JobServerStats()
     public internal(set) var metrics = JobServerMetrics()
     let entropy: EntropySource
@@ -81,8 +84,9 @@ public struct JobServerPipeline: EventPipeline {
         let sent_ns: Instant_ns
     }
 
-    public init(config: JobServerConfig, entropy: EntropySource) {
+    public init(config: JobServerConfig, entropy: EntropySource, tracing: PipelineTracing? = nil) {
         self.config = config
+        self.tracing = tracing
         self.entropy = entropy
         self.faultDice = SeededEntropy(seed: config.seed)
         self.server = HTTPServerTable(config.server, timerID: Self.serverTimer)
@@ -128,6 +132,7 @@ public struct JobServerPipeline: EventPipeline {
             return parse(id, nil, now_ns: now_ns)
         case .closed(let id, _) where server.knows(id):
             server.closed(id)
+            if tracing != nil { traces.connectionGone(id, tracing: &tracing!, now_ns: now_ns) }
             return connectionGone(id, now_ns: now_ns)
         case .timer(Self.serverTimer):
             return noteCloses(server.timer(now_ns: now_ns))

@@ -13,6 +13,8 @@ struct UpstreamJob: Sendable {
     let purpose: Purpose
     /// When its start request was written upstream (set by the upstream stage), for the metrics.
     var sent_ns: Instant_ns = 0
+    /// The upstream start span's context, sent as `traceparent` (nil: tracing off, no header).
+    var trace: TraceContext?
 }
 
 /// dispatch upstream → correlate: what became of a start request.

@@ -8,8 +8,11 @@ import RcomCore
 ///
 /// Each stage is a plain value with no I/O. This type routes typed messages between them in one
 /// work-list loop (no stage calls another) and collects the effects for the reactor.
-public struct ProxyPipeline: EventPipeline {
+public struct ProxyPipeline: TracedPipeline {
     public let config: ProxyConfig
+    /// nil: tracing off (every span site below is this one nil check). On: `ProxyJobTraces`.
+    public var tracing: PipelineTracing?
+    private var traces = ProxyJobTraces()
     private var server: HTTPServerTable
     private var correlate: CorrelateStage
     private var upstream: UpstreamStage
@@ -21,8 +24,9 @@ public struct ProxyPipeline: EventPipeline {
     static let serverTimer = ProxyOwner.serverTimerID
     static let drainTimer = ProxyOwner.drainTimerID
 
-    public init(config: ProxyConfig, entropy: EntropySource) {
+    public init(config: ProxyConfig, entropy: EntropySource, tracing: PipelineTracing? = nil) {
         self.config = config
+        self.tracing = tracing
         server = HTTPServerTable(limits: config.limits, timeouts: config.clientTimeouts,
                                  connectionsMax: config.clientConnectionsMax,
                                  // Past the client budget every newcomer is admitted "over the limit" (a job on
@@ -63,6 +67,7 @@ public struct ProxyPipeline: EventPipeline {
             case .readClosed:
                 work.append(.correlate(inbound(id, nil, now_ns: now_ns, effects: &effects)))
             case .closed:
+                if tracing != nil { traces.connectionGone(id, tracing: &tracing!, now_ns: now_ns) }
                 effects += server.closed(id)
                 work.append(.correlate(correlate.connectionGone(id)))
             default:
@@ -125,11 +130,14 @@ public struct ProxyPipeline: EventPipeline {
             switch item {
             case .upstream(let outcomes):
                 effects += Self.notices(for: outcomes)
+                if tracing != nil { for o in outcomes { traces.upstream(o, tracing: &tracing!, now_ns: now_ns) } }
                 for outcome in outcomes { work.append(.correlate(correlate.upstream(outcome, now_ns: now_ns))) }
             case .correlate(let outputs):
                 for output in outputs {
                     switch output {
-                    case .deliver(let d): effects += server.respond(d.ref, d.response, now_ns: now_ns)
+                    case .deliver(let d):
+                        if tracing != nil { traces.answered(d.ref, d.response, tracing: &tracing!, now_ns: now_ns) }
+                        effects += server.respond(d.ref, d.response, now_ns: now_ns)
                     case .effect(let e): effects.append(e)
                     case .dispatch(let job):
                         let (upEffects, outcomes) = upstream.dispatch(job, now_ns: now_ns)
@@ -185,9 +193,11 @@ public struct ProxyPipeline: EventPipeline {
             switch route {
             case .job:
                 correlate.countRequest()
+                let traceContext = tracing == nil ? nil : traces.request(ref, request, tracing: &tracing!, now_ns: now_ns)
                 switch admission.verdict(draining: drain.started, overLimit: server.isOverLimit(id)) {
                 case .admit:
-                    outputs += correlate.job(ref, request, now_ns: now_ns)
+                    let started = correlate.job(ref, request, now_ns: now_ns)
+                    outputs += traceContext.map { traced(started, ref: ref, server: $0, now_ns: now_ns) } ?? started
                 case .draining(let refusal):
                     outputs.append(.deliver(Delivery(ref: ref, response: refusal)))
                 case .overLimit(let refusal):
@@ -195,6 +205,7 @@ public struct ProxyPipeline: EventPipeline {
                     outputs.append(.deliver(Delivery(ref: ref, response: refusal)))
                 }
             case .callback(let token):
+                if tracing != nil { traces.callback(token, request, tracing: &tracing!, now_ns: now_ns) }
                 // Callbacks are taken while draining: they are what the drain waits for.
                 outputs += correlate.callback(ref, token: token, request, now_ns: now_ns)
             case .local:
@@ -202,6 +213,15 @@ public struct ProxyPipeline: EventPipeline {
             }
         }
         return outputs
+    }
+
+    /// A job's start, given its client span and `traceparent` before it goes upstream.
+    private mutating func traced(_ outputs: [CorrelateStage.Output], ref: RequestRef, server: TraceContext, now_ns: Instant_ns) -> [CorrelateStage.Output] {
+        outputs.map { o in
+            guard case .dispatch(var job) = o else { return o }
+            traces.dispatch(&job, ref: ref, server: server, tracing: &tracing!, now_ns: now_ns)
+            return .dispatch(job)
+        }
     }
 
     private func local(_ r: HTTPRequest) -> HTTPResponse {
@@ -231,11 +251,13 @@ public struct ProxyPipeline: EventPipeline {
 
     /// Every number of `/stats` and `/metrics`, listed once (`ProxyMetrics.registry`).
     public var metricsRegistry: MetricsRegistry {
-        ProxyMetrics.registry(stats: correlate.stats, server: server.counters,
+        var r = ProxyMetrics.registry(stats: correlate.stats, server: server.counters,
                               gauges: ProxyMetrics.Gauges(clientsWaiting: correlate.waitingCount, clientConnections: server.count,
                                                           upstreamConnections: upstream.connectionCount, upstreamQueued: upstream.queuedCount,
                                                           finishedTokensRemembered: correlate.finishedRemembered, draining: drain.started),
                               upstreamConnectRetries: upstream.connectRetries, upstreamIdleReleases: upstream.idleReleases)
+        if let t = tracing { r.spanExport(t.exportCounters) }
+        return r
     }
 
     /// `GET /metrics`: Prometheus text exposition 0.0.4.

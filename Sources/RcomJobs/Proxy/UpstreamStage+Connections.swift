@@ -121,6 +121,8 @@ extension UpstreamStage {
     }
 
     func request(_ job: UpstreamJob) -> HTTPRequest {
-        HTTPRequest(method: "POST", target: startTarget, headers: startHeaders, body: job.body)
+        var r = HTTPRequest(method: "POST", target: startTarget, headers: startHeaders, body: job.body)
+        if let trace = job.trace { trace.inject(into: &r.headers) }  // traced jobs only: untraced share the headers
+        return r
     }
 }

@@ -19,23 +19,10 @@ public enum HTTPAnswer {
         }
     }
 
-    /// `Retry-After` (RFC 9110 §10.2.3): delay-seconds (`120`) or an HTTP-date. A date is read
-    /// against the response's own `Date`, the provider's clock, so skew between the two clocks
-    /// does not matter; the delivery stage appends a `Date` from its injected wall clock to a
-    /// response that lacks one (RFC 9110 §6.6.1), so adapters stay clock-free. A date already
-    /// past means now (0). Over a day, or unreadable: nil (the caller's own backoff applies).
-    public static func retryAfter_ms(_ headers: HTTPHeaders) -> Int64? {
-        guard let raw = headers["retry-after"]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-        let delay_ms: Int64
-        if raw.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-            guard raw.utf8.count <= 9, let s = Int64(raw) else { return nil }
-            delay_ms = s * 1000
-        } else {
-            guard let at = HTTPDate.parse_ms(raw), let now = headers["date"].flatMap(HTTPDate.parse_ms) else { return nil }
-            delay_ms = max(0, at - now)
-        }
-        return delay_ms <= 86_400_000 ? delay_ms : nil
-    }
+    /// `Retry-After` as a delay (`HTTPHeaders.retryAfter_ms`, in the core since the OTLP
+    /// exporter reads it too): the delivery stage adds a `Date` from its injected wall clock to a
+    /// response that lacks one (RFC 9110 §6.6.1), so adapters stay clock-free.
+    public static func retryAfter_ms(_ headers: HTTPHeaders) -> Int64? { headers.retryAfter_ms }
 
     /// The body as text, cut to `bytesMax` so a provider's HTML error page does not flood a log line.
     public static func text(_ body: [UInt8], bytesMax: Int = 200) -> String {

@@ -14,6 +14,10 @@ enum NotifyBatch {
         guard let (setup, now) = NotifyCommand.prepare(args, elsewhere: "--batch takes clients, events, messages and keys from the file (client,event,message[,urgent,key])") else {
             return ExitCode.usage
         }
+        return setup.traced("rcom notify --batch") { run(args, path: path, setup: $0, now: now) }
+    }
+
+    private static func run(_ args: ParsedArguments, path: String, setup: SendSetup, now: Int64) -> Int32 {
         guard !setup.dryRun else {
             Terminal.error("--batch has no --dry-run yet; try one row with rcom notify CLIENT EVENT -m MESSAGE --dry-run")
             return ExitCode.usage
@@ -99,7 +103,7 @@ enum NotifyBatch {
         var d = Delivered()
         // A sink per round: each round is a new reactor, whose clock starts again.
         func round(_ f: NotificationFeed) -> SendPipeline {
-            let sink = StoreSink(store: store) { report in
+            let sink = setup.storeSink(store) { report in
                 if case .finished(let o) = report {
                     feed.finished(o)
                     finished(o)

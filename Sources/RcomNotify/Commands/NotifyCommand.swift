@@ -45,6 +45,11 @@ public enum NotifyCommand: Command {
         run claims what is due under a 10-minute lease, so overlapping runs never send one twice.
         Deliveries use rcom send's channels, providers and options (see rcom send --help).
 
+        Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT (an OpenTelemetry collector's http://host:4318) a
+        trace per event goes there: the event, its routing decision, each notification, each
+        attempt (with the provider's status) and each store commit, flushed at exit within 3 s
+        (OTEL_* variables: design/tracing.md).
+
         Exit codes: 0 delivered (on at least one channel), held, muted, or already notified under
         this --key; 1 delivery failed (or a store error); 2 usage error, unknown client (the
         nearest ids are named) or a provider's missing settings; 3 every address suppressed;
@@ -127,15 +132,38 @@ public enum NotifyCommand: Command {
             return ExitCode.failure
         }
         let input = RoutingStage.Input(client: client, event: event, urgent: args.flag("urgent"), now_ms: now, suppressed: suppressed)
-        let plan = RoutingStage.plan(input)
-        if let path = args.string("record") {
-            do { try RoutingTraceWriter(path: path).write(input, plan) } catch {
-                Terminal.error(error.message)
-                return ExitCode.usage
+        let attributes = [SpanAttribute("rcom.client", .string(client.id)), SpanAttribute("rcom.event.type", .string(event))]
+        return setup.traced("rcom notify", attributes: attributes) { setup in
+            let plan = route(input, setup: setup)
+            if let path = args.string("record") {
+                do throws(UsageError) { try RoutingTraceWriter(path: path).write(input, plan) } catch {
+                    Terminal.error(error.message)
+                    return ExitCode.usage
+                }
             }
+            let run = NotifyRun(setup: setup, store: store, client: client, event: event, message: message, plan: plan,
+                                urgent: args.flag("urgent"), key: args.string("key"), json: args.flag("json"), verbose: args.flag("verbose"), now_ms: now)
+            return run.execute()
         }
-        let run = NotifyRun(setup: setup, store: store, client: client, event: event, message: message, plan: plan,
-                            urgent: args.flag("urgent"), key: args.string("key"), json: args.flag("json"), verbose: args.flag("verbose"), now_ms: now)
-        return run.execute()
+    }
+
+    /// The routing stage's plan, with a `route` span (client, event type, rule, mode, channels)
+    /// when tracing. The stage itself stays clock- and id-free: the span is made around it.
+    static func route(_ input: RoutingStage.Input, setup: SendSetup) -> RoutePlan {
+        guard let tracing = setup.tracing else { return RoutingStage.plan(input) }
+        var span = tracing.start("route", parent: setup.traceParent, attributes: [
+            SpanAttribute("rcom.client", .string(input.client.id)), SpanAttribute("rcom.event.type", .string(input.event)),
+            SpanAttribute("rcom.urgent", .bool(input.urgent)),
+        ])
+        let plan = RoutingStage.plan(input)
+        span.setAttribute("rcom.route.status", .string(plan.status.rawValue))
+        if let rule = plan.rule { span.setAttribute("rcom.rule", .string(rule.event.description)) }
+        if let mode = plan.mode { span.setAttribute("rcom.mode", .string(mode.rawValue)) }
+        span.setAttribute("rcom.channels", .string(plan.steps.map(\.channel).joined(separator: ",")))
+        if let experiment = plan.experiment { span.setAttribute("rcom.experiment", .string(experiment)) }
+        if let reason = plan.reason { span.setAttribute("rcom.route.reason", .string(reason)) }
+        if plan.status == .unrouted { span.setStatus(SpanStatus(.error, message: plan.reason ?? "unrouted")) }
+        tracing.end(span)
+        return plan
     }
 }

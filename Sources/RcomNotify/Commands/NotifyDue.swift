@@ -15,6 +15,10 @@ enum NotifyDue {
     static func run(_ args: ParsedArguments) -> Int32 {
         guard let (setup, now) = NotifyCommand.prepare(args, elsewhere: "--run-due takes the events from the store") else { return ExitCode.usage }
         guard let store = ClientsSetup.open(args) else { return ExitCode.failure }
+        return setup.traced("rcom notify --run-due") { run(args, setup: $0, store: store, now: now) }
+    }
+
+    private static func run(_ args: ParsedArguments, setup: SendSetup, store: ClientsSetup.Store, now: Int64) -> Int32 {
         var result = ExitCode.success, handled = 0
         for _ in 0..<roundsMax {
             let due: [DueEvent]
@@ -24,7 +28,7 @@ enum NotifyDue {
             }
             if due.isEmpty { break }
             for event in due {
-                let code = carryOut(event, setup: setup, store: store, now: now, json: args.flag("json"), verbose: args.flag("verbose"))
+                let (code, _) = carryOut(event, setup: setup, store: store, now: now, json: args.flag("json"), verbose: args.flag("verbose"))
                 if code != ExitCode.success, result == ExitCode.success { result = code }
                 handled += 1
             }
@@ -34,8 +38,19 @@ enum NotifyDue {
     }
 
     /// One claimed event carried out (also `rcom serve`'s due runner, with `quiet`: nothing printed).
+    /// With tracing, inside an event span `notify due` (the root of the event's trace in `rcom
+    /// serve`, a child of the run's in `--run-due`), whose context comes back for the log.
     static func carryOut(_ e: DueEvent, setup: SendSetup, store: ClientsSetup.Store, now: Int64, json: Bool, verbose: Bool,
-                         quiet: Bool = false) -> Int32 {
+                         quiet: Bool = false) -> (code: Int32, trace: TraceContext?) {
+        let attributes = [SpanAttribute("rcom.event.id", .string(e.id)), SpanAttribute("rcom.client", .string(e.clientID)),
+                          SpanAttribute("rcom.event.type", .string(e.eventType)), SpanAttribute("rcom.event.status", .string(e.status))]
+        return setup.spanned("notify due", attributes: attributes) {
+            carryOut(e, setup: $0, store: store, now: now, json: json, verbose: verbose, quiet: quiet)
+        }
+    }
+
+    private static func carryOut(_ e: DueEvent, setup: SendSetup, store: ClientsSetup.Store, now: Int64, json: Bool, verbose: Bool,
+                                 quiet: Bool) -> Int32 {
         func end(_ status: String, _ reason: String?) -> Int32 {
             do { try store.finishEvent(id: e.id, status: status, reason: reason, deliveries: [], next: nil) } catch {
                 Terminal.error(error.description)
@@ -53,8 +68,8 @@ enum NotifyDue {
         do {
             if e.status == "escalating", try store.isAcknowledged(eventID: e.id) { return end("acknowledged", "no escalation needed") }
             // Due now: quiet hours are over (or ignored for an escalation already under way).
-            let plan = RoutingStage.plan(.init(client: client, event: e.eventType, urgent: true, now_ms: now,
-                                               suppressed: try NotifyCommand.suppressionAnswers(client, store)))
+            let plan = NotifyCommand.route(.init(client: client, event: e.eventType, urgent: true, now_ms: now,
+                                                 suppressed: try NotifyCommand.suppressionAnswers(client, store)), setup: setup)
             guard plan.status == .deliver else { return end(plan.status == .muted ? "muted" : "unrouted", plan.reason) }
             var run = NotifyRun(setup: setup, store: store, client: client, event: e.eventType, message: e.message, plan: plan,
                                 urgent: e.urgent, key: nil, json: json, verbose: verbose, now_ms: now)

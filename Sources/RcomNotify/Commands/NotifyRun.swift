@@ -2,6 +2,7 @@ import Foundation
 import RcomCLI
 import RcomCore
 import RcomReactor
+import RcomStore
 
 /// One `rcom notify`: records the event, then carries out the plan's steps through `rcom
 /// send`'s delivery path (NotificationService.prepare, SendSetup.deliver, StoreSink), and
@@ -47,7 +48,10 @@ struct NotifyRun {
                                      mode: plan.mode?.rawValue, experiment: plan.experiment, heldUntil_ms: plan.heldUntil_ms,
                                      createdAt_ms: now_ms)
             do {
-                if case .duplicate(let first, let status) = try store.insertEvent(record) {
+                let answer = try setup.committing("insert event", [SpanAttribute("rcom.event.id", .string(eventID))]) { () throws(StoreError) in
+                    try store.insertEvent(record)
+                }
+                if case .duplicate(let first, let status) = answer {
                     NotifyOutput.duplicate(first, status: status, key: key ?? "", json: json)
                     return ExitCode.success
                 }
@@ -114,7 +118,11 @@ struct NotifyRun {
             status = "escalating"
             reason = "\(step.channel) at \(UTCTimestamp.format(ms: createdAt_ms + step.delay_ms)) unless acknowledged"
         }
-        do { try store.finishEvent(id: eventID, status: status, reason: reason, deliveries: sent.map { ($0.step, $0.notification.id) }, next: next) } catch {
+        do {
+            try setup.committing("finish event", [SpanAttribute("rcom.event.id", .string(eventID)), SpanAttribute("rcom.event.status", .string(status))]) { () throws(StoreError) in
+                try store.finishEvent(id: eventID, status: status, reason: reason, deliveries: sent.map { ($0.step, $0.notification.id) }, next: next)
+            }
+        } catch {
             Terminal.error("could not record the event's outcome: \(error.description)")
         }
         output.finish(status: status, sent: sent, reason: reason)
@@ -149,7 +157,7 @@ struct NotifyRun {
         }
         guard !items.isEmpty else { return sent }
         let outcomes = OutcomeBox()
-        let sink = StoreSink(store: store) { [setup] report in
+        let sink = setup.storeSink(store) { [setup] report in
             switch report {
             case .finished(let o): outcomes.items.append(o)
             case .attempt(let a) where verbose:

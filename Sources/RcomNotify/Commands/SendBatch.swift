@@ -68,7 +68,7 @@ enum SendBatch {
             return feed.counts.invalid > 0 ? ExitCode.usage : ExitCode.success
         }
         let verbose = args.flag("verbose")
-        let sink = StoreSink(store: store) { report in
+        let sink = setup.storeSink(store) { report in
             switch report {
             case .finished(let o):
                 progress.step()

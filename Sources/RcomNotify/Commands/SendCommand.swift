@@ -45,6 +45,10 @@ public enum SendCommand: Command {
                        env: "RCOM_SIM_FAULTS"),
         ],
         discussion: """
+        Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT (an OpenTelemetry collector's http://host:4318) a
+        trace per run goes there: the run, each notification, each attempt (with the provider's
+        status) and each store commit, flushed at exit within 3 s (OTEL_* variables: design/tracing.md).
+
         Exit codes: 0 delivered, 1 delivery failed after retries (or a store error), 2 usage error,
         invalid target or a provider's missing credentials, 3 suppressed (on the rcom blacklist list;
         nothing is sent), 75 pending (an email relay kept answering 4yz: retried by --retry-pending
@@ -93,6 +97,11 @@ public enum SendCommand: Command {
             Terminal.error(error.message)
             return ExitCode.usage
         }
+        let form = args.flag("retry-pending") ? "retry-pending" : args.string("batch") != nil ? "batch" : "one"
+        return setup.traced("rcom send", attributes: [SpanAttribute("rcom.send.form", .string(form))]) { run(args, setup: $0) }
+    }
+
+    private static func run(_ args: ParsedArguments, setup: SendSetup) -> Int32 {
         if args.flag("retry-pending") { return SendRetryPending.run(args, setup: setup) }
         if args.flag("all-pending") {
             Terminal.error("--all-pending goes with --retry-pending")

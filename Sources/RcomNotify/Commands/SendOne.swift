@@ -72,7 +72,7 @@ enum SendOne {
         let channel = ChannelRegistry(settings: settings).channel(channelName)!
         let request = channel.request(for: notification)
         if verbose { setup.say("request:\n\(RequestRendering.render(request))\n") }
-        let sink = StoreSink(store: store) { report in
+        let sink = setup.storeSink(store) { report in
             guard verbose, case .attempt(let a) = report else { return }
             setup.say("attempt \(a.attempt): \(a.result.kind) \(a.result.detail) (\(a.duration_ns / 1_000_000) ms)\n")
         }

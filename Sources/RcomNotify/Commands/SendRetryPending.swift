@@ -49,7 +49,7 @@ enum SendRetryPending {
         }
         let feed = PendingFeed(claimed, registry: ChannelRegistry(settings: settings), store: store, publicURL: setup.publicURL)
         let json = args.flag("json")
-        let sink = StoreSink(store: store) { report in
+        let sink = setup.storeSink(store) { report in
             guard case .finished(let o) = report else { return }
             SendOutput.print(o.notification, outcome: SendOutput.word(o), answer: SendOutput.answer(o), attempts: o.attempts, json: json, secrets: setup.secrets)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import RcomBuildInfo
 import RcomCLI
 import RcomCore
 import RcomReactor
@@ -19,6 +20,12 @@ struct SendSetup {
     var dryRun: Bool
     var seed: UInt64?
     var simulatorFaults = ProviderFaults()
+    /// This run's tracing (nil unless an OTLP endpoint is set: `OTEL_*`, see design/tracing.md).
+    /// Trace ids come from the system's entropy even with --seed: two runs with one seed would
+    /// otherwise send a collector the same trace ids.
+    let tracing: CommandTracing?
+    /// The span deliveries and store commits go under: the run's (`rcom send`) or the event's (`rcom notify`).
+    var traceParent: TraceContext?
 
     init(_ args: ParsedArguments, environment: [String: String]) throws(UsageError) {
         values = environment.filter { $0.key.hasPrefix("RCOM_") }
@@ -50,6 +57,50 @@ struct SendSetup {
             }
         }
         try Self.checkEmail(ChannelSettings(values: values))
+        switch CommandTracing.make(environment, serviceName: "rcom-" + args.spec.name, version: RcomBuild.version, entropy: SystemEntropy()) {
+        case .failure(let e): throw UsageError(e.description)
+        case .success(let t): tracing = t
+        }
+        traceParent = tracing.flatMap { _ in TraceContext.extract(traceparent: environment["TRACEPARENT"], tracestate: environment["TRACESTATE"]) }
+    }
+
+    /// The sink every delivery run writes through: the store, with a span per commit when tracing.
+    func storeSink(_ store: NotificationStore?, onReport: @escaping (DeliveryReport) -> Void = { _ in }) -> StoreSink {
+        StoreSink(store: store, tracing: tracing, parent: traceParent, onReport: onReport)
+    }
+
+    /// `body` (one store commit) inside a `store commit` span when tracing; its error as the span's status.
+    func committing<R>(_ operation: String, _ attributes: [SpanAttribute] = [], _ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        guard let tracing else { return try body() }
+        var span = tracing.start("store commit", parent: traceParent, attributes: [SpanAttribute("rcom.store.op", .string(operation))] + attributes)
+        defer { tracing.end(span) }
+        do { return try body() } catch {
+            span.setStatus(SpanStatus(.error, message: error.description))
+            throw error
+        }
+    }
+
+    /// A span around a whole run (`rcom send`, `rcom notify`), its exit code as status;
+    /// deliveries and commits go under it. Flushes the exporter at the end (bounded:
+    /// `CommandTracing.flushBound_ns`).
+    func traced(_ name: String, attributes: [SpanAttribute] = [], _ body: (SendSetup) -> Int32) -> Int32 {
+        let (code, _) = spanned(name, attributes: attributes, body)
+        tracing?.finish()
+        return code
+    }
+
+    /// `body` inside a span (no flush: `rcom serve`'s due events, each its own trace); the
+    /// span's context when it was sampled (for a log line's `trace_id` and `span_id`).
+    func spanned(_ name: String, attributes: [SpanAttribute] = [], _ body: (SendSetup) -> Int32) -> (Int32, TraceContext?) {
+        guard let tracing else { return (body(self), nil) }
+        var span = tracing.start(name, parent: traceParent, attributes: attributes)
+        var inner = self
+        inner.traceParent = span.context
+        let code = body(inner)
+        span.setAttribute("rcom.exit_code", .int(Int64(code)))
+        span.setStatus(code == ExitCode.success ? SpanStatus(.ok) : SpanStatus(.error, message: "exit code \(code)"))
+        tracing.end(span)
+        return (code, span.isRecording ? span.context : nil)
     }
 
     /// Settings a channel needs against its configured endpoint and lacks (credentials are
@@ -183,15 +234,18 @@ struct SendSetup {
     /// Runs the send pipeline on a reactor on this thread until it stops. The feed and the sink
     /// (both SQLite) run on a `StoreWorker` thread; `feed` and `sink` may be read again once this
     /// returns.
+    /// With tracing, the deliveries' spans (`DeliveryTracing`) go under `traceParent`.
     func deliver(feed: NotificationFeed, sink: DeliverySink, signals: Bool) -> SendPipeline {
         let stage = DeliveryStage(policy: policy, entropy: entropy(2))
         let carrier = URLSessionCarrier()
         let worker = StoreWorker(feed: feed, sink: sink)
-        let reactor = Reactor(pipeline: SendPipeline(stage: stage, source: worker, sink: worker, carrier: carrier))
+        let spans = tracing.map { DeliveryTracing(tracer: Tracer(sampler: $0.sampler, entropy: $0.entropy), parent: traceParent) }
+        let reactor = Reactor(pipeline: SendPipeline(stage: stage, source: worker, sink: worker, carrier: carrier,
+                                                     tracing: spans, spanSink: tracing?.exporter))
         carrier.attach(reactor.wakeup)
         worker.start(door: reactor.wakeup)
         if signals { reactor.handleTerminationSignals() }
-        reactor.wakeup.post(SendPipeline.startEvent(wall_ms: MonotonicClock.wall_ms()))
+        reactor.wakeup.post(SendPipeline.startEvent(wall_ms: MonotonicClock.wall_ms(), unix_ns: tracing?.now_unixNano()))
         _ = reactor.run()
         return reactor.pipeline
     }

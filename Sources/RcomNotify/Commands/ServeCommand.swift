@@ -84,7 +84,7 @@ public enum ServeCommand: Command {
                 return ExitCode.failure
             }
         }
-        let due = DueRunner(setup: setup, store: dueStore, lease_ms: lease_ms, poll_ms: poll_ms, claimMax: deliveryBatch)
+        let due = DueRunner(setup: setup, store: dueStore, lease_ms: lease_ms, poll_ms: poll_ms, claimMax: deliveryBatch, logger: logger)
         let worker = ServeWorker(service: ServeStoreService(store: apiStore, committed: { due.poke() }))
         let build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
         var listeners = [ServerListener(host: listen.host, port: listen.port, serves: ListenerRoles.serve.exposure)]
@@ -114,6 +114,10 @@ public enum ServeCommand: Command {
         // out by another instance or the next start.
         let finished = due.stop(timeout_ms: drain_ms)
         logger.info("deliveries stopped", [("carried_out", .int(due.carried)), ("finished_in_time", .string(finished ? "yes" : "no"))])
+        // The deliveries' spans (each due event its own trace), flushed within the bound.
+        if let counters = setup.tracing?.finish() {
+            logger.info("trace export stopped", [("spans_exported", .int(counters.exported)), ("spans_dropped", .int(counters.dropped))])
+        }
         return code
     }
 

@@ -17,6 +17,12 @@ struct DeliveryExchange {
     var transport: Transport
     /// The attempt's result is known; the connection is only waiting to close.
     var settled = false
+    /// The provider's last status: the HTTP status, or the SMTP reply code (for tracing).
+    var providerStatus: Int?
+    /// Where the attempt went (for tracing; never a path, which may hold a credential). Kept
+    /// as the URL's own host string and port, so tracing off formats nothing.
+    var peerHost: String?
+    var peerPort = 0
 
     /// The connection is up: HTTP sends its request, implicit TLS its ClientHello.
     mutating func connected(_ id: ConnectionID) -> (effects: [ReactorEffect], result: DeliveryResult?) {
@@ -45,14 +51,21 @@ struct DeliveryExchange {
         case .http(var c):
             for outcome in c.receive(bytes) {
                 switch outcome {
-                case .response(_, let r): result = channel.result(of: .http(dated(r)))
+                case .response(_, let r):
+                    providerStatus = r.status
+                    result = channel.result(of: .http(dated(r)))
                 case .failed(_, let reason): result = .transient(reason, retryAfter_ms: nil)
                 }
             }
             transport = .http(c)
         case .smtp(var t):
             if let bytes {
-                let (writes, r) = t.receive(bytes) { reply, phase in channel.result(of: .smtp(reply, during: phase)) }
+                var code: Int?
+                let (writes, r) = t.receive(bytes) { reply, phase in
+                    code = reply.code
+                    return channel.result(of: .smtp(reply, during: phase))
+                }
+                if let code { providerStatus = code }
                 effects += writes.map { .write(id, $0) }
                 result = r
             } else {

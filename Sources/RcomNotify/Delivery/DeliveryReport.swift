@@ -7,6 +7,11 @@ public struct AttemptRecord: Sendable, Equatable {
     public let result: DeliveryResult
     public let started_ns: UInt64
     public let duration_ns: UInt64
+    /// The provider's last status in this attempt (HTTP status or SMTP reply code), if it answered.
+    public var providerStatus: Int? = nil
+    /// The host and port the attempt went to.
+    public var peerHost: String? = nil
+    public var peerPort: Int = 0
 }
 
 /// How a notification ended.

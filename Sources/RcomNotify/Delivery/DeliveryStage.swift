@@ -154,17 +154,18 @@ public struct DeliveryStage {
         case .http(let url, var request) where policy.carriedSchemes.contains(url.scheme):
             request.headers.set("Connection", "close")
             outbox.append(CarriedRequest(exchange: id, url: url, request: request, timeout_ms: policy.attemptTimeout_ms))
-            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .carried)
+            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .carried, peerHost: url.host, peerPort: url.port)
         case .http(let url, var request):
             // One request per connection: the provider closes after answering.
             request.headers.set("Connection", "close")
             var c = HTTPClientConnection<Int>(id: id, url: url)
             effects.append(c.connectEffect)
             effects += c.send(request, tag: 0)
-            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .http(c))
+            exchanges[id] = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .http(c), peerHost: url.host, peerPort: url.port)
         case .smtp(let endpoint, let envelope):
             effects.append(.connect(id, host: endpoint.host, port: endpoint.port))
-            var x = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .smtp(SMTPTransport(endpoint: endpoint, envelope: envelope)))
+            var x = Exchange(jobID: jobID, started_ns: now_ns, timer: timer, transport: .smtp(SMTPTransport(endpoint: endpoint, envelope: envelope)),
+                             peerHost: endpoint.host, peerPort: endpoint.port)
             // (With an attempt timeout no longer than it, the attempt's own timer gives the same verdict.)
             if policy.smtpGreetingTimeout_ms < policy.attemptTimeout_ms {
                 nextTimer += 1
@@ -219,8 +220,9 @@ public struct DeliveryStage {
         case .failed(let i, let why): (id, response, failure) = (i, nil, why)
         }
         // An answer after the attempt timed out finds no exchange.
-        guard let x = exchanges[id], case .carried = x.transport, let job = jobs[x.jobID] else { return ([], []) }
+        guard var x = exchanges[id], case .carried = x.transport, let job = jobs[x.jobID] else { return ([], []) }
         exchanges[id] = nil
+        x.providerStatus = response?.status
         timers[x.timer] = nil
         let result = response.map { job.channel.result(of: .http(dated($0, now_ns: now_ns))) } ?? .transient(failure, retryAfter_ms: nil)
         return settle(x, result, now_ns: now_ns, effects: [.cancelTimer(x.timer)])
@@ -249,7 +251,7 @@ public struct DeliveryStage {
         var effects = effects
         var reports: [DeliveryReport] = [.attempt(AttemptRecord(
             notificationID: job.notification.id, channel: job.notification.channel, attempt: job.attempts,
-            result: result, started_ns: x.started_ns, duration_ns: now_ns - x.started_ns))]
+            result: result, started_ns: x.started_ns, duration_ns: now_ns - x.started_ns, providerStatus: x.providerStatus, peerHost: x.peerHost, peerPort: x.peerPort))]
         var final: DeliveryResult? = result
         if case .transient(let why, let retryAfter_ms) = result, job.attempts < policy.attemptsMax {
             if let wish = retryAfter_ms, wish > policy.retryAfterMax_ms {

@@ -1,4 +1,5 @@
 import Foundation
+import RcomCLI
 import RcomCore
 import RcomReactor
 import RcomStore
@@ -35,8 +36,12 @@ final class DueRunner: @unchecked Sendable {
     /// The clients of the events carried out (on the runner's thread only).
     let definitions = ClientDefinitionCache()
 
-    init(setup: SendSetup, store: ClientsSetup.Store, lease_ms: Int64, poll_ms: Int64, claimMax: Int = 100) {
+    /// Debug lines per event carried out, with the event span's `trace_id`/`span_id` when traced.
+    let logger: Logger?
+
+    init(setup: SendSetup, store: ClientsSetup.Store, lease_ms: Int64, poll_ms: Int64, claimMax: Int = 100, logger: Logger? = nil) {
         self.setup = setup
+        self.logger = logger
         self.store = store
         self.lease_ms = lease_ms
         self.poll_ms = poll_ms
@@ -88,7 +93,10 @@ final class DueRunner: @unchecked Sendable {
                 due = []
             }
             // The API's events in one batch (DueRunner+Batch.swift); the rest one by one.
-            let batch = due.filter(Self.batched), single = due.filter { !Self.batched($0) }
+            // With tracing on, every event goes one at a time, each its own trace (NotifyDue):
+            // the batch path does not make per-event traces yet.
+            let batching = setup.tracing == nil
+            let batch = batching ? due.filter(Self.batched) : [], single = batching ? due.filter { !Self.batched($0) } : due
             if isStopping {
                 release(due[...])
                 return
@@ -100,8 +108,12 @@ final class DueRunner: @unchecked Sendable {
                     return
                 }
                 let at = MonotonicClock.wall_ms()
-                _ = NotifyDue.carryOut(e, setup: setup, store: store, now: at, json: false, verbose: false, quiet: true)
+                let (code, trace) = NotifyDue.carryOut(e, setup: setup, store: store, now: at, json: false, verbose: false, quiet: true)
                 carried += 1
+                if let logger, logger.isEnabled(.debug) {
+                    logger.debug("event carried out", [("event_id", .string(e.id)), ("client", .string(e.clientID)),
+                                                        ("event_type", .string(e.eventType)), ("exit_code", .int(Int(code)))] + LogTrace.fields(trace))
+                }
                 report(e, latency_ms: e.status == "routed" ? MonotonicClock.wall_ms() - e.createdAt_ms : nil)
             }
             if due.count == claimMax { continue }

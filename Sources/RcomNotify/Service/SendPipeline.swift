@@ -50,6 +50,9 @@ public struct SendPipeline: EventPipeline {
     private let source: NotificationSource
     private let sink: DeliverySink
     private let carrier: RequestCarrier
+    /// Spans of this run (nil: tracing is off, and the pipeline does no tracing work at all).
+    private var tracing: DeliveryTracing?
+    private let spanSink: SpanSink?
     private var feedDone = false
     private var started = false
     public private(set) var delivered = 0
@@ -61,21 +64,31 @@ public struct SendPipeline: EventPipeline {
 
     public static let startTag = "start"
 
-    public init(stage: DeliveryStage, source: NotificationSource, sink: DeliverySink, carrier: RequestCarrier) {
+    public init(stage: DeliveryStage, source: NotificationSource, sink: DeliverySink, carrier: RequestCarrier,
+                tracing: DeliveryTracing? = nil, spanSink: SpanSink? = nil) {
         self.stage = stage
         self.source = source
         self.sink = sink
         self.carrier = carrier
+        self.tracing = tracing
+        self.spanSink = spanSink
     }
 
-    /// The event that starts a run; its payload is the wall clock (ms since the epoch, 8 bytes big-endian).
-    public static func startEvent(wall_ms: Int64) -> ReactorEvent {
-        .wakeup(tag: startTag, payload: (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: wall_ms) >> (56 - 8 * UInt64($0))) })
+    /// The event that starts a run; its payload is the wall clock (ms since the epoch, 8 bytes
+    /// big-endian), and with tracing the same instant in Unix ns (8 more bytes) for span times.
+    public static func startEvent(wall_ms: Int64, unix_ns: UInt64? = nil) -> ReactorEvent {
+        .wakeup(tag: startTag, payload: bigEndian(UInt64(bitPattern: wall_ms)) + (unix_ns.map(bigEndian) ?? []))
     }
+
+    private static func bigEndian(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * UInt64($0))) } }
+    private static func readBigEndian(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         let effects = step(event, now_ns: now_ns)
         for request in stage.takeCarried() { carrier.carry(request) }
+        if tracing != nil, let spanSink {
+            for span in tracing!.take() { spanSink.add(span) }
+        }
         return effects
     }
 
@@ -83,8 +96,11 @@ public struct SendPipeline: EventPipeline {
         switch event {
         case .wakeup(let tag, let payload) where tag == Self.startTag && !started:
             started = true
-            if payload.count == 8 {
-                stage.setWallClock(Int64(bitPattern: payload.reduce(0) { $0 << 8 | UInt64($1) }), at: now_ns)
+            if payload.count == 8 || payload.count == 16 {
+                let wall_ms = Int64(bitPattern: Self.readBigEndian(payload[0..<8]))
+                stage.setWallClock(wall_ms, at: now_ns)
+                let unix_ns = payload.count == 16 ? Self.readBigEndian(payload[8..<16]) : UInt64(max(wall_ms, 0)) * 1_000_000
+                tracing?.anchor(unix_ns: unix_ns, at_ns: now_ns)
             }
             return fill(now_ns: now_ns) + stopIfDone()
         case .wakeup(let tag, _) where tag == StoreWorker.wakeTag:
@@ -100,6 +116,7 @@ public struct SendPipeline: EventPipeline {
                     if o.delivered { delivered += 1 } else if o.nextAttempt_ms != nil { pending += 1 } else { failed += 1 }
                     lastOutcome = o
                 }
+                tracing?.report(r, now_ns: now_ns)
                 sink.report(r, now_ns: now_ns)
             }
             return effects + fill(now_ns: now_ns) + stopIfDone()
@@ -112,7 +129,9 @@ public struct SendPipeline: EventPipeline {
         // once, little enough that the feed (and its store writes) stays just ahead of delivery.
         pulling: while !feedDone, stage.hasRoom, sink.hasRoom, stage.heldCount < stage.policy.connectionsMax * 2 {
             switch source.pull() {
-            case .item(let n, let channel): effects += stage.submit(n, channel: channel, now_ns: now_ns) ?? []
+            case .item(let n, let channel):
+                tracing?.submitted(n, now_ns: now_ns)
+                effects += stage.submit(n, channel: channel, now_ns: now_ns) ?? []
             case .later: break pulling
             case .done: feedDone = true
             }

@@ -3,13 +3,17 @@ import RcomCore
 import RcomReactor
 
 /// A callback receiver for job server tests: records each POST (body, arrival time) and
-/// answers 200, like a client's callback endpoint would.
+/// answers 200, like a client's callback endpoint would (or `status`: a provider that fails).
 struct CallbackSink: EventPipeline {
     struct Received { let body: [UInt8]; let at: Date }
     let log: Locked<[Received]>
+    let status: Int
     var decoders: [ConnectionID: HTTPRequestDecoder] = [:]
 
-    init(log: Locked<[Received]>) { self.log = log }
+    init(log: Locked<[Received]>, status: Int = 200) {
+        self.log = log
+        self.status = status
+    }
 
     mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         switch event {
@@ -19,7 +23,7 @@ struct CallbackSink: EventPipeline {
             var out: [ReactorEffect] = []
             while case .message(let r)? = decoders[c]?.next() {
                 log.mutate { $0.append(Received(body: r.body, at: Date())) }
-                out.append(.write(c, HTTPSerializer.bytes(HTTPResponse.json(200, Array("{}".utf8)))))
+                out.append(.write(c, HTTPSerializer.bytes(HTTPResponse.json(status, Array("{}".utf8)))))
             }
             return out
         case .readClosed(let c): return [.close(c)]

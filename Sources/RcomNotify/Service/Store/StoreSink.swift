@@ -1,5 +1,6 @@
 import RcomCLI
 import RcomCore
+import RcomReactor
 import RcomStore
 
 /// Writes the delivery stage's reports to the store, commits on time as well as on count (so
@@ -12,9 +13,17 @@ public final class StoreSink: DeliverySink {
     public static let commitInterval_ns: UInt64 = 200_000_000
     public private(set) var storeErrors = 0
     private var firstError: String?
+    /// With tracing: a `store commit` span per commit, under this parent.
+    private let tracing: CommandTracing?
+    private let parent: TraceContext?
+    /// Reports written since the last commit (a commit span's `rcom.store.records`).
+    private var uncommitted = 0
 
-    public init(store: NotificationStore?, onReport: @escaping (DeliveryReport) -> Void = { _ in }) {
+    public init(store: NotificationStore?, tracing: CommandTracing? = nil, parent: TraceContext? = nil,
+                onReport: @escaping (DeliveryReport) -> Void = { _ in }) {
         self.store = store
+        self.tracing = tracing
+        self.parent = parent
         self.onReport = onReport
     }
 
@@ -24,11 +33,12 @@ public final class StoreSink: DeliverySink {
             case .attempt(let a): try store?.record(a)
             case .finished(let o): try store?.finish(o)
             }
+            uncommitted += 1
             // A clock behind the last commit is another reactor run's (each run's monotonic
             // clock is its own): commit then too, rather than subtract into an overflow trap.
             if now_ns < lastCommit_ns || now_ns - lastCommit_ns > Self.commitInterval_ns {
                 lastCommit_ns = now_ns
-                try store?.flush()
+                try commit()
             }
         } catch {
             storeErrors += 1
@@ -41,9 +51,23 @@ public final class StoreSink: DeliverySink {
     }
 
     public func finish() {
-        do { try store?.flush() } catch {
+        do { try commit() } catch {
             storeErrors += 1
             Terminal.error("could not record the last deliveries: \(error.description)")
         }
+    }
+
+    private func commit() throws(StoreError) {
+        guard let tracing, let store, uncommitted > 0 else {
+            try store?.flush()
+            return
+        }
+        var span = tracing.start("store commit", parent: parent, attributes: [SpanAttribute("rcom.store.records", .int(Int64(uncommitted)))])
+        defer { tracing.end(span) }
+        do { try store.flush() } catch {
+            span.setStatus(SpanStatus(.error, message: error.description))
+            throw error
+        }
+        uncommitted = 0
     }
 }

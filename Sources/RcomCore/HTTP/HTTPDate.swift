@@ -1,8 +1,9 @@
 import Foundation
-import RcomCore
 
 /// HTTP-date (RFC 9110 §5.6.7): read in its three forms, written as IMF-fixdate. Pure
-/// arithmetic (Howard Hinnant's days-from-civil), no DateFormatter, no clock.
+/// arithmetic (Howard Hinnant's days-from-civil), no DateFormatter, no clock. In the core
+/// because `Retry-After` may be a date, and every outbound HTTP client (delivery, the OTLP
+/// exporter) reads it; writing one (`imfFixdate`) stays with RcomNotify's mail dates.
 public enum HTTPDate {
     static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -29,11 +30,6 @@ public enum HTTPDate {
             return epoch_ms(year: Int64(words[4]), month: months.firstIndex(of: words[1]), day: Int64(words[2]), time: words[3])
         }
         return nil
-    }
-
-    /// `Sun, 06 Nov 1994 08:49:37 GMT`.
-    public static func imfFixdate(ms: Int64) -> String {
-        String(EmailChannel.rfc5322Date(ms: ms).dropLast(5)) + "GMT"
     }
 
     private static func epoch_ms(year: Int64?, month: Int?, day: Int64?, time: String) -> Int64? {
