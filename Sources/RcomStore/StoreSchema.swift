@@ -57,7 +57,7 @@ public enum StoreSchema {
         + pendingMigrations  // 6: rcom send's pending deliveries (StoreSchema+Pending.swift)
         + parallelMigrations     // 7, 8: the batch log of parallel writers, send claims (StoreSchema+Parallel.swift)
         + clientMigrations       // 9: clients, events, event deliveries (StoreSchema+Clients.swift)
-        + keyMigrations          // 10: rcom serve's API keys (StoreSchema+Keys.swift)
+        + keyMigrations          // 10, 11: rcom serve's API keys, idempotency per key (StoreSchema+Keys.swift)
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 

@@ -2,7 +2,8 @@ import CSQLite
 import Foundation
 
 /// Copies the WAL back into the database on a thread and connection of its own, so that a bulk
-/// writer spends its time on updates rather than on checkpoints (about a fifth of an import's
+/// writer (a suppression import; `rcom serve`'s group commits, whose answers would otherwise
+/// wait behind a checkpoint's page writes and fdatasyncs) spends its time on updates rather than on checkpoints (about a fifth of an import's
 /// SQLite time: reading WAL frames, writing pages, two fdatasyncs per checkpoint).
 ///
 /// The writer's connection stops checkpointing on commit (its WAL hook is replaced by ours, which
@@ -12,7 +13,7 @@ import Foundation
 /// recovers, so exactly-once and resume are untouched.
 ///
 /// Bound: one pending request (a flag; requests made while one is pending coalesce).
-final class WALCheckpointer: @unchecked Sendable {
+public final class WALCheckpointer: @unchecked Sendable {
     // @unchecked: `requested` and `stopping` are guarded by `condition`, `finished` by `done`;
     // `framesSeen` is only touched by the writer thread (inside its WAL hook).
     private let condition = NSCondition()
@@ -24,14 +25,27 @@ final class WALCheckpointer: @unchecked Sendable {
     private let done = NSCondition()
     private var finished = false
 
-    init(path: String, pagesPerCheckpoint: Int32) {
+    /// A started checkpointer for `writer`'s file (nil for a database with no file); `stop(writer:)` ends it.
+    public static func started(for writer: SQLiteDatabase, pagesPerCheckpoint: Int32) throws(StoreError) -> WALCheckpointer? {
+        guard let file = writer.fileName else { return nil }
+        let c = WALCheckpointer(path: file, pagesPerCheckpoint: pagesPerCheckpoint)
+        try c.start(writer: writer)
+        return c
+    }
+
+    /// `stop` with the writer's own autocheckpoint setting restored.
+    public func stop(writer: SQLiteDatabase) {
+        stop(writer: writer, autocheckpointPages: Int32(writer.walAutocheckpointPages))
+    }
+
+    public init(path: String, pagesPerCheckpoint: Int32) {
         self.path = path
         self.pagesPerCheckpoint = pagesPerCheckpoint
     }
 
     /// Opens the checkpointer's connection and starts its thread; from now on `writer` only
     /// signals. Call `stop` on the same writer before using it otherwise.
-    func start(writer: SQLiteDatabase) throws(StoreError) {
+    public func start(writer: SQLiteDatabase) throws(StoreError) {
         var options = SQLiteDatabase.Options()
         options.create = false
         options.cacheSize_KiB = 2_048  // it only copies frames; it never reads rows
@@ -54,7 +68,7 @@ final class WALCheckpointer: @unchecked Sendable {
 
     /// Restores the writer's own checkpointing and joins the thread. The caller then runs the
     /// final checkpoint on the writer, which copies whatever is left (and reports any I/O error).
-    func stop(writer: SQLiteDatabase, autocheckpointPages: Int32) {
+    public func stop(writer: SQLiteDatabase, autocheckpointPages: Int32) {
         sqlite3_wal_autocheckpoint(writer.handle, autocheckpointPages)  // replaces our hook
         condition.lock()
         stopping = true

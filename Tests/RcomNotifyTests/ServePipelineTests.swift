@@ -106,6 +106,28 @@ final class ServePipelineTests: XCTestCase {
         XCTAssertTrue(full.hasPrefix("HTTP/1.1 503") && full.contains("Retry-After: 1"), full)
     }
 
+    /// `/metrics` is the registry's page: every counter and gauge on it with its value, the
+    /// deliveries by both labels, after an accepted event, a 401 and a delivery report.
+    func testMetricsServeEveryRegistryEntry() {
+        var p = pipeline()
+        let c = ConnectionID(raw: 1)
+        _ = p.handle(.accepted(c, listener: 0), now_ns: 1)
+        _ = p.handle(.received(c, request("GET", "/v1/clients")), now_ns: 2)
+        _ = p.handle(.received(c, request("POST", "/v1/events", body: #"{"client":"acme","event":"db.x","message":"m"}"#, key: key)), now_ns: 3)
+        var a = ServeAnswers()
+        a.accepted = 1
+        a.answers = [.init(ticket: queue.jobs[0].ticket, status: 202, body: Array("{}".utf8))]
+        _ = p.handle(.wakeup(tag: ServeWorker.wakeTag, payload: a.payload), now_ns: 4)
+        _ = p.handle(.wakeup(tag: DueRunner.wakeTag, payload: Array("slack delivered\nsms failed\nlatency_ms 12\n".utf8)), now_ns: 5)
+        let page = written(p.handle(.received(c, request("GET", "/metrics")), now_ns: 6))
+        XCTAssertEqual(p.metricsRegistry.missing(metrics: page), [])
+        for line in ["rcom_serve_events_accepted_total 1", #"rcom_serve_responses_total{status="401"} 1"#,
+                     #"rcom_serve_deliveries_total{channel="sms",outcome="failed"} 1"#, "rcom_serve_delivery_latency_seconds_count 1",
+                     "rcom_serve_connections 1"] {
+            XCTAssertTrue(page.contains(line + "\n"), line + " in\n" + page)
+        }
+    }
+
     func testTheEventBodyIsReadStrictly() {
         let routes = ServeRoutes(parser: ClientsSetup.parser([:]))
         func work(_ body: String, key: String? = nil) -> ServeWork? {

@@ -96,7 +96,7 @@ final class ServeProcessTests: XCTestCase {
             XCTAssertEqual(try f.http("GET", s.url + "/healthz").status, 200)
             let ready = try f.http("GET", s.url + "/readyz")
             XCTAssertEqual(ready.status, 200, ready.text)
-            XCTAssertEqual(ready.json["schema"] as? Int, 10)
+            XCTAssertEqual(ready.json["schema"] as? Int, 11)
             XCTAssertEqual(try f.http("GET", v1 + "/stats", key: reader).status, 200)
             let metrics = try f.http("GET", s.url + "/metrics").text
             XCTAssertTrue(metrics.contains("rcom_serve_events_accepted_total 1"), metrics)
@@ -133,6 +133,37 @@ final class ServeProcessTests: XCTestCase {
         }
     }
 
+    /// An Idempotency-Key belongs to the API key (schema 11): the same key names one event
+    /// whichever client the second request names; another API key's same key is its own.
+    func testAnIdempotencyKeyIsTheAPIKeysAcrossClients() throws {
+        try onEachBackend { b in
+            let f = try ServeFixture(b)
+            let k1 = try key(f, "ops", "events:write,clients:write,read")
+            let k2 = try key(f, "billing", "events:write,read")
+            let s = try f.serve()
+            XCTAssertEqual(try f.http("PUT", s.url + "/v1/clients/acme", key: k1, body: Self.clientJSON).status, 201)
+            XCTAssertEqual(try f.http("PUT", s.url + "/v1/clients/zeta", key: k1, body: Self.clientJSON.replacingOccurrences(of: "\"acme\"", with: "\"zeta\"")).status, 201)
+            func post(_ k: String, _ client: String) throws -> ServeFixture.Response {
+                try f.http("POST", s.url + "/v1/events", key: k, headers: ["Idempotency-Key": "order-7"],
+                           body: #"{"client": "\#(client)", "event": "db.x", "message": "once"}"#)
+            }
+            let first = try post(k1, "acme")
+            XCTAssertEqual(first.status, 202, first.text)
+            let again = try post(k1, "zeta")
+            XCTAssertEqual(again.status, 202)
+            XCTAssertEqual(again.text, first.text, "the first answer, byte for byte, for another client too")
+            let other = try post(k2, "acme")
+            XCTAssertEqual(other.status, 202)
+            XCTAssertNotEqual(other.json["id"] as? String, first.json["id"] as? String, "another API key's key is its own")
+            XCTAssertEqual(try b.int("SELECT count(*) FROM events"), 2)
+            XCTAssertEqual(try b.int("SELECT count(*) FROM events WHERE client_id = 'zeta'"), 0)
+            // rcom notify's --key stays per client: the same text as the API's is no clash.
+            XCTAssertEqual(try f.rcom(["notify", "acme", "db.x", "-m", "cli", "--key", "order-7"]).status, 0)
+            XCTAssertEqual(try b.int("SELECT count(*) FROM events"), 3)
+            f.stopAll()
+        }
+    }
+
     func testHeldAndEscalatingEventsFireInProcess() throws {
         try onEachBackend { b in
             let f = try ServeFixture(b)
@@ -145,7 +176,13 @@ final class ServeProcessTests: XCTestCase {
             let held = try XCTUnwrap(try f.http("POST", s.url + "/v1/events", key: k, body: #"{"client": "acme", "event": "db.x", "message": "later"}"#).json["id"] as? String)
             let view = try f.http("GET", s.url + "/v1/events/\(held)", key: k)
             XCTAssertEqual(view.json["state"] as? String, "held", view.text)
-            XCTAssertNotNil((view.json["plan"] as? [String: Any])?["due_at"] as? String)
+            let heldPlan = try XCTUnwrap(view.json["plan"] as? [String: Any])
+            let dueAt = try XCTUnwrap(heldPlan["due_at"] as? String)
+            // Steps not yet run, with their targets: both channels of the fallback rule, due at the release.
+            let pending = heldPlan["pending"] as? [[String: Any]] ?? []
+            XCTAssertEqual(pending.map { $0["channel"] as? String }, ["slack", "sms"], view.text)
+            XCTAssertEqual(pending.map { $0["targets"] as? [String] }, [["c1/ops"], ["+15059045845"]], view.text)
+            XCTAssertEqual(pending.first?["due_at"] as? String, dueAt)
             // Its quiet hours end (the due time moved to now): the running service sends it.
             try b.execute("UPDATE events SET due_at_ms = 1 WHERE id = '\(held)'")
             XCTAssertTrue(try waitUntil(within: 15) { try b.rows("SELECT status FROM events WHERE id = '\(held)'") == ["delivered"] })
@@ -153,6 +190,13 @@ final class ServeProcessTests: XCTestCase {
             let esc = try XCTUnwrap(try f.http("POST", s.url + "/v1/events", key: k, body: #"{"client": "acme", "event": "incident.down", "message": "api down", "urgent": true}"#).json["id"] as? String)
             XCTAssertTrue(try waitUntil(within: 15) { try b.rows("SELECT status FROM events WHERE id = '\(esc)'") == ["escalating"] })
             XCTAssertEqual(try f.accepted("sms"), 0)
+            let escView = try f.http("GET", s.url + "/v1/events/\(esc)", key: k)
+            let escPlan = try XCTUnwrap(escView.json["plan"] as? [String: Any])
+            let next = (escPlan["pending"] as? [[String: Any]] ?? []).first
+            XCTAssertEqual(next?["step"] as? Int, 1, escView.text)
+            XCTAssertEqual(next?["targets"] as? [String], ["+15059045845"], escView.text)
+            XCTAssertEqual(next?["due_at"] as? String, escPlan["due_at"] as? String, "the next step is due when the plan says")
+            XCTAssertEqual((escView.json["deliveries"] as? [[String: Any]])?.map { $0["channel"] as? String }, ["slack"], "the sent step is a delivery")
             XCTAssertTrue(try waitUntil(within: 20) { try b.rows("SELECT status FROM events WHERE id = '\(esc)'") == ["delivered"] })
             XCTAssertEqual(try f.accepted("sms"), 1)
             XCTAssertEqual(try b.rows("SELECT n.channel FROM event_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.event_id = '\(esc)' ORDER BY d.step"), ["slack", "sms"])
@@ -175,6 +219,21 @@ final class ServeProcessTests: XCTestCase {
         let replay = try f.rcom(["replay", trace], db: false)
         XCTAssertEqual(replay.status, 0, replay.stdout)
         XCTAssertTrue(replay.stdout.hasPrefix("identical:"), replay.stdout)
+        f.stopAll()
+    }
+
+    /// `--sync full` (fsync per group commit on SQLite) still answers 202 once committed; a
+    /// word other than normal or full is a usage error before anything starts.
+    func testSyncFullCommitsAndAnUnknownSyncIsAUsageError() throws {
+        let b = try BackendUnderTest(.sqlite)
+        let f = try ServeFixture(b)
+        let k = try key(f, "ops", "events:write,clients:write,read")
+        XCTAssertEqual(try f.rcom(["serve", "--listen", "127.0.0.1:0", "--sync", "sometimes"]).status, 2)
+        let s = try f.serve(["--sync", "full"])
+        XCTAssertEqual(try f.http("PUT", s.url + "/v1/clients/acme", key: k, body: Self.clientJSON).status, 201)
+        let r = try f.http("POST", s.url + "/v1/events", key: k, body: #"{"client": "acme", "event": "db.x", "message": "m"}"#)
+        XCTAssertEqual(r.status, 202, r.text)
+        XCTAssertEqual(try b.int("SELECT count(*) FROM events"), 1)
         f.stopAll()
     }
 

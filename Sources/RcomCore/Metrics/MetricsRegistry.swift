@@ -15,6 +15,9 @@ public struct MetricsRegistry: Sendable {
         /// One sample per label value (`label="value"`); in JSON an object keyed by the values,
         /// in the order given (callers list every value, zeros included).
         case labeled(label: String, [(String, Int)])
+        /// One sample per set of label values (`a="x",b="y"`); in JSON an object keyed by the
+        /// values joined with `/` (such as `"slack/delivered"`).
+        case multiLabeled(labels: [String], [([String], Int)])
     }
 
     public struct Entry: Sendable {
@@ -41,6 +44,12 @@ public struct MetricsRegistry: Sendable {
 
     public mutating func counter(_ key: String, _ help: String, label: String, _ samples: [(String, Int)], name: String? = nil) {
         add(key, name ?? "\(prefix)_\(key)_total", help, .counter, .labeled(label: label, samples))
+    }
+
+    /// A counter with several labels; each sample gives one value per label, in `labels`' order.
+    public mutating func counter(_ key: String, _ help: String, labels: [String], _ samples: [([String], Int)], name: String? = nil) {
+        assert(samples.allSatisfy { $0.0.count == labels.count }, "metric \(key): a sample without a value for each label")
+        add(key, name ?? "\(prefix)_\(key)_total", help, .counter, .multiLabeled(labels: labels, samples))
     }
 
     public mutating func gauge(_ key: String, _ help: String, _ value: Int) {
@@ -75,6 +84,7 @@ public struct MetricsRegistry: Sendable {
             case .int(let v): (e.key, String(v))
             case .flag(let b): (e.key, b ? "true" : "false")
             case .labeled(_, let samples): (e.key, JSONText.object(samples.map { ($0.0, String($0.1)) }))
+            case .multiLabeled(_, let samples): (e.key, Self.jsonObject(samples))
             }
         })
     }
@@ -99,6 +109,8 @@ public struct MetricsRegistry: Sendable {
             case (.gauge, .int(let v)): m.gauge(e.name, e.help, v)
             case (.gauge, .flag(let b)): m.gauge(e.name, e.help, b ? 1 : 0)
             case (.gauge, .labeled(let label, let samples)): m.gauge(e.name, e.help, labeled: samples.map { ([(label, $0.0)], Double($0.1)) })
+            case (.counter, .multiLabeled(let labels, let samples)): m.counter(e.name, e.help, labeled: samples.map { (Array(zip(labels, $0.0)), $0.1) })
+            case (.gauge, .multiLabeled(let labels, let samples)): m.gauge(e.name, e.help, labeled: samples.map { (Array(zip(labels, $0.0)), Double($0.1)) })
             }
         }
     }
@@ -114,9 +126,14 @@ public struct MetricsRegistry: Sendable {
             case .int(let v): "\"\(e.key)\":\(v)"
             case .flag(let b): "\"\(e.key)\":\(b)"
             case .labeled(_, let samples): "\"\(e.key)\":" + JSONText.object(samples.map { ($0.0, String($0.1)) })
+            case .multiLabeled(_, let samples): "\"\(e.key)\":" + Self.jsonObject(samples)
             }
             return stats.contains(member) ? nil : "/stats lacks \(member)"
         }
+    }
+
+    private static func jsonObject(_ samples: [([String], Int)]) -> String {
+        JSONText.object(samples.map { ($0.0.joined(separator: "/"), String($0.1)) })
     }
 
     public func missing(metrics: String) -> [String] {
@@ -127,6 +144,8 @@ public struct MetricsRegistry: Sendable {
             case .int(let v): lines.append("\(e.name) \(v)")
             case .flag(let b): lines.append("\(e.name) \(b ? 1 : 0)")
             case .labeled(let label, let samples): lines += samples.map { "\(e.name){\(label)=\"\($0.0)\"} \($0.1)" }
+            case .multiLabeled(let labels, let samples):
+                lines += samples.map { s in "\(e.name){" + zip(labels, s.0).map { "\($0)=\"\($1)\"" }.joined(separator: ",") + "} \(s.1)" }
             }
         }
         let served = Set(metrics.split(separator: "\n").map(String.init))

@@ -17,10 +17,13 @@ public struct EventRecord: Sendable, Equatable {
     public var experiment: String?
     public var heldUntil_ms: Int64?
     public var createdAt_ms: Int64
+    /// `rcom serve`: the API key that posted it. Its `key` is then unique per API key, across
+    /// clients (schema 11), rather than per client.
+    public var apiKeyID: String?
 
     public init(id: String, clientID: String, eventType: String, message: String, urgent: Bool, key: String?, status: String,
                 reason: String? = nil, rule: String? = nil, mode: String? = nil, experiment: String? = nil,
-                heldUntil_ms: Int64? = nil, createdAt_ms: Int64) {
+                heldUntil_ms: Int64? = nil, createdAt_ms: Int64, apiKeyID: String? = nil) {
         self.id = id
         self.clientID = clientID
         self.eventType = eventType
@@ -34,6 +37,7 @@ public struct EventRecord: Sendable, Equatable {
         self.experiment = experiment
         self.heldUntil_ms = heldUntil_ms
         self.createdAt_ms = createdAt_ms
+        self.apiKeyID = apiKeyID
     }
 }
 
@@ -41,6 +45,10 @@ public enum EventInsert: Sendable, Equatable {
     case inserted
     /// The client already has an event with this idempotency key: its id and status.
     case duplicate(id: String, status: String)
+    /// Not inserted, and no event holds its key for its scope: the key is taken otherwise (an
+    /// `rcom notify --key` of the same client spelled as an API key's), so there is no first
+    /// answer to give.
+    case conflict
 }
 
 /// What applying a file changed.
@@ -187,16 +195,23 @@ extension ClientStore where Self: ClientSQLProvider {
     }
 
     private func insert(_ e: EventRecord, _ db: ClientSQL) throws(StoreError) -> EventInsert {
+        // An API key's event: any unique conflict (its key's index, schema 11) means nothing new.
+        let conflict = e.apiKeyID == nil ? "(client_id, idempotency_key)" : ""
         let changed = try db.run("""
             INSERT INTO events (id, client_id, event_type, message, urgent, idempotency_key, status, reason, rule, mode,
-                                experiment, due_at_ms, created_at_ms)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (client_id, idempotency_key) DO NOTHING
+                                experiment, due_at_ms, created_at_ms, api_key_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT \(conflict) DO NOTHING
             """, [.text(e.id), .text(e.clientID), .text(e.eventType), .text(e.message), .int(e.urgent ? 1 : 0), .text(e.key),
                   .text(e.status), .text(e.reason), .text(e.rule), .text(e.mode), .text(e.experiment), .int(e.heldUntil_ms),
-                  .int(e.createdAt_ms)])
+                  .int(e.createdAt_ms), .text(e.apiKeyID)])
         if changed == 1 { return .inserted }
-        let first = try db.rows("SELECT id, status FROM events WHERE client_id = $1 AND idempotency_key = $2", [.text(e.clientID), .text(e.key)])
-        return .duplicate(id: first.first?[0] ?? "?", status: first.first?[1] ?? "?")
+        let first = if let k = e.apiKeyID {
+            try db.rows("SELECT id, status FROM events WHERE api_key_id = $1 AND idempotency_key = $2", [.text(k), .text(e.key)])
+        } else {
+            try db.rows("SELECT id, status FROM events WHERE client_id = $1 AND idempotency_key = $2", [.text(e.clientID), .text(e.key)])
+        }
+        guard let row = first.first else { return .conflict }
+        return .duplicate(id: row[0] ?? "?", status: row[1] ?? "?")
     }
 
     public func finishEvents(_ items: [EventFinish]) throws(StoreError) {

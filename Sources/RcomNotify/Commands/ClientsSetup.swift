@@ -40,13 +40,18 @@ enum ClientsSetup {
     static func load(_ store: ClientStore, id: String) -> Result<ClientDefinition?, StoreError> {
         do {
             guard let json = try store.clientDefinition(id: id) else { return .success(nil) }
-            switch parser().parseClient(Array(json.utf8)) {
-            case .success(let c): return .success(c)
-            case .failure(let e):
-                // Stored by an rcom with other rules (a channel since removed): say so, do not guess.
-                return .failure(.store(e.errors.map(\.description).joined(separator: "; "), context: "client \(id) as stored no longer validates"))
-            }
+            return parsed(json, id: id, parser: parser()).map { $0 }
         } catch { return .failure(error) }
+    }
+
+    /// A stored definition parsed; a failure says the client as stored no longer validates.
+    static func parsed(_ json: String, id: String, parser: ClientFileParser) -> Result<ClientDefinition, StoreError> {
+        switch parser.parseClient(Array(json.utf8)) {
+        case .success(let c): return .success(c)
+        case .failure(let e):
+            // Stored by an rcom with other rules (a channel since removed): say so, do not guess.
+            return .failure(.store(e.errors.map(\.description).joined(separator: "; "), context: "client \(id) as stored no longer validates"))
+        }
     }
 
     static func all(_ store: ClientStore) throws(StoreError) -> [ClientDefinition] {

@@ -47,46 +47,11 @@ enum NotifyBatch {
                 return ExitCode.usage
             }
         }
-        // A sink per round: each round is a new reactor, whose clock starts again.
-        var sinkErrors = 0
-        func round(_ f: NotificationFeed) -> SendPipeline {
-            let sink = setup.storeSink(store) { report in
-                if case .finished(let o) = report { feed.finished(o) }
-            }
-            defer { sinkErrors += sinkErrors }
-            return setup.deliver(feed: f, sink: sink, signals: true)
-        }
         let started = MonotonicClock.now_ns()
-        var ran = round(feed)
-        var (delivered, failed, rounds) = (ran.delivered, ran.failed + ran.pending, 1)
-        while !ran.interrupted, feed.nextRound() > 0 {
-            ran = round(feed.drainQueue())
-            delivered += ran.delivered
-            failed += ran.failed + ran.pending
-            rounds += 1
-        }
+        let ran = deliver(feed, setup: setup, store: store, signals: true)
         progress.finish()
-        var statuses: [String: Int] = [:]
-        var finishes: [EventFinish] = []
-        var storeErrors = 0
-        for (id, e) in feed.events {
-            var status = e.outcomes.contains("delivered") ? "delivered"
-                : !e.outcomes.isEmpty && e.outcomes.allSatisfy({ $0 == "suppressed" }) ? "suppressed" : "failed"
-            var next: (step: Int, due_ms: Int64)?
-            var reason: String? = status == "failed" ? "nothing delivered" : nil
-            if e.plan.mode == .escalate, e.plan.steps.count > 1 {
-                next = (1, e.created_ms + e.plan.steps[1].delay_ms)
-                status = "escalating"
-                reason = "\(e.plan.steps[1].channel) at \(UTCTimestamp.format(ms: next!.due_ms)) unless acknowledged"
-            }
-            statuses[status, default: 0] += 1
-            finishes.append(EventFinish(id: id, status: status, reason: reason, deliveries: e.deliveries, next: next))
-            if finishes.count == finishGroup {
-                do { try store.finishEvents(finishes) } catch { storeErrors += 1; Terminal.error(error.description) }
-                finishes.removeAll(keepingCapacity: true)
-            }
-        }
-        do { try store.finishEvents(finishes) } catch { storeErrors += 1; Terminal.error(error.description) }
+        let (delivered, failed, rounds, statuses) = (ran.delivered, ran.failed, ran.rounds, ran.statuses)
+        let (sinkErrors, storeErrors) = (ran.sinkErrors, ran.storeErrors)
         let elapsed_s = Double(MonotonicClock.now_ns() - started) / 1e9
         let sim = simulator?.stop()
         for p in feed.problems { setup.error(p) }
@@ -119,5 +84,62 @@ enum NotifyBatch {
         if statuses["failed", default: 0] > 0 || c.storeFailures + sinkErrors + storeErrors > 0 { return ExitCode.failure }
         if c.invalid + c.unknownClient > 0 { return ExitCode.usage }
         return c.unrouted > 0 ? NotifyCommand.exitUnrouted : ExitCode.success
+    }
+
+    /// What `deliver` came to.
+    struct Delivered {
+        var delivered = 0, failed = 0, rounds = 0, sinkErrors = 0, storeErrors = 0
+        var statuses: [String: Int] = [:]
+        var interrupted = false
+    }
+
+    /// The feed's events delivered: their first steps in one run of the send pipeline, one more
+    /// run per fallback round, then every event finished (its status, its notifications, an
+    /// escalation's next step) in transactions of `finishGroup`. `rcom notify --batch` and
+    /// `rcom serve`'s due runner (`signals: false`: the service's reactor keeps SIGTERM) both
+    /// deliver through this; `finished` hears of each notification's outcome as the sink does.
+    static func deliver(_ feed: NotifyBatchFeed, setup: SendSetup, store: ClientsSetup.Store, signals: Bool,
+                        finished: @escaping (DeliveryOutcome) -> Void = { _ in }) -> Delivered {
+        var d = Delivered()
+        // A sink per round: each round is a new reactor, whose clock starts again.
+        func round(_ f: NotificationFeed) -> SendPipeline {
+            let sink = setup.storeSink(store) { report in
+                if case .finished(let o) = report {
+                    feed.finished(o)
+                    finished(o)
+                }
+            }
+            defer { d.sinkErrors += sink.storeErrors }
+            return setup.deliver(feed: f, sink: sink, signals: signals)
+        }
+        var ran = round(feed)
+        (d.delivered, d.failed, d.rounds) = (ran.delivered, ran.failed + ran.pending, 1)
+        while !ran.interrupted, feed.nextRound() > 0 {
+            ran = round(feed.drainQueue())
+            d.delivered += ran.delivered
+            d.failed += ran.failed + ran.pending
+            d.rounds += 1
+        }
+        d.interrupted = ran.interrupted
+        var finishes: [EventFinish] = []
+        for (id, e) in feed.events {
+            var status = e.outcomes.contains("delivered") ? "delivered"
+                : !e.outcomes.isEmpty && e.outcomes.allSatisfy({ $0 == "suppressed" }) ? "suppressed" : "failed"
+            var next: (step: Int, due_ms: Int64)?
+            var reason: String? = status == "failed" ? "nothing delivered" : nil
+            if e.plan.mode == .escalate, e.plan.steps.count > 1 {
+                next = (1, e.created_ms + e.plan.steps[1].delay_ms)
+                status = "escalating"
+                reason = "\(e.plan.steps[1].channel) at \(UTCTimestamp.format(ms: next!.due_ms)) unless acknowledged"
+            }
+            d.statuses[status, default: 0] += 1
+            finishes.append(EventFinish(id: id, status: status, reason: reason, deliveries: e.deliveries, next: next))
+            if finishes.count == finishGroup {
+                do { try store.finishEvents(finishes) } catch { d.storeErrors += 1; Terminal.error(error.description) }
+                finishes.removeAll(keepingCapacity: true)
+            }
+        }
+        do { try store.finishEvents(finishes) } catch { d.storeErrors += 1; Terminal.error(error.description) }
+        return d
     }
 }

@@ -30,7 +30,8 @@ final class NotifyBatchFeed: NotificationFeed {
         var rows = 0, invalid = 0, unknownClient = 0, duplicate = 0, held = 0, muted = 0, unrouted = 0, storeFailures = 0
     }
 
-    private let records: CSVRecords
+    /// nil: the events are added (`add`) rather than read from a file.
+    private let records: CSVRecords?
     private let store: ClientsSetup.Store
     private let service: NotificationService
     private let parser: ClientFileParser
@@ -51,7 +52,7 @@ final class NotifyBatchFeed: NotificationFeed {
     /// `--record`: every routing input and plan.
     var trace: RoutingTraceWriter?
 
-    init(records: CSVRecords, store: ClientsSetup.Store, service: NotificationService, parser: ClientFileParser, now_ms: Int64,
+    init(records: CSVRecords?, store: ClientsSetup.Store, service: NotificationService, parser: ClientFileParser, now_ms: Int64,
          onRow: @escaping () -> Void) {
         self.records = records
         self.store = store
@@ -74,6 +75,7 @@ final class NotifyBatchFeed: NotificationFeed {
     }
 
     func next() -> (Notification, any Channel)? {
+        guard let records else { return queue.popLast() }
         while queue.isEmpty {
             var chunk: [Routed] = []
             var ended = false
@@ -107,12 +109,17 @@ final class NotifyBatchFeed: NotificationFeed {
             case .unrouted:
                 counts.unrouted += 1
                 problem(r.line, "unrouted: \(r.plan.reason ?? "")")
-            case .deliver:
-                let first = r.plan.mode == .all ? Array(r.plan.steps.indices) : [0]
-                events[r.record.id] = EventState(client: r.client, plan: r.plan, message: r.record.message, created_ms: now_ms, step: first.last ?? 0)
-                enqueue(r.record.id, steps: first)
+            case .deliver: add(eventID: r.record.id, client: r.client, plan: r.plan, message: r.record.message, created_ms: now_ms)
             }
         }
+    }
+
+    /// An event to deliver, recorded already: its first step (every step for mode all) is
+    /// prepared and queued. Rows come here once inserted; `rcom serve` adds the events it claimed.
+    func add(eventID: String, client: ClientDefinition, plan: RoutePlan, message: String, created_ms: Int64) {
+        let first = plan.mode == .all ? Array(plan.steps.indices) : [0]
+        events[eventID] = EventState(client: client, plan: plan, message: message, created_ms: created_ms, step: first.last ?? 0)
+        enqueue(eventID, steps: first)
     }
 
     private func problem(_ line: Int, _ why: String) {

@@ -13,7 +13,7 @@ public enum ServeCommand: Command {
     public static let spec = CommandSpec(
         name: "serve",
         summary: "The notification service: an HTTP API for events and clients, deliveries in-process",
-        usage: "serve [--listen 127.0.0.1:8082] [--admin-listen HOST:PORT] [--db PATH|URL] [--rate 100/s] [--burst 200] [--drain-timeout 30s] [--lease 10m] [--no-deliveries] [--record FILE]\n       rcom serve keys create|list|revoke ...",
+        usage: "serve [--listen 127.0.0.1:8082] [--admin-listen HOST:PORT] [--db PATH|URL] [--rate 100/s] [--burst 200] [--drain-timeout 30s] [--lease 10m] [--delivery-batch 100] [--no-deliveries] [--record FILE]\n       rcom serve keys create|list|revoke ...",
         options: [
             OptionSpec("listen", value: "HOST:PORT", help: "The API's address (0.0.0.0:PORT: every interface)", default: "127.0.0.1:8082", env: "RCOM_SERVE_LISTEN"),
             OptionSpec("admin-listen", value: "HOST:PORT", help: "Serve /metrics, /healthz and /readyz here and only here (default: with the API)", env: "RCOM_SERVE_ADMIN_LISTEN"),
@@ -23,6 +23,8 @@ public enum ServeCommand: Command {
             OptionSpec("drain-timeout", value: "DURATION", help: "On SIGTERM: how long to finish what is in flight before exiting", default: "30s", env: "RCOM_SERVE_DRAIN_TIMEOUT"),
             OptionSpec("lease", value: "DURATION", help: "How long a claimed event is this instance's; after a crash, others take it after this", default: "10m", env: "RCOM_SERVE_LEASE"),
             OptionSpec("no-deliveries", help: "Accept and record only: other instances (or rcom notify --run-due) deliver", env: "RCOM_SERVE_NO_DELIVERIES"),
+            OptionSpec("sync", value: "normal|full", help: "SQLite: when a committed event is safe: normal, from a crash of the process (fsync at checkpoints); full, from a power loss too (fsync per group commit)", default: "normal", env: "RCOM_SERVE_SYNC"),
+            OptionSpec("delivery-batch", value: "N", help: "Accepted events delivered together (one claim, one run of the send pipeline); a crash may repeat up to this many", default: "100", env: "RCOM_SERVE_DELIVERY_BATCH"),
             OptionSpec("poll", value: "DURATION", help: "How often held and escalating events are looked for", default: "1s", env: "RCOM_SERVE_POLL"),
         ] + ServerOptions.limitOptions + [ServerRunner.recordOption, ServerRunner.pollerOption] + LogOptions.options
             + SendCommand.spec.options.filter { NotifyCommand.deliveryOptions.contains($0.name) },
@@ -39,7 +41,7 @@ public enum ServeCommand: Command {
     public static func run(_ args: ParsedArguments) -> Int32 {
         let logger: Logger, limits: HTTPServerLimits, poller: PollerKind, setup: SendSetup
         let listen: (host: String, port: Int), admin: (host: String, port: Int)?
-        let rate: Double, burst: Int, drain_ms: Int64, lease_ms: Int64, poll_ms: Int64
+        let rate: Double, burst: Int, drain_ms: Int64, lease_ms: Int64, poll_ms: Int64, deliveryBatch: Int, syncFull: Bool
         do throws(UsageError) {
             logger = try LogOptions.logger(args)
             limits = try ServerOptions.limits(args, http: bodyLimits)
@@ -51,6 +53,12 @@ public enum ServeCommand: Command {
             drain_ms = try args.duration_ms("drain-timeout") ?? 30_000
             lease_ms = max(1_000, try args.duration_ms("lease") ?? 600_000)
             poll_ms = max(10, try args.duration_ms("poll") ?? 1_000)
+            deliveryBatch = try args.int("delivery-batch", range: 1...1_000) ?? 100
+            switch args.string("sync") ?? "normal" {
+            case "normal": syncFull = false
+            case "full": syncFull = true
+            case let other: throw UsageError("--sync expects normal or full, got \(TerminalText.quoted(other))")
+            }
             setup = try SendSetup(args, environment: ProcessInfo.processInfo.environment)
         } catch {
             Terminal.error(error.message)
@@ -59,7 +67,24 @@ public enum ServeCommand: Command {
         // Two threads of this process take the SQLite write lock in turns: poll it finely.
         SQLiteDatabase.busyPoll_us = 250
         guard let apiStore = ClientsSetup.open(args), let dueStore = ClientsSetup.open(args) else { return ExitCode.failure }
-        let due = DueRunner(setup: setup, store: dueStore, lease_ms: lease_ms, poll_ms: poll_ms, logger: logger)
+        // The API's connection commits the accepted events: with --sync full each group commit
+        // is fsynced (WAL, synchronous=FULL); PostgreSQL's commit is durable either way.
+        if syncFull, let db = try? (apiStore as? ClientSQLProvider)?.sql(), !db.isPostgres {
+            do { _ = try db.run("PRAGMA synchronous = FULL", []) } catch {
+                Terminal.error("cannot set --sync full: \(error.description)")
+                return ExitCode.failure
+            }
+        }
+        // SQLite: the API's connection never checkpoints on commit; a thread of its own copies
+        // the WAL back (PASSIVE), so no group commit's answers wait behind a checkpoint.
+        var checkpointer: WALCheckpointer?
+        if let sqlite = apiStore as? SQLiteNotificationStore {
+            do { checkpointer = try WALCheckpointer.started(for: sqlite.database, pagesPerCheckpoint: 1_000) } catch {
+                Terminal.error(error.description)
+                return ExitCode.failure
+            }
+        }
+        let due = DueRunner(setup: setup, store: dueStore, lease_ms: lease_ms, poll_ms: poll_ms, claimMax: deliveryBatch, logger: logger)
         let worker = ServeWorker(service: ServeStoreService(store: apiStore, committed: { due.poke() }))
         let build = BuildLabel(version: RcomBuild.version, commit: RcomBuild.commit)
         var listeners = [ServerListener(host: listen.host, port: listen.port, serves: ListenerRoles.serve.exposure)]
@@ -84,6 +109,7 @@ public enum ServeCommand: Command {
                 return (shape.pipeline(queue: worker), shape.traceConfig)
             })
         worker.finish()
+        if let checkpointer, let sqlite = apiStore as? SQLiteNotificationStore { checkpointer.stop(writer: sqlite.database) }
         // What the API accepted and the runner has not started stays due: released now, carried
         // out by another instance or the next start.
         let finished = due.stop(timeout_ms: drain_ms)

@@ -15,7 +15,8 @@ import RcomStore
 /// event's outcome leaves the event claimed; once the lease is over it is claimed again and
 /// its current step is sent again (design/notify.md "rcom serve").
 ///
-/// Bounds: `claimMax` events per claim; one event at a time is carried out.
+/// Bounds: `claimMax` events per claim. The API's events of a claim are delivered as one batch
+/// (`carryOutBatch`, through `rcom notify --batch`'s path); held and escalating ones one at a time.
 final class DueRunner: @unchecked Sendable {
     // @unchecked: `poked`, `stopping` and `claimed` only while holding `condition`.
     static let wakeTag = "serve-deliveries"
@@ -29,14 +30,16 @@ final class DueRunner: @unchecked Sendable {
     private var poked = false
     private var stopping = false
     private let ended = DispatchGroup()
-    private var door: WakeupHandle?
+    private(set) var door: WakeupHandle?
     /// Events carried out and store errors met (read at the end, for the log).
-    private(set) var carried = 0, storeErrors = 0
+    var carried = 0, storeErrors = 0
+    /// The clients of the events carried out (on the runner's thread only).
+    let definitions = ClientDefinitionCache()
 
     /// Debug lines per event carried out, with the event span's `trace_id`/`span_id` when traced.
     let logger: Logger?
 
-    init(setup: SendSetup, store: ClientsSetup.Store, lease_ms: Int64, poll_ms: Int64, claimMax: Int = 64, logger: Logger? = nil) {
+    init(setup: SendSetup, store: ClientsSetup.Store, lease_ms: Int64, poll_ms: Int64, claimMax: Int = 100, logger: Logger? = nil) {
         self.setup = setup
         self.logger = logger
         self.store = store
@@ -89,9 +92,19 @@ final class DueRunner: @unchecked Sendable {
                 storeErrors += 1
                 due = []
             }
-            for (i, e) in due.enumerated() {
+            // The API's events in one batch (DueRunner+Batch.swift); the rest one by one.
+            // With tracing on, every event goes one at a time, each its own trace (NotifyDue):
+            // the batch path does not make per-event traces yet.
+            let batching = setup.tracing == nil
+            let batch = batching ? due.filter(Self.batched) : [], single = batching ? due.filter { !Self.batched($0) } : due
+            if isStopping {
+                release(due[...])
+                return
+            }
+            if !batch.isEmpty { carryOutBatch(batch) }
+            for (i, e) in single.enumerated() {
                 if isStopping {
-                    release(due[i...])
+                    release(single[i...])
                     return
                 }
                 let at = MonotonicClock.wall_ms()

@@ -36,26 +36,30 @@ public struct ServeMetrics {
         }
     }
 
-    func page(_ table: HTTPServerTable, waiting: Int, buckets: Int, build: BuildLabel) -> String {
-        var m = PrometheusExposition()
-        build.render(into: &m)
-        m.counter("rcom_serve_events_accepted_total", "Events committed to the store and answered 202 (a used idempotency key is not counted).", eventsAccepted)
-        m.counter("rcom_serve_responses_total", "API answers by HTTP status.", labeled: answers.keys.sorted().map { ([("status", String($0))], answers[$0]!) })
-        m.counter("rcom_serve_rate_limited_total", "Requests answered 429 by a key's token bucket.", rateLimited)
-        m.counter("rcom_serve_queue_full_total", "Requests answered 503 because the store worker's queue was full.", queueFull)
-        m.counter("rcom_serve_deliveries_total", "Notifications carried out in-process, by channel and outcome.",
-                  labeled: deliveries.keys.sorted().map { k in
+    /// Every counter and gauge of `/metrics`, listed once (`MetricsRegistry`): the tests hold
+    /// the served page to it. The histograms follow it on the page (`page`).
+    func registry(_ table: HTTPServerTable, waiting: Int, buckets: Int) -> MetricsRegistry {
+        var r = MetricsRegistry(prefix: "rcom_serve")
+        r.counter("events_accepted", "Events committed to the store and answered 202 (a used idempotency key is not counted).", eventsAccepted)
+        r.counter("responses", "API answers by HTTP status.", label: "status", answers.keys.sorted().map { (String($0), answers[$0]!) })
+        r.counter("rate_limited", "Requests answered 429 by a key's token bucket.", rateLimited)
+        r.counter("queue_full", "Requests answered 503 because the store worker's queue was full.", queueFull)
+        r.counter("deliveries", "Notifications carried out in-process, by channel and outcome.", labels: ["channel", "outcome"],
+                  deliveries.keys.sorted().map { k in
                       let p = k.split(separator: " ")
-                      return ([("channel", String(p[0])), ("outcome", String(p.count > 1 ? p[1] : ""))], deliveries[k]!)
+                      return ([String(p[0]), String(p.count > 1 ? p[1] : "")], deliveries[k]!)
                   })
-        m.gauge("rcom_serve_queue_depth", "Requests waiting for the store worker.", waiting)
-        m.gauge("rcom_serve_rate_buckets", "API keys with a token bucket.", buckets)
-        m.histogram("rcom_serve_delivery_latency_seconds", "From an event's acceptance to its outcome recorded (events delivered at once).", deliveryLatency)
-        m.histogram("rcom_serve_store_commit_seconds", "One group commit of accepted events.", commitLatency)
+        r.gauge("queue_depth", "Requests waiting for the store worker.", waiting)
+        r.gauge("rate_buckets", "API keys with a token bucket.", buckets)
         // The connection counters every server has, named as on the other servers' pages.
-        var connections = MetricsRegistry(prefix: "rcom_serve")
-        connections.serverTable(table.counters, connections: table.count)
-        connections.render(into: &m)
-        return m.text
+        r.serverTable(table.counters, connections: table.count)
+        return r
+    }
+
+    func page(_ table: HTTPServerTable, waiting: Int, buckets: Int, build: BuildLabel) -> String {
+        registry(table, waiting: waiting, buckets: buckets).page(build: build, histograms: [
+            ("rcom_serve_delivery_latency_seconds", "From an event's acceptance to its outcome recorded (events delivered at once).", deliveryLatency),
+            ("rcom_serve_store_commit_seconds", "One group commit of accepted events.", commitLatency),
+        ])
     }
 }

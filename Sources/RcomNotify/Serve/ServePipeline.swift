@@ -88,7 +88,9 @@ public struct ServePipeline: EventPipeline {
         switch (r.method, path) {
         case ("GET", "/healthz") where roles.contains(.admin): return respond(ref, .json(200, Array(build.healthJSON.utf8)), now_ns: now_ns)
         case ("GET", "/metrics") where roles.contains(.admin):
-            return respond(ref, .metrics(metrics.page(server, waiting: waiting.count, buckets: buckets.count, build: build)), now_ns: now_ns)
+            // Counted before it is rendered: the page includes its own answer, and agrees with the registry after it.
+            metrics.answered(200)
+            return server.respond(ref, .metrics(metrics.page(server, waiting: waiting.count, buckets: buckets.count, build: build)), now_ns: now_ns)
         case ("GET", "/readyz") where roles.contains(.admin): return submit(ref, keyHash: nil, .ready, now_ns: now_ns)
         default: break
         }
@@ -145,4 +147,7 @@ public struct ServePipeline: EventPipeline {
     }
 
     public var connectionCount: Int { server.count }
+
+    /// `/metrics`' counters and gauges as they stand (the page is built from this).
+    public var metricsRegistry: MetricsRegistry { metrics.registry(server, waiting: waiting.count, buckets: buckets.count) }
 }

@@ -13,6 +13,8 @@ final class ServeStoreService {
     let wall_ms: () -> Int64
     /// Told when routed events were committed: the due runner claims them at once.
     let committed: () -> Void
+    /// Each event's client, parsed only when its stored text changed.
+    private let definitions = ClientDefinitionCache()
 
     init(store: ClientsSetup.Store, entropy: EntropySource = SystemEntropy(), wall_ms: @escaping () -> Int64 = { MonotonicClock.wall_ms() },
          committed: @escaping () -> Void) {
@@ -63,7 +65,8 @@ final class ServeStoreService {
             switch work {
             case .refuse(let status, let body): return (status, body)
             case .postEvent: return (500, ServeRoutes.message("internal: an event outside its group"))
-            case .getEvent(let id): return try ServeEventView.json(try sql.sql(), id: id).map { (200, $0) } ?? (404, ServeRoutes.message("no event \(id)"))
+            case .getEvent(let id):
+                return try ServeEventView.json(try sql.sql(), id: id, plan: plan).map { (200, $0) } ?? (404, ServeRoutes.message("no event \(id)"))
             case .putClient(let id, let json):
                 let c = try store.applyClients([(id, json)], remove: [], now_ms: wall_ms())
                 let result = c.created > 0 ? "created" : c.updated > 0 ? "updated" : "unchanged"
@@ -100,6 +103,14 @@ final class ServeStoreService {
         }
     }
 
+    /// The plan `NotifyDue.carryOut` would make for the event now (for `GET /v1/events/ID`).
+    private func plan(client id: String, event: String) -> RoutePlan? {
+        guard case .success(let client?) = definitions.load(store, id: id),
+              let suppressed = try? NotifyCommand.suppressionAnswers(client, store) else { return nil }
+        let p = RoutingStage.plan(.init(client: client, event: event, urgent: true, now_ms: wall_ms(), suppressed: suppressed))
+        return p.status == .deliver ? p : nil
+    }
+
     /// Routes every event of the round and inserts them all in one transaction.
     private func events(_ posts: [(ticket: UInt64, post: EventPost, keyID: String)], into out: inout ServeAnswers) {
         let now = wall_ms()
@@ -109,7 +120,7 @@ final class ServeStoreService {
         for (ticket, p, keyID) in posts {
             let client: ClientDefinition?
             if let c = clients[p.client] { client = c } else {
-                switch ClientsSetup.load(store, id: p.client) {
+                switch definitions.load(store, id: p.client) {
                 case .failure:
                     out.answers.append(.init(ticket: ticket, status: 503, body: Array(Self.storeDown.utf8)))
                     continue
@@ -132,7 +143,8 @@ final class ServeStoreService {
             records.append(EventRecord(id: "e" + entropy.hexToken(bits: 64), clientID: client.id, eventType: p.event, message: p.message,
                                        urgent: p.urgent, key: p.idempotencyKey.map { keyID + ":" + $0 }, status: status, reason: plan.reason,
                                        rule: plan.rule?.event.description, mode: plan.mode?.rawValue, experiment: plan.experiment,
-                                       heldUntil_ms: plan.status == .deliver ? now : plan.heldUntil_ms, createdAt_ms: now))
+                                       heldUntil_ms: plan.status == .deliver ? now : plan.heldUntil_ms, createdAt_ms: now,
+                                       apiKeyID: keyID))
             waiting.append((ticket, records.count - 1))
         }
         guard !records.isEmpty else { return }
@@ -144,13 +156,17 @@ final class ServeStoreService {
         }
         out.commit_ns = MonotonicClock.now_ns() - started
         for w in waiting {
-            // A used key gets the first answer again, byte for byte: the same id, nothing new.
+            // A used key gets the first answer again, byte for byte: the same id, nothing new,
+            // whichever client the second request names (the key is the API key's, schema 11).
             let id: String
             switch inserted[w.record] {
             case .inserted:
                 id = records[w.record].id
                 out.accepted += 1
             case .duplicate(let first, _): id = first
+            case .conflict:
+                out.answers.append(.init(ticket: w.ticket, status: 409, body: Array(ServeRoutes.message("this Idempotency-Key is taken by an event not posted through the API; use another").utf8)))
+                continue
             }
             out.answers.append(.init(ticket: w.ticket, status: 202, body: Array(Self.acceptedBody(id).utf8)))
         }
