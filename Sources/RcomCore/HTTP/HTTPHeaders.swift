@@ -65,6 +65,11 @@ public struct HTTPHeaders: Equatable, Sendable, Sequence {
     public func makeIterator() -> Iterator { Iterator(headers: self) }
 
     public mutating func add(_ name: String, _ value: String) {
+        // Grown by doubling, from room for a few fields: a slice reserves only what an append
+        // needs (an allocation per field: 7 per job in the job server's callback headers).
+        let needed = bytes.count + name.utf8.count + value.utf8.count
+        if needed > bytes.capacity { bytes.reserveCapacity(Swift.max(needed, 2 * bytes.capacity, 128)) }
+        if places.count == places.capacity { places.reserveCapacity(Swift.max(4, 2 * places.capacity)) }
         let nameStart = bytes.count
         bytes.append(contentsOf: name.utf8)
         let nameEnd = bytes.count
