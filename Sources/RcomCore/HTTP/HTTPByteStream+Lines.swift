@@ -25,13 +25,14 @@ struct HTTPHead {
     let startLine: UnsafeBufferPointer<UInt8>
     /// The field lines, each with its CRLF (empty when there are none).
     let fieldSection: UnsafeBufferPointer<UInt8>
-    /// The same bytes as a slice of the stream's buffer, for headers to keep without a copy.
-    let fieldBytes: ArraySlice<UInt8>
+    /// The stream's buffer, for headers to keep without a copy, and where `fieldSection` starts in it.
+    let buffer: [UInt8]
+    let fieldOffset: Int
     /// How many field lines there are (`readHead` counted them).
     let fieldCount: Int
 
-    /// `slice` runs from the start line through the blank line's LF; `bytes` points at it.
-    static func read(_ slice: ArraySlice<UInt8>, _ bytes: UnsafeBufferPointer<UInt8>, fieldCount: Int) -> Result<HTTPHead, HTTPParseError> {
+    /// `bytes` runs from the start line through the blank line's LF; it is `buffer` from `offset` on.
+    static func read(_ buffer: [UInt8], at offset: Int, _ bytes: UnsafeBufferPointer<UInt8>, fieldCount: Int) -> Result<HTTPHead, HTTPParseError> {
         // Header bytes must be visible ASCII, space/tab or obs-text; NUL and bare CR are refused.
         for b in bytes where b == 0 || (b < 32 && b != 9 && b != 10 && b != 13) || b == 127 {
             return .failure(HTTPParseError(400, "control character in message head"))
@@ -52,7 +53,7 @@ struct HTTPHead {
         let section = (firstLF + 1)..<max(firstLF + 1, bytes.count - 2)
         return .success(HTTPHead(startLine: UnsafeBufferPointer(rebasing: bytes[..<(firstLF - 1)]),
                                  fieldSection: UnsafeBufferPointer(rebasing: bytes[section]),
-                                 fieldBytes: slice[(slice.startIndex + section.lowerBound)..<(slice.startIndex + section.upperBound)],
+                                 buffer: buffer, fieldOffset: offset + section.lowerBound,
                                  fieldCount: fieldCount))
     }
 }

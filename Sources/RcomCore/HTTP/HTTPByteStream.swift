@@ -171,8 +171,9 @@ struct HTTPByteStream {
 
     /// `body` over the head at `place`, read in place (`HTTPHead`).
     func withHead<R>(_ place: HeadPlace, _ body: (HTTPHead) -> Result<R, HTTPParseError>) -> Result<R, HTTPParseError> {
-        let slice = buffer[place.start..<place.end]
-        return slice.withUnsafeBufferPointer { HTTPHead.read(slice, $0, fieldCount: place.fieldCount).flatMap(body) }
+        buffer.withUnsafeBufferPointer { all in
+            HTTPHead.read(buffer, at: place.start, UnsafeBufferPointer(rebasing: all[place.start..<place.end]), fieldCount: place.fieldCount).flatMap(body)
+        }
     }
 
     /// Reads a body with the given framing. Returns nil when more bytes are needed.

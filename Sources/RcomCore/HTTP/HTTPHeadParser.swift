@@ -18,10 +18,11 @@ enum HTTPHeadParser {
             var start = colon + 1, end = i - 1
             while start < end, section[start] == 32 || section[start] == 9 { start += 1 }
             while end > start, section[end - 1] == 32 || section[end - 1] == 9 { end -= 1 }
-            fields.append(HTTPHeaders.Field(nameStart: lineStart, nameEnd: colon, valueStart: start, valueEnd: end))
+            let base = head.fieldOffset
+            fields.append(HTTPHeaders.Field(nameStart: base + lineStart, nameEnd: base + colon, valueStart: base + start, valueEnd: base + end))
             lineStart = i + 1
         }
-        return .success(HTTPHeaders(decoded: head.fieldBytes, fields: fields))
+        return .success(HTTPHeaders(decoded: head.buffer, fields: fields))
     }
 
     /// `HTTP/1.0` and `HTTP/1.1`; a higher 1.x is read as 1.1 (RFC 9110 §2.5); another major

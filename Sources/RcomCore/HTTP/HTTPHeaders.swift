@@ -16,11 +16,13 @@ public struct HTTPHeaders: Equatable, Sendable, Sequence {
         var valueEnd: Int
     }
 
-    /// Names and values; for a decoded head, its field lines (colons, blanks, CRLFs and all)
-    /// where they arrived: a slice of the bytes read, not a copy (the read's array is the
-    /// message's own, so it keeps nothing else alive). Only `add` grows it, and `remove`
-    /// rebuilds it from the fields it keeps: no dead bytes.
-    private var bytes: ArraySlice<UInt8> = []
+    /// Names and values; for a decoded head, the array its bytes were read into, not a copy
+    /// (the read's array is the message's own, so it keeps nothing else alive), the places
+    /// counted from its start. An array, not a slice of it: a slice is four words, and every
+    /// waiting client holds a few headers inline (its decoder, its response slot): measured
+    /// 170 B more per waiting client with a slice. Only `add` grows it, and `remove` rebuilds
+    /// it from the fields it keeps: no dead bytes.
+    private var bytes: [UInt8] = []
     private var places: [Field] = []
 
     public init() {}
@@ -31,8 +33,8 @@ public struct HTTPHeaders: Equatable, Sendable, Sequence {
         for (name, value) in fields { add(name, value) }
     }
 
-    /// A decoded head's field section and where its fields are in it, counted from its start (`HTTPHeadParser`).
-    init(decoded bytes: ArraySlice<UInt8>, fields: [Field]) {
+    /// A decoded head's bytes and where its fields are in them (`HTTPHeadParser`).
+    init(decoded bytes: [UInt8], fields: [Field]) {
         self.bytes = bytes
         self.places = fields
     }
