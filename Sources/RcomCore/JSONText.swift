@@ -14,6 +14,23 @@ public enum JSONText {
 
     /// `{"k1":v1,"k2":v2}` from already-encoded values, in the given order.
     public static func object(_ pairs: [(String, String)]) -> String {
-        "{" + pairs.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+        String(decoding: objectBytes(pairs), as: UTF8.self)
+    }
+
+    /// `object`'s text as bytes, written into one array sized up front: made of interpolated
+    /// and joined Strings it took about 15 allocations per job in the job server (its start
+    /// and callback bodies).
+    public static func objectBytes(_ pairs: [(String, String)]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(pairs.reduce(2) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 })
+        out.append(UInt8(ascii: "{"))
+        for (i, (key, value)) in pairs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendQuoted(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: value.utf8)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }

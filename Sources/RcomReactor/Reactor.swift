@@ -53,6 +53,8 @@ public final class Reactor<P: EventPipeline> {
     var byFD: [ReactorConnection?] = []
     var timers = TimerHeap()
     var pending: [ReactorEvent] = []
+    /// The array each event's effects are appended to (`dispatch`), empty between events.
+    var effectsScratch: [ReactorEffect] = []
     /// Connections written to during this tick, flushed after its events (`flushWritten`).
     var written: [ReactorConnection] = []
     var draining = false
@@ -160,9 +162,16 @@ public final class Reactor<P: EventPipeline> {
             let e = pending[i]
             i += 1
             let now = now_ns()
-            let effects = pipeline.handle(e, now_ns: now)
+            // One array for every event's effects, its capacity kept (a large one, after a drain
+            // answered every waiting client, is let go).
+            var effects = effectsScratch
+            effectsScratch = []
+            pipeline.handle(e, now_ns: now, into: &effects)
             recorder?.record(t_ns: now, event: e, draws: drawsForTrace?() ?? [], effects: effects)
             for effect in effects { execute(effect) }
+            // Emptied now, not at the next event: a write's bytes are the connection's alone.
+            effects.removeAll(keepingCapacity: effects.capacity <= 1024)
+            effectsScratch = effects
         }
         pending.removeAll(keepingCapacity: true)
         draining = false

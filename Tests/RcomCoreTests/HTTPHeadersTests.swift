@@ -39,6 +39,34 @@ final class HTTPHeadersTests: XCTestCase {
         XCTAssertEqual(h.tokens("missing"), [])
     }
 
+    func testTokensFoldASCIICaseOnly() {
+        // U+212A KELVIN SIGN lower-cases to "k" in Unicode; tokens are ASCII (RFC 9110 §5.6.2),
+        // so neither `chun\u{212A}ed` nor `\u{212A}eep-alive` is the token a front end would see.
+        let h = HTTPHeaders([("Connection", "\u{212A}eep-alive"), ("Transfer-Encoding", "chun\u{212A}ed")])
+        XCTAssertFalse(h.hasToken("connection", "keep-alive"))
+        XCTAssertEqual(h.tokens("transfer-encoding"), ["chun\u{212A}ed"])
+        XCTAssertTrue(HTTPHeaders([("connection", "Upgrade, CLOSE")]).hasToken("Connection", "close"))
+        XCTAssertFalse(HTTPHeaders([("connection", "closed")]).hasToken("connection", "close"))
+        var d = HTTPRequestDecoder()
+        d.receive(bytes("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chun\u{212A}ed\r\n\r\n0\r\n\r\n"))
+        guard case .error(let e) = d.next() else { return XCTFail("a coding that only Unicode folds to chunked is not chunked") }
+        XCTAssertEqual(e.status, 400)
+    }
+
+    func testDecodedFieldsAreCutFromTheHead() {
+        var d = HTTPRequestDecoder()
+        d.receive(bytes("GET / HTTP/1.1\r\nHost:a\r\nX-Long-Name: \t value with  spaces \t\r\nx-o: caf\u{E9}\r\n\r\n"))
+        guard case .message(var r) = d.next() else { return XCTFail("not decoded") }
+        XCTAssertEqual(r.headers.fields.map(\.name), ["Host", "X-Long-Name", "x-o"])
+        XCTAssertEqual(r.headers.fields.map(\.value), ["a", "value with  spaces", "caf\u{E9}"])
+        XCTAssertEqual(r.headers, HTTPHeaders([("Host", "a"), ("X-Long-Name", "value with  spaces"), ("x-o", "caf\u{E9}")]))
+        r.headers.add("Added", "1")
+        r.headers.set("host", "b")
+        XCTAssertEqual(r.headers.fields.map { "\($0.name)=\($0.value)" }, ["X-Long-Name=value with  spaces", "x-o=caf\u{E9}", "Added=1", "host=b"])
+        XCTAssertEqual(String(decoding: HTTPSerializer.bytes(HTTPResponse(status: 200, headers: r.headers)), as: UTF8.self),
+                       "HTTP/1.1 200 OK\r\nX-Long-Name: value with  spaces\r\nx-o: caf\u{E9}\r\nAdded: 1\r\nhost: b\r\nContent-Length: 0\r\n\r\n")
+    }
+
     func testEqualityIsByValueAndOrder() {
         let a = HTTPHeaders([("A", "1"), ("B", "2")])
         XCTAssertEqual(a, HTTPHeaders([("A", "1"), ("B", "2")]))

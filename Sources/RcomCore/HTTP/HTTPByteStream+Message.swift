@@ -12,15 +12,15 @@ enum HTTPMessageStep<Head> {
 extension HTTPByteStream {
     /// `pending` carries a parsed head (and its framing) across calls until its body is complete.
     mutating func step<Head>(pending: inout (head: Head, framing: Framing)?, limits: HTTPLimits, startLine: StartLine, startLineStatus: Int,
-                             parseHead: ([Substring]) -> Result<(head: Head, framing: Framing), HTTPParseError>) -> HTTPMessageStep<Head> {
+                             parseHead: (HTTPHead) -> Result<(head: Head, framing: Framing), HTTPParseError>) -> HTTPMessageStep<Head> {
         if pending == nil {
             if eof && buffered == 0 { return .closed }
             switch readHead(limits: limits, startLine: startLine, startLineStatus: startLineStatus) {
             // Only blank lines were left before a clean close: that is still "between messages".
             case .failure(let e): return eof && buffered == 0 ? .closed : .error(e)
             case .success(nil): return eof && buffered == 0 ? .closed : .needData
-            case .success(let lines?):
-                switch parseHead(lines) {
+            case .success(let place?):
+                switch withHead(place, parseHead) {
                 case .failure(let e): return .error(e)
                 case .success(let p): pending = p
                 }

@@ -62,12 +62,19 @@ struct HTTPByteStream {
 
     mutating func markEOF() { eof = true }
 
-    /// Returns the head's lines (without line endings) once a blank line has arrived.
+    /// Where a complete head lies in `buffer` (through its blank line), and its field lines.
+    struct HeadPlace {
+        let start: Int
+        let end: Int
+        let fieldCount: Int
+    }
+
+    /// Returns where the head is once a blank line has arrived (`withHead` reads it).
     /// Every line must end in CRLF: a bare LF is refused (RFC 9112 §2.2 allows it, but a
     /// CRLF-only front end would then see one header line where we see two). Leading empty
     /// lines (CRLF) are skipped (§2.2 robustness). Nil: more bytes needed, or EOF arrived with
     /// no bytes left (the caller reports that as a clean close).
-    mutating func readHead(limits: HTTPLimits, startLine: StartLine, startLineStatus: Int) -> Result<[Substring]?, HTTPParseError> {
+    mutating func readHead(limits: HTTPLimits, startLine: StartLine, startLineStatus: Int) -> Result<HeadPlace?, HTTPParseError> {
         let end = buffer.count
         var i = start + scan.next
         var lineStart = start + scan.lineStart
@@ -135,17 +142,15 @@ struct HTTPByteStream {
                 if i - firstLineEnd > limits.headerBytesMax {
                     return .failure(HTTPParseError(431, "header section larger than \(limits.headerBytesMax) bytes", kind: .tooLarge))
                 }
-                let lines = decodeLines(buffer[start..<i], lineCount: lineCount)
-                if case .success = lines {
-                    start = i + 1
-                    // The next head starts scanning afresh (the defer stores offsets from here).
-                    i = start
-                    lineStart = start
-                    lineCount = 0
-                    firstLineEnd = -1
-                    inFirstWord = true
-                }
-                return lines.map { Optional($0) }
+                let head = HeadPlace(start: start, end: i + 1, fieldCount: lineCount)
+                start = i + 1
+                // The next head starts scanning afresh (the defer stores offsets from here).
+                i = start
+                lineStart = start
+                lineCount = 0
+                firstLineEnd = -1
+                inFirstWord = true
+                return .success(head)
             } else {
                 lineCount += 1
                 if lineCount > limits.headerCountMax {
@@ -162,6 +167,13 @@ struct HTTPByteStream {
         }
         // Needs more bytes, or (EOF with nothing left) the peer closed between messages.
         return .success(nil)
+    }
+
+    /// `body` over the head at `place`, read in place (`HTTPHead`).
+    func withHead<R>(_ place: HeadPlace, _ body: (HTTPHead) -> Result<R, HTTPParseError>) -> Result<R, HTTPParseError> {
+        buffer.withUnsafeBufferPointer { all in
+            HTTPHead.read(buffer, at: place.start, UnsafeBufferPointer(rebasing: all[place.start..<place.end]), fieldCount: place.fieldCount).flatMap(body)
+        }
     }
 
     /// Reads a body with the given framing. Returns nil when more bytes are needed.

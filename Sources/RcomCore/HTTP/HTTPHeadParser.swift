@@ -1,46 +1,39 @@
 /// Turns head lines into typed parts and decides body framing, refusing the ambiguous
 /// forms that enable request smuggling (RFC 9112 §6.3).
 enum HTTPHeadParser {
-    static func headers(_ lines: ArraySlice<Substring>) -> Result<HTTPHeaders, HTTPParseError> {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(lines.count)
-        for line in lines {
-            // Bytes, not Characters: a combining mark after ':' or ' ' would merge with it.
-            // Control characters in values were refused for the whole head already (decodeLines).
-            // Name and value are cut from the line's own buffer (its UTF-8 view's generic index
-            // steps showed in the proxy's profile); they are valid UTF-8, cut at ASCII bytes.
-            var raw = line
-            let field = raw.withUTF8 { buf -> Result<(String, String), HTTPParseError> in
-                if let problem = HTTPFieldLine.problem(buf, checkingValue: false) {
-                    return .failure(HTTPParseError(400, problem, kind: .malformed))
-                }
-                let colon = buf.firstIndex(of: UInt8(ascii: ":"))!
-                var start = colon + 1, end = buf.count
-                while start < end, buf[start] == 32 || buf[start] == 9 { start += 1 }
-                while end > start, buf[end - 1] == 32 || buf[end - 1] == 9 { end -= 1 }
-                return .success((String(decoding: UnsafeBufferPointer(rebasing: buf[..<colon]), as: UTF8.self),
-                                 String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self)))
+    /// The field lines of a head (each ended by CRLF), checked by the field-line grammar; the
+    /// headers keep them where they are, each field's name and value found in place.
+    /// Control characters and bare CRs were refused for the whole head already (`HTTPHead`).
+    static func headers(_ head: HTTPHead) -> Result<HTTPHeaders, HTTPParseError> {
+        let section = head.fieldSection
+        var fields: [HTTPHeaders.Field] = []
+        fields.reserveCapacity(head.fieldCount)
+        var lineStart = 0
+        for i in 0..<section.count where section[i] == 10 {
+            let line = UnsafeBufferPointer(rebasing: section[lineStart..<i - 1])
+            if let problem = HTTPFieldLine.problem(line, checkingValue: false) {
+                return .failure(HTTPParseError(400, problem, kind: .malformed))
             }
-            switch field {
-            case .failure(let e): return .failure(e)
-            case .success(let (name, value)): headers.add(name, value)
-            }
+            let colon = lineStart + line.firstIndex(of: UInt8(ascii: ":"))!
+            var start = colon + 1, end = i - 1
+            while start < end, section[start] == 32 || section[start] == 9 { start += 1 }
+            while end > start, section[end - 1] == 32 || section[end - 1] == 9 { end -= 1 }
+            let base = head.fieldOffset
+            fields.append(HTTPHeaders.Field(nameStart: base + lineStart, nameEnd: base + colon, valueStart: base + start, valueEnd: base + end))
+            lineStart = i + 1
         }
-        return .success(headers)
+        return .success(HTTPHeaders(decoded: head.buffer, fields: fields))
     }
 
     /// `HTTP/1.0` and `HTTP/1.1`; a higher 1.x is read as 1.1 (RFC 9110 §2.5); another major
     /// version is valid but not ours (505); anything else is not a version (400).
-    static func version(_ text: Substring) -> Result<HTTPVersion, HTTPParseError> {
-        // The common case without building anything.
-        if text == "HTTP/1.1" { return .success(.http11) }
-        let b = Array(text.utf8)
+    static func version(_ b: UnsafeBufferPointer<UInt8>) -> Result<HTTPVersion, HTTPParseError> {
         guard b.count == 8, b[0...4].elementsEqual("HTTP/".utf8), b[6] == UInt8(ascii: "."),
               (48...57).contains(b[5]), (48...57).contains(b[7]) else {
             return .failure(HTTPParseError(400, "malformed HTTP version", kind: .malformed))
         }
         guard b[5] == UInt8(ascii: "1") else {
-            return .failure(HTTPParseError(505, "HTTP version \(text) is not supported", kind: .unsupported))
+            return .failure(HTTPParseError(505, "HTTP version \(String(decoding: b, as: UTF8.self)) is not supported", kind: .unsupported))
         }
         return .success(b[7] == UInt8(ascii: "0") ? .http10 : .http11)
     }
@@ -50,9 +43,9 @@ enum HTTPHeadParser {
     static func framing(_ headers: HTTPHeaders, version: HTTPVersion, limits: HTTPLimits,
                         unframed: HTTPByteStream.Framing) -> Result<HTTPByteStream.Framing, HTTPParseError> {
         let isRequest = unframed == .none
-        let te = headers.tokens("transfer-encoding")
         let cl = headers.countAndFirst("content-length")
-        if !te.isEmpty || headers.first("transfer-encoding") != nil {
+        if headers.contains("transfer-encoding") {
+            let te = headers.tokens("transfer-encoding")
             if cl.count > 0 {
                 return .failure(HTTPParseError(400, "both Content-Length and Transfer-Encoding present"))
             }

@@ -85,9 +85,8 @@ public struct HTTPResponse: Equatable, Sendable {
 
 enum HTTPMessageRules {
     static func keepAlive(version: HTTPVersion, headers: HTTPHeaders) -> Bool {
-        let tokens = headers.tokens("connection")
-        if tokens.contains("close") { return false }
-        return version == .http11 || tokens.contains("keep-alive")
+        if headers.hasToken("connection", "close") { return false }
+        return version == .http11 || headers.hasToken("connection", "keep-alive")
     }
 }
 

@@ -55,23 +55,25 @@ public struct HTTPRequestDecoder: Sendable {
         }
     }
 
-    private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPRequest, framing: HTTPByteStream.Framing), HTTPParseError> {
+    private func parseHead(_ head: HTTPHead) -> Result<(head: HTTPRequest, framing: HTTPByteStream.Framing), HTTPParseError> {
         // method SP request-target SP version: exactly two spaces, method and target not empty.
-        guard let parts = Self.threeParts(lines[0].utf8), !parts.method.isEmpty, !parts.target.isEmpty else {
+        let line = head.startLine
+        guard let parts = Self.threeParts(line), !parts.method.isEmpty, !parts.target.isEmpty else {
             return .failure(HTTPParseError(400, "malformed request line"))
         }
-        guard parts.method.allSatisfy(ASCII.isTokenChar) else { return .failure(HTTPParseError(400, "malformed method")) }
-        let method = String(Substring(parts.method))
-        guard parts.target.allSatisfy({ $0 > 32 && $0 < 127 }), Self.isTargetForm(parts.target, method: method) else {
+        guard line[parts.method].allSatisfy(ASCII.isTokenChar) else { return .failure(HTTPParseError(400, "malformed method")) }
+        let method = String(decoding: UnsafeBufferPointer(rebasing: line[parts.method]), as: UTF8.self)
+        let target = String(decoding: UnsafeBufferPointer(rebasing: line[parts.target]), as: UTF8.self)
+        guard line[parts.target].allSatisfy({ $0 > 32 && $0 < 127 }), Self.isTargetForm(Substring(target).utf8, method: method) else {
             return .failure(HTTPParseError(400, "malformed request target"))
         }
         let version: HTTPVersion
-        switch HTTPHeadParser.version(Substring(parts.version)) {
+        switch HTTPHeadParser.version(UnsafeBufferPointer(rebasing: line[parts.version])) {
         case .failure(let e): return .failure(e)
         case .success(let v): version = v
         }
         let headers: HTTPHeaders
-        switch HTTPHeadParser.headers(lines.dropFirst()) {
+        switch HTTPHeadParser.headers(head) {
         case .failure(let e): return .failure(e)
         case .success(let h): headers = h
         }
@@ -83,26 +85,26 @@ public struct HTTPRequestDecoder: Sendable {
         if let host = hosts.first, !host.isEmpty, !HTTPAuthority.isValid(Substring(host), portRequired: false) {
             return .failure(HTTPParseError(400, "malformed Host header"))
         }
-        if let expect = headers.fields.first(where: {
-            HTTPHeaders.equalsIgnoringCase($0.name, "expect") && !HTTPHeaders.equalsIgnoringCase($0.value, "100-continue")
-        })?.value {
+        var expect: String?
+        headers.forEachValue("expect") { value in
+            if !ASCII.withBytes("100-continue", { ASCII.equalIgnoringCase(value, $0) }) { expect = String(decoding: value, as: UTF8.self) }
+            return expect == nil
+        }
+        if let expect {
             return .failure(HTTPParseError(417, "unsupported expectation '\(expect.prefix(40))'"))
         }
         return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .none).map {
-            (HTTPRequest(method: method, target: String(Substring(parts.target)), version: version, headers: headers), $0)
+            (HTTPRequest(method: method, target: target, version: version, headers: headers), $0)
         }
     }
 
     /// The start line split at its spaces, when it has exactly two (what splitting at every
     /// space, keeping empty parts, and finding three parts means; without the parts' array).
-    static func threeParts(_ line: Substring.UTF8View) -> (method: Substring.UTF8View.SubSequence, target: Substring.UTF8View.SubSequence,
-                                                           version: Substring.UTF8View.SubSequence)? {
+    static func threeParts(_ line: UnsafeBufferPointer<UInt8>) -> (method: Range<Int>, target: Range<Int>, version: Range<Int>)? {
         guard let first = line.firstIndex(of: 32) else { return nil }
-        let afterFirst = line.index(after: first)
-        guard let second = line[afterFirst...].firstIndex(of: 32) else { return nil }
-        let version = line[line.index(after: second)...]
-        guard !version.contains(32) else { return nil }
-        return (line[..<first], line[afterFirst..<second], version)
+        guard let second = line[(first + 1)...].firstIndex(of: 32) else { return nil }
+        guard !line[(second + 1)...].contains(32) else { return nil }
+        return (0..<first, (first + 1)..<second, (second + 1)..<line.count)
     }
 
     /// RFC 9112 §3.2: origin-form (`/…`), absolute-form (`http://…`, `https://…`), `*` for

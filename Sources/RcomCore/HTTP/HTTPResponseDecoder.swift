@@ -50,35 +50,35 @@ public struct HTTPResponseDecoder: Sendable {
         }
     }
 
-    private func parseHead(_ lines: [Substring]) -> Result<(head: HTTPResponse, framing: HTTPByteStream.Framing), HTTPParseError> {
+    private func parseHead(_ head: HTTPHead) -> Result<(head: HTTPResponse, framing: HTTPByteStream.Framing), HTTPParseError> {
         // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ] (RFC 9112 §4): both spaces
         // required; the reason may hold spaces. Found without building an array of the parts.
-        let line = lines[0].utf8
-        guard let first = line.firstIndex(of: 32), case let afterFirst = line.index(after: first),
-              let second = line[afterFirst...].firstIndex(of: 32) else {
+        let line = head.startLine
+        guard let first = line.firstIndex(of: 32), let second = line[(first + 1)...].firstIndex(of: 32) else {
             return .failure(HTTPParseError(502, "malformed status line"))
         }
-        let code = line[afterFirst..<second]
-        guard code.count == 3, code.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              let status = Int(Substring(code)), (100...599).contains(status) else {
+        let code = line[(first + 1)..<second]
+        guard code.count == 3, code.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             return .failure(HTTPParseError(502, "malformed status line"))
         }
+        let status = code.reduce(0) { $0 * 10 + Int($1 - 48) }
+        guard (100...599).contains(status) else { return .failure(HTTPParseError(502, "malformed status line")) }
         let version: HTTPVersion
-        switch HTTPHeadParser.version(Substring(line[..<first])) {
+        switch HTTPHeadParser.version(UnsafeBufferPointer(rebasing: line[..<first])) {
         case .failure(let e): return .failure(HTTPParseError(502, e.message, kind: e.kind))
         case .success(let v): version = v
         }
         let headers: HTTPHeaders
-        switch HTTPHeadParser.headers(lines.dropFirst()) {
+        switch HTTPHeadParser.headers(head) {
         case .failure(let e): return .failure(HTTPParseError(502, e.message, kind: e.kind))
         case .success(let h): headers = h
         }
-        let reason = String(Substring(line[line.index(after: second)...]))
-        let head = HTTPResponse(status: status, reason: reason, version: version, headers: headers)
+        let reason = String(decoding: UnsafeBufferPointer(rebasing: line[(second + 1)...]), as: UTF8.self)
+        let response = HTTPResponse(status: status, reason: reason, version: version, headers: headers)
         let bodiless = (100...199).contains(status) || status == 204 || status == 304 || (headRequests.first ?? false)
-        if bodiless { return .success((head, .none)) }
+        if bodiless { return .success((response, .none)) }
         return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .untilEOF)
-            .map { (head, $0) }
+            .map { (response, $0) }
             .mapError { HTTPParseError(502, $0.message, kind: $0.kind) }
     }
 }

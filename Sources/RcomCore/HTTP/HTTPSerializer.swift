@@ -40,9 +40,7 @@ public enum HTTPSerializer {
     /// Bytes of a message but its start line's words, with room for an added Content-Length
     /// and for chunk framing (an estimate: a larger message only grows the array once more).
     private static func sizeWithoutStartLine(_ headers: HTTPHeaders, bodyCount: Int) -> Int {
-        var n = 16 + 40 + 2 + bodyCount + 32
-        for (name, value) in headers { n += name.utf8.count + value.utf8.count + 4 }
-        return n
+        16 + 40 + 2 + bodyCount + 32 + headers.serializedCount
     }
 
     /// `n` in decimal ASCII.
@@ -59,7 +57,7 @@ public enum HTTPSerializer {
     /// written raw, the body's bytes would be read as chunk framing (request smuggling).
     /// (A response to HEAD must not carry such a header with this serializer: it would get `0\r\n\r\n`.)
     private static func isChunked(_ headers: HTTPHeaders) -> Bool {
-        headers.tokens("transfer-encoding").last == "chunked"
+        headers.contains("transfer-encoding") && headers.tokens("transfer-encoding").last == "chunked"
     }
 
     private static func appendBody(_ body: [UInt8], chunked: Bool, to out: inout [UInt8]) {
@@ -73,16 +71,7 @@ public enum HTTPSerializer {
     }
 
     private static func appendHeaders(_ headers: HTTPHeaders, bodyCount: Int, addLength: Bool, to out: inout [UInt8]) {
-        var hasFraming = false
-        for (name, value) in headers {
-            if HTTPHeaders.equalsIgnoringCase(name, "content-length") || HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") {
-                hasFraming = true
-            }
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: value.utf8)
-            out.append(contentsOf: "\r\n".utf8)
-        }
+        let hasFraming = headers.appendSerialized(to: &out)
         if !hasFraming && addLength {
             out.append(contentsOf: contentLength)
             appendDecimal(bodyCount, to: &out)

@@ -58,7 +58,7 @@ extension JobServerPipeline {
         // must never send one (each of its tokens is used once). Counted, bounded by clearing.
         if startedCallbacks.count >= Self.startedCallbacksMax { startedCallbacks.removeAll(keepingCapacity: true) }
         if !startedCallbacks.insert(url.description).inserted { stats.startsRepeated += 1 }
-        let running = Array(JSONText.object([("state", JSONText.quote("running")), ("id", JSONText.quote(jobID))]).utf8)
+        let running = JSONText.objectBytes([("state", JSONText.quote("running")), ("id", JSONText.quote(jobID))])
         let drop = roll(.dropCallback) != nil
         let copies = roll(.duplicateCallback) != nil ? 2 : 1
         let early = roll(.earlyCallback) != nil

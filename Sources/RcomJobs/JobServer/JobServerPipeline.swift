@@ -62,8 +62,8 @@ public struct JobServerPipeline: TracedPipeline {
         /// When it started, for `rcom_jobserver_job_duration_seconds`.
         let launched_ns: Instant_ns
         var body: [UInt8] {
-            Array(JSONText.object([("id", JSONText.quote(id)), ("state", JSONText.quote("completed")),
-                                   ("startedAt", JSONText.quote(startedAt)), ("proof", JSONText.quote(proof))]).utf8)
+            JSONText.objectBytes([("id", JSONText.quote(id)), ("state", JSONText.quote("completed")),
+                                  ("startedAt", JSONText.quote(startedAt)), ("proof", JSONText.quote(proof))])
         }
     }
 

@@ -55,6 +55,11 @@ public struct ProxyPipeline: TracedPipeline {
 
     public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns) -> [ReactorEffect] {
         var effects: [ReactorEffect] = []
+        handle(event, now_ns: now_ns, into: &effects)
+        return effects
+    }
+
+    public mutating func handle(_ event: ReactorEvent, now_ns: Instant_ns, into effects: inout [ReactorEffect]) {
         var work: [Work] = []
         // One switch on the owner, read from the event's id bits (`ProxyOwner`): no stage is probed.
         switch ProxyOwner.of(event) {
@@ -112,17 +117,16 @@ public struct ProxyPipeline: TracedPipeline {
         case .none:
             break
         }
-        run(work, now_ns: now_ns, into: &effects)
+        run(&work, now_ns: now_ns, into: &effects)
         if drain.started, let code = drain.exitCode(outstanding: server.outstanding) {
             effects += [.notice(OperatorNotice(.info, "drain finished", [("exit_code", "\(code)"), ("answered_503", "\(correlate.stats.drainAbandoned)")])),
                         .cancelTimer(Self.drainTimer), .stop(exitCode: code)]
         }
-        return effects
     }
 
     /// The router: one loop over a work list; stages return messages, never call each other.
-    private mutating func run(_ initial: [Work], now_ns: Instant_ns, into effects: inout [ReactorEffect]) {
-        var work = initial
+    /// `work` is the caller's (in place: a copy of it grew a second array per event).
+    private mutating func run(_ work: inout [Work], now_ns: Instant_ns, into effects: inout [ReactorEffect]) {
         var next = 0
         while next < work.count {
             let item = work[next]
@@ -137,7 +141,7 @@ public struct ProxyPipeline: TracedPipeline {
                     switch output {
                     case .deliver(let d):
                         if tracing != nil { traces.answered(d.ref, d.response, tracing: &tracing!, now_ns: now_ns) }
-                        effects += server.respond(d.ref, d.response, now_ns: now_ns)
+                        server.respond(d.ref, d.response, now_ns: now_ns, into: &effects)
                     case .effect(let e): effects.append(e)
                     case .dispatch(let job):
                         let (upEffects, outcomes) = upstream.dispatch(job, now_ns: now_ns)
@@ -179,8 +183,7 @@ public struct ProxyPipeline: TracedPipeline {
     /// Bytes (or EOF) from a client or the job server's callback connection → stage outputs.
     private mutating func inbound(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns,
                                   effects: inout [ReactorEffect]) -> [CorrelateStage.Output] {
-        let (requests, serverEffects) = server.received(id, bytes, now_ns: now_ns)
-        effects += serverEffects
+        let requests = server.received(id, bytes, now_ns: now_ns, into: &effects)
         var outputs: [CorrelateStage.Output] = []
         let roles = ListenerRoles.of(listener: server.listener(of: id), in: config.listenerRoles)
         for (ref, request) in requests {

@@ -128,7 +128,7 @@ public struct HTTPServerConnection: Sendable {
     public mutating func respond(_ sequence: UInt64, _ response: HTTPResponse) {
         guard !closeDue, sequence >= nextToWrite, sequence < nextSequence, slots[sequence]?.response == nil else { return }
         slots[sequence]!.response = response
-        if response.headers.tokens("connection").contains("close") { stopReading(after: sequence) }
+        if response.headers.hasToken("connection", "close") { stopReading(after: sequence) }
         while let slot = slots[nextToWrite], var r = slot.response {
             slots[nextToWrite] = nil
             let last = lastSequence == nextToWrite

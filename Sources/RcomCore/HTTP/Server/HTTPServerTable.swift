@@ -113,7 +113,16 @@ public struct HTTPServerTable {
     /// Bytes from a connection (nil: the peer finished sending). Returns the requests it
     /// completed, in order, and the effects (interim and error responses, closes).
     public mutating func received(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns) -> (requests: [(RequestRef, HTTPRequest)], effects: [ReactorEffect]) {
-        guard let i = entries.index(forKey: id) else { return ([], []) }
+        var effects: [ReactorEffect] = []
+        let requests = received(id, bytes, now_ns: now_ns, into: &effects)
+        return (requests, effects)
+    }
+
+    /// The same, the effects appended to `effects` (a pipeline's array for the event: one
+    /// array fewer per call).
+    public mutating func received(_ id: ConnectionID, _ bytes: [UInt8]?, now_ns: Instant_ns,
+                                  into effects: inout [ReactorEffect]) -> [(RequestRef, HTTPRequest)] {
+        guard let i = entries.index(forKey: id) else { return [] }
         if let bytes { entries.values[i].connection.receive(bytes) } else { entries.values[i].connection.receiveEOF() }
         var requests: [(RequestRef, HTTPRequest)] = []
         reading: while true {
@@ -127,13 +136,21 @@ public struct HTTPServerTable {
             }
         }
         if entries.values[i].countMalformed() { counters.malformed += 1 }
-        return (requests, flush(i, now_ns: now_ns))
+        flush(i, now_ns: now_ns, into: &effects)
+        return requests
     }
 
     public mutating func respond(_ ref: RequestRef, _ response: HTTPResponse, now_ns: Instant_ns) -> [ReactorEffect] {
-        guard let i = entries.index(forKey: ref.connection) else { return [] }
+        var effects: [ReactorEffect] = []
+        respond(ref, response, now_ns: now_ns, into: &effects)
+        return effects
+    }
+
+    /// The same, the effects appended to `effects`.
+    public mutating func respond(_ ref: RequestRef, _ response: HTTPResponse, now_ns: Instant_ns, into effects: inout [ReactorEffect]) {
+        guard let i = entries.index(forKey: ref.connection) else { return }
         entries.values[i].connection.respond(ref.sequence, response)
-        return flush(i, now_ns: now_ns)
+        flush(i, now_ns: now_ns, into: &effects)
     }
 
     /// The reactor says the connection is gone; forget it.
@@ -161,7 +178,7 @@ public struct HTTPServerTable {
         for id in entries.keys.sorted() where entries[id]!.connection.state == .awaitingResponse {
             let i = entries.index(forKey: id)!
             entries.values[i].connection.stopReading()
-            effects += flush(i, now_ns: now_ns)
+            flush(i, now_ns: now_ns, into: &effects)
         }
         return effects
     }
@@ -197,7 +214,9 @@ public struct HTTPServerTable {
     private mutating func close(_ id: ConnectionID, status: Int?, _ message: String, now_ns: Instant_ns) -> [ReactorEffect] {
         let i = entries.index(forKey: id)!
         if let status { entries.values[i].connection.refuse(status, message) } else { entries.values[i].connection.stopReading() }
-        return flush(i, now_ns: now_ns)
+        var effects: [ReactorEffect] = []
+        flush(i, now_ns: now_ns, into: &effects)
+        return effects
     }
 
     /// The connection that has waited longest idle or half-sent, if any.
@@ -223,7 +242,7 @@ public struct HTTPServerTable {
     /// Every read of an entry goes through `modify` (the dictionary's `_modify`, in place): a
     /// read through `entries.values[i]`'s getter copied the whole entry (decoder buffers, slots,
     /// output: a retain and a release each) for one field; measured 4-5 % of the proxy's user CPU.
-    private mutating func flush(_ i: Dictionary<ConnectionID, Entry>.Index, now_ns: Instant_ns) -> [ReactorEffect] {
+    private mutating func flush(_ i: Dictionary<ConnectionID, Entry>.Index, now_ns: Instant_ns, into effects: inout [ReactorEffect]) {
         let id = entries.keys[i]
         let (out, delta) = modify(i) { e -> (HTTPServerConnection.Output, Int) in
             let out = e.connection.takeOutput()
@@ -234,15 +253,13 @@ public struct HTTPServerTable {
             return (out, delta)
         }
         outstanding += delta
-        var effects: [ReactorEffect] = []
         if !out.bytes.isEmpty { effects.append(.write(id, out.bytes)) }
         if out.close {
             effects.append(.close(id))
-            return effects
+            return
         }
         retime(i, now_ns: now_ns)
         if let timer = arm(now_ns: now_ns) { effects.append(timer) }
-        return effects
     }
 
     /// Starts the clock of the phase the connection is in now, unless it was already in it.
