@@ -4,44 +4,43 @@ import RcomCore
 import RcomReactor
 import RcomStore
 
-/// The rows of `rcom notify --batch` (client,event,message[,urgent,key]): each row is routed
-/// (`RoutingStage`), recorded as an event, and the notifications of its first step (every step
-/// for mode all) are prepared and handed to the send pipeline one at a time. What later steps
-/// need (fallback after a failed step) is kept in `events`, bounded by `eventsMax`.
-final class NotifyBatchFeed: NotificationFeed {
-    /// Per-event state kept for the whole batch (fallback rounds, the final status): a file with
-    /// more rows than this is refused before anything is sent.
-    static let eventsMax = 1_000_000
+/// The rows of `rcom notify --batch` (client,event,message[,urgent,key]), read as a stream:
+/// each row is routed (`RoutingStage`); rows are recorded as events `chunkRows` at a time and
+/// the ones to deliver now are handed out one by one (`next`) to `EventDelivery`. Nothing is
+/// kept per event here past its chunk: held, muted, unrouted and duplicate rows are counted.
+/// `--dry-run` takes the routed rows (`nextChunk`) and records nothing.
+final class NotifyBatchRows {
+    /// Rows per file; a larger file is refused before anything is sent (the progress bar and
+    /// the summary count in `Int`, this keeps one run's time within reason).
+    static let rowsMax = 10_000_000
     /// Clients read from the store and kept; past this the cache is emptied and refilled.
     static let clientCacheMax = 100_000
-
-    struct EventState {
-        let client: ClientDefinition
-        let plan: RoutePlan
-        let message: String
-        let created_ms: Int64
-        /// The step now being delivered (mode all: the last).
-        var step: Int
-        var deliveries: [(step: Int, notificationID: String)] = []
-        var outcomes: [String] = []
-    }
+    /// Rows routed and recorded together: their events are inserted in one transaction
+    /// (committed before any of them is delivered, so `--key` holds across processes).
+    static let chunkRows = 256
 
     struct Counts {
         var rows = 0, invalid = 0, unknownClient = 0, duplicate = 0, held = 0, muted = 0, unrouted = 0, storeFailures = 0
     }
 
+    /// A routed row (its event not yet recorded).
+    struct Routed {
+        let record: EventRecord
+        let client: ClientDefinition
+        let plan: RoutePlan
+        let line: Int
+    }
+
     private let records: CSVRecords
     private let store: ClientsSetup.Store
-    private let service: NotificationService
     private let parser: ClientFileParser
     private let now_ms: Int64
-    /// Told of each row as it is read (the progress bar: the feed is pulled just ahead of delivery).
+    /// Told of each row as it is read (the progress bar: rows are read just ahead of delivery).
     private let onRow: () -> Void
     private var clients: [String: ClientDefinition?] = [:]
     private let ids: EntropySource = SystemEntropy()
-    private var queue: [(Notification, any Channel)] = []
-    var events: [String: EventState] = [:]
-    var eventOf: [String: String] = [:]
+    /// Recorded events of the current chunk not yet handed out (at most `chunkRows`).
+    private var ready = FIFO<RoutedEvent>()
     var counts = Counts()
     var problems: [String] = []
     /// Time spent in the routing stage itself (the plan, not the store look-ups), for the
@@ -51,42 +50,38 @@ final class NotifyBatchFeed: NotificationFeed {
     /// `--record`: every routing input and plan.
     var trace: RoutingTraceWriter?
 
-    init(records: CSVRecords, store: ClientsSetup.Store, service: NotificationService, parser: ClientFileParser, now_ms: Int64,
-         onRow: @escaping () -> Void) {
+    init(records: CSVRecords, store: ClientsSetup.Store, parser: ClientFileParser, now_ms: Int64, onRow: @escaping () -> Void) {
         self.records = records
         self.store = store
-        self.service = service
         self.parser = parser
         self.now_ms = now_ms
         self.onRow = onRow
     }
 
-    /// Rows routed and recorded together: their events are inserted in one transaction
-    /// (committed before any of them is delivered, so `--key` holds across processes).
-    static let chunkRows = 256
-
-    /// A routed row waiting for its event to be inserted.
-    private struct Routed {
-        let record: EventRecord
-        let client: ClientDefinition
-        let plan: RoutePlan
-        let line: Int
+    /// The next recorded event to deliver now; nil at the end of the file.
+    func next() -> RoutedEvent? {
+        while ready.isEmpty {
+            guard let chunk = nextChunk() else { return nil }
+            record(chunk)
+        }
+        return ready.popFirst()
     }
 
-    func next() -> (Notification, any Channel)? {
-        while queue.isEmpty {
-            var chunk: [Routed] = []
-            var ended = false
-            while chunk.count < Self.chunkRows {
-                guard let record = records.next() else { ended = true; break }
-                guard CSVRecords.isRow(record.text, line: record.line), !(record.line == 1 && record.text.lowercased().hasPrefix("client,")) else { continue }
-                counts.rows += 1
-                if let r = row(record) { chunk.append(r) }
-            }
-            record(chunk)
-            if ended && queue.isEmpty { return nil }
+    /// Events recorded but not handed out when a run is cut short: finished as not sent.
+    func abandon() -> [EventFinish] {
+        ready.drain().map { EventFinish(id: $0.id, status: "failed", reason: "interrupted before it was sent", deliveries: [], next: nil) }
+    }
+
+    /// Up to `chunkRows` rows, routed; nil at the end of the file.
+    func nextChunk() -> [Routed]? {
+        var chunk: [Routed] = []
+        while chunk.count < Self.chunkRows {
+            guard let record = records.next() else { return chunk.isEmpty ? nil : chunk }
+            guard CSVRecords.isRow(record.text, line: record.line), !(record.line == 1 && record.text.lowercased().hasPrefix("client,")) else { continue }
+            counts.rows += 1
+            if let r = row(record) { chunk.append(r) }
         }
-        return queue.popLast()
+        return chunk
     }
 
     private func record(_ chunk: [Routed]) {
@@ -108,14 +103,12 @@ final class NotifyBatchFeed: NotificationFeed {
                 counts.unrouted += 1
                 problem(r.line, "unrouted: \(r.plan.reason ?? "")")
             case .deliver:
-                let first = r.plan.mode == .all ? Array(r.plan.steps.indices) : [0]
-                events[r.record.id] = EventState(client: r.client, plan: r.plan, message: r.record.message, created_ms: now_ms, step: first.last ?? 0)
-                enqueue(r.record.id, steps: first)
+                ready.append(RoutedEvent(id: r.record.id, plan: r.plan, message: r.record.message, from: 0, escalationBase_ms: now_ms))
             }
         }
     }
 
-    private func problem(_ line: Int, _ why: String) {
+    func problem(_ line: Int, _ why: String) {
         if problems.count < BatchFeed.problemsShownMax { problems.append("line \(line): \(why)") }
     }
 
@@ -174,17 +167,11 @@ final class NotifyBatchFeed: NotificationFeed {
             if problems.count < BatchFeed.problemsShownMax { problem(line, ClientsSetup.unknown(id, store: store)) }
             return nil
         }
-        guard events.count < Self.eventsMax else {
-            counts.invalid += 1
-            problem(line, "more than \(Self.eventsMax) events in one batch")
-            return nil
-        }
-        let plan: RoutePlan
         do {
             let input = RoutingStage.Input(client: c, event: event, urgent: urgent, now_ms: now_ms,
                                            suppressed: try NotifyCommand.suppressionAnswers(c, store))
             let t0 = MonotonicClock.now_ns()
-            plan = RoutingStage.plan(input)
+            let plan = RoutingStage.plan(input)
             routing_ns += MonotonicClock.now_ns() - t0
             routed += 1
             trace?.write(input, plan)
@@ -199,58 +186,5 @@ final class NotifyBatchFeed: NotificationFeed {
             problem(line, error.description)
             return nil
         }
-    }
-
-    /// Prepares the notifications of `steps` of an event (suppressed ones end here) and queues
-    /// the rest; returns how many were queued.
-    @discardableResult
-    func enqueue(_ eventID: String, steps: [Int]) -> Int {
-        guard var e = events[eventID] else { return 0 }
-        var queued = 0
-        for i in steps {
-            let step = e.plan.steps[i]
-            let assignment: Assignment = i == 0 && e.plan.experiment != nil ? .random : .chosen
-            for target in step.targets + step.suppressed {
-                switch service.prepare(channel: step.channel, target: target, message: e.message, assignment: assignment) {
-                case .ready(let n, let channel):
-                    queue.append((n, channel))
-                    eventOf[n.id] = eventID
-                    e.deliveries.append((i, n.id))
-                    queued += 1
-                case .suppressed(let n):
-                    e.deliveries.append((i, n.id))
-                    e.outcomes.append("suppressed")
-                case .rejected(let why), .storeFailed(let why):
-                    e.outcomes.append("failed")
-                    if problems.count < BatchFeed.problemsShownMax { problems.append("event \(eventID): \(why)") }
-                }
-            }
-        }
-        events[eventID] = e
-        return queued
-    }
-
-    /// A finished delivery, from the sink.
-    func finished(_ o: DeliveryOutcome) {
-        guard let id = eventOf.removeValue(forKey: o.notification.id) else { return }
-        events[id]?.outcomes.append(SendOutput.word(o))
-    }
-
-    /// Fallback: the events whose current step delivered nothing and that have a next step move
-    /// to it; their notifications are queued for the next round. Returns how many were queued.
-    func nextRound() -> Int {
-        var queued = 0
-        for (id, e) in events where e.plan.mode == .fallback && !e.outcomes.contains("delivered") && e.step + 1 < e.plan.steps.count {
-            events[id]?.step += 1
-            events[id]?.outcomes = []
-            queued += enqueue(id, steps: [e.step + 1])
-        }
-        return queued
-    }
-
-    /// The queued notifications of a round after the first (`nextRound`), as a feed.
-    func drainQueue() -> StepFeed {
-        defer { queue.removeAll() }
-        return StepFeed(queue)
     }
 }
