@@ -70,7 +70,7 @@ enum NotifyBatch {
         let delivery = EventDelivery(events: { rows.next() }, service: service, onFinish: { tally.add($0) })
         let sink = StoreSink(store: store) { delivery.report($0) }
         let started = MonotonicClock.now_ns()
-        let ran = setup.deliver(feed: delivery, sink: sink, signals: true)
+        let ran = setup.deliverBatch(feed: delivery, sink: sink, store: store)
         let (delivered, failed) = (ran.delivered, ran.failed + ran.pending)
         // Cut short (Ctrl-C): what was started or recorded is finished with what it came to.
         for f in delivery.abandon() + rows.abandon() { tally.add(f) }
