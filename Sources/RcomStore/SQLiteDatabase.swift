@@ -74,6 +74,11 @@ public final class SQLiteDatabase {
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// WAL pages after which a commit checkpoints; nil: as opened (`Options.walAutocheckpoint_pages`).
+    public func setWALAutocheckpoint(pages: Int?) throws(StoreError) {
+        try execute("PRAGMA wal_autocheckpoint = \(pages ?? walAutocheckpointPages)")
+    }
+
     /// Switching a new file to WAL takes an exclusive lock, and SQLite may answer SQLITE_BUSY at
     /// once, without its busy handler, when another process opens the same file at that moment
     /// (seen: two `rcom send` processes on one fresh database, "cannot run PRAGMA journal_mode

@@ -145,7 +145,7 @@ final class NotifyEndToEndTests: XCTestCase {
         XCTAssertEqual(again.stdout, #"{"dry_run":false,"created":0,"updated":0,"unchanged":2,"removed":0}"# + "\n", again.output)
     }
 
-    func testABatchRoutesEveryRowAndFallsBackInALaterRound() throws {
+    func testABatchRoutesEveryRowAndFallsBackInTheSameRun() throws {
         try write("events.csv", """
             client,event,message,urgent,key
             acme,db.disk_high,disk 91%,true,k1
@@ -157,15 +157,60 @@ final class NotifyEndToEndTests: XCTestCase {
             """)
         let run = try rcom(["notify", "--batch", dir + "/events.csv", "--json", "--backoff", "5ms", "--attempts", "2"])
         XCTAssertEqual(run.status, 2, "unknown client and unrouted rows: \(run.output)")
-        for field in [#""rows":6"#, #""events":4"#, #""delivered":2"#, #""held":1"#, #""unrouted":1"#, #""already_notified":1"#, #""unknown_client":1"#, #""rounds":2"#] {
+        for field in [#""rows":6"#, #""events":4"#, #""delivered":2"#, #""held":1"#, #""unrouted":1"#, #""already_notified":1"#, #""unknown_client":1"#,
+                      #""notifications_delivered":4"#, #""notifications_failed":1"#] {
             XCTAssertTrue(run.stdout.contains(field), "\(field) in \(run.stdout)")
         }
         XCTAssertTrue(run.stderr.contains("line 7: unknown client 'acme-us'; nearest: acme-eu, acme"), run.stderr)
         XCTAssertEqual(slack.requests.count, 2, "k1 once, two attempts")
-        XCTAssertEqual(sms.requests.count, 1, "the fallback round")
+        XCTAssertEqual(sms.requests.count, 1, "the fallback step")
         XCTAssertEqual(Set(smtp.messages.flatMap(\.recipients)), ["ops@acme.test", "gone@acme.test"])
         XCTAssertEqual(hook.requests.count, 1)
         XCTAssertEqual(try rows("SELECT e.event_type, d.step, n.channel, n.outcome FROM events e JOIN event_deliveries d ON d.event_id = e.id JOIN notifications n ON n.id = d.notification_id WHERE e.event_type = 'db.disk_high' ORDER BY d.step"),
                        ["db.disk_high|0|slack|failed", "db.disk_high|1|sms|delivered"])
+    }
+
+    func testABatchDryRunPrintsEachPlanAndNeitherRecordsNorSends() throws {
+        try write("events.csv", """
+            client,event,message,urgent,key
+            acme,db.disk_high,disk 91%,true,k1
+            acme,report.weekly,weekly,1,
+            acme,db.slow,slow,false,
+            acme,marketing.news,news,true,
+            acme,billing.paid,paid,true,
+            acme-us,db.x,who,true,
+            """)
+        let counts = "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM notifications), (SELECT count(*) FROM event_deliveries)"
+        let text = try rcom(["notify", "--batch", dir + "/events.csv", "--dry-run"])
+        XCTAssertEqual(text.status, 2, "an unknown client: \(text.output)")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 6, text.stdout)
+        XCTAssertTrue(lines[0].hasPrefix("line 2 acme db.disk_high: fallback (rule db.*): slack → c3245/databases; sms → +15059045845"), lines[0])
+        XCTAssertTrue(lines[1].hasPrefix("line 3 acme report.weekly: all (rule report.*): email → "), lines[1])
+        XCTAssertTrue(lines[2].contains("(held until "), lines[2])
+        XCTAssertTrue(lines[3].hasPrefix("line 5 acme marketing.news: muted"), lines[3])
+        XCTAssertTrue(lines[4].hasPrefix("line 6 acme billing.paid: unrouted"), lines[4])
+        XCTAssertEqual(lines[5], "dry run: 6 rows, 2 deliver, 1 held, 1 muted, 1 unrouted, 1 unknown client, 0 invalid; nothing sent or recorded")
+        XCTAssertTrue(text.stderr.contains("line 7: unknown client 'acme-us'"), text.stderr)
+
+        let json = try rcom(["notify", "--batch", dir + "/events.csv", "--dry-run", "--json"])
+        XCTAssertEqual(json.status, 2, json.output)
+        let objects = try json.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(objects.count, 6, json.stdout)
+        XCTAssertEqual(objects.prefix(5).map { $0["status"] as? String }, ["deliver", "deliver", "held", "muted", "unrouted"])
+        XCTAssertEqual(objects[0]["key"] as? String, "k1")
+        let plan = objects[0]["plan"] as? [String: Any], steps = plan?["steps"] as? [[String: Any]]
+        XCTAssertEqual(steps?.map { $0["channel"] as? String }, ["slack", "sms"], json.stdout)
+        XCTAssertEqual(objects[5]["dry_run"] as? Bool, true)
+        XCTAssertEqual(objects[5]["deliver"] as? Int, 2)
+
+        XCTAssertEqual(try rows(counts), ["0|0|0"], "nothing recorded")
+        XCTAssertEqual(slack.requests.count + sms.requests.count + hook.requests.count, 0, "no HTTP request")
+        XCTAssertTrue(smtp.messages.isEmpty, "no mail")
+        // The same file for real records and sends: the dry runs above were no accident of the setup.
+        let real = try rcom(["notify", "--batch", dir + "/events.csv", "--backoff", "5ms", "--attempts", "2"])
+        XCTAssertEqual(real.status, 2, real.output)
+        XCTAssertEqual(try rows("SELECT count(*) FROM events"), ["5"])
+        XCTAssertEqual(sms.requests.count, 1, "the fallback from the failing Slack")
     }
 }

@@ -38,11 +38,7 @@ final class StoreWorkerTests: XCTestCase {
     func testFeedAndSinkRunOffTheReactorThreadAndEveryReportIsWritten() throws {
         let f = try SimulatorFixture()
         defer { _ = f.stop() }
-        let channel = ChannelRegistry(settings: f.settings).channel("sms")!
-        let items = (0..<300).map { i in
-            (Deliver.notification("sms", "+1505\(String(format: "%07d", i))", id: "n\(String(format: "%016x", i))"), channel)
-        }
-        let feed = ThreadNotingFeed(items)
+        let feed = ThreadNotingFeed(Self.smsItems(300, f))
         let sink = ThreadNotingSink()
         // A small ready queue, so the pipeline has to wait for the worker and be woken.
         let worker = StoreWorker(feed: feed, sink: sink, readyMax: 4, reportsMax: 16)
@@ -85,4 +81,69 @@ final class StoreWorkerTests: XCTestCase {
 
 extension FeedPull {
     var isDone: Bool { if case .done = self { return true } else { return false } }
+}
+
+extension StoreWorkerTests {
+    /// `count` SMS notifications on the simulator, ids n000…0, n000…1, …
+    static func smsItems(_ count: Int, _ f: SimulatorFixture) -> [(RcomNotify.Notification, any Channel)] {
+        let channel = ChannelRegistry(settings: f.settings).channel("sms")!
+        return (0..<count).map { i in
+            (Deliver.notification("sms", "+1505\(String(format: "%07d", i))", id: "n\(String(format: "%016x", i))"), channel)
+        }
+    }
+
+    /// One notification at a time: `.later` until the report of the one handed out came in
+    /// (as `EventDelivery` waits for a step's outcome before its fallback step).
+    final class OneAtATimeFeed: NotificationFeed, @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [(RcomNotify.Notification, any Channel)]
+        private(set) var laters = 0
+        private(set) var maxOutstanding = 0
+        private var outstanding = 0
+        init(_ items: [(RcomNotify.Notification, any Channel)]) { self.items = items.reversed() }
+        func pull() -> FeedPull {
+            lock.withLock {
+                if outstanding > 0 {
+                    laters += 1
+                    return .later
+                }
+                guard let next = items.popLast() else { return .done }
+                outstanding += 1
+                maxOutstanding = max(maxOutstanding, outstanding)
+                return .item(next.0, next.1)
+            }
+        }
+        func next() -> (RcomNotify.Notification, any Channel)? { nil }
+        func reported() { lock.withLock { outstanding -= 1 } }
+    }
+
+    final class ForwardingSink: DeliverySink, @unchecked Sendable {
+        let feed: OneAtATimeFeed
+        private(set) var finishedCount = 0
+        init(_ feed: OneAtATimeFeed) { self.feed = feed }
+        func report(_ report: DeliveryReport, now_ns: Instant_ns) {
+            if case .finished = report {
+                finishedCount += 1
+                feed.reported()
+            }
+        }
+        func finish() {}
+    }
+
+    func testAFeedAnsweringLaterIsAskedAgainAfterTheNextReportAndTheRunEndsWhenItIsDone() throws {
+        let f = try SimulatorFixture()
+        defer { _ = f.stop() }
+        let feed = OneAtATimeFeed(Self.smsItems(20, f))
+        let sink = ForwardingSink(feed)
+        let worker = StoreWorker(feed: feed, sink: sink, readyMax: 8, reportsMax: 16)
+        let reactor = Reactor(pipeline: SendPipeline(stage: DeliveryStage(policy: Deliver.policy(), entropy: SeededEntropy(seed: 5)),
+                                                     source: worker, sink: worker, carrier: URLSessionCarrier()))
+        worker.start(door: reactor.wakeup)
+        reactor.wakeup.post(SendPipeline.startEvent(wall_ms: 1_700_000_000_000))
+        _ = reactor.run()
+        XCTAssertEqual(reactor.pipeline.delivered, 20, "every notification, each handed out after the last one's report")
+        XCTAssertEqual(sink.finishedCount, 20)
+        XCTAssertEqual(feed.maxOutstanding, 1)
+        XCTAssertGreaterThan(feed.laters, 0, "the feed did say later")
+    }
 }

@@ -77,7 +77,7 @@ enum SendBatch {
             }
         }
         let started = MonotonicClock.now_ns()
-        let ran = setup.deliver(feed: feed, sink: sink, signals: true)
+        let ran = setup.deliverBatch(feed: feed, sink: sink, store: store)
         let elapsed_s = Double(MonotonicClock.now_ns() - started) / 1e9
         progress.finish()
         let sim = simulator?.stop()

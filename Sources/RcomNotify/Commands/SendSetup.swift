@@ -231,6 +231,16 @@ struct SendSetup {
         }
     }
 
+    /// `deliver` for a batch (`--batch`, with signals): the store defers its upkeep meanwhile
+    /// (`NotificationStore.beginBatch`, `endBatch`); a failure there is said, not fatal.
+    func deliverBatch(feed: NotificationFeed, sink: DeliverySink, store: (any NotificationStore)?) -> SendPipeline {
+        do { try store?.beginBatch() } catch { Terminal.error("the store's batch mode is off: \(error.description)") }
+        defer {
+            do { try store?.endBatch() } catch { Terminal.error("could not finish the batch's writes: \(error.description)") }
+        }
+        return deliver(feed: feed, sink: sink, signals: true)
+    }
+
     /// Runs the send pipeline on a reactor on this thread until it stops. The feed and the sink
     /// (both SQLite) run on a `StoreWorker` thread; `feed` and `sink` may be read again once this
     /// returns.

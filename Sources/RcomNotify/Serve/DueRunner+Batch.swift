@@ -3,9 +3,9 @@ import RcomCore
 import RcomReactor
 
 /// The events the API accepted, delivered in batches: every claimed event whose first step is
-/// due goes into one `NotifyBatchFeed` and through `NotifyBatch.deliver`, the path of
-/// `rcom notify --batch` (one run of the send pipeline for all their first steps, one per
-/// fallback round, the events finished in groups), instead of one run of the pipeline each.
+/// due is handed to one `EventDelivery`, the path of `rcom notify --batch` (one run of the send
+/// pipeline for all of them, fallback steps fed to the same run, each event finished as soon as
+/// it is decided, recorded together at the end), instead of one run of the pipeline each.
 /// Held events and escalation steps (few, and due by time) keep `NotifyDue.carryOut`.
 extension DueRunner {
     /// Whether `e` goes in a batch: accepted by the API and not started (`nextStep` 0).
@@ -57,15 +57,21 @@ extension DueRunner {
                 storeErrors += 1
                 return  // left claimed: due again after the lease
             }
-            let feed = NotifyBatchFeed(records: nil, store: store, service: service, parser: ClientsSetup.parser(), now_ms: now, onRow: {})
-            for (e, client, plan) in planned {
-                feed.add(eventID: e.id, client: client, plan: plan, message: e.message, created_ms: e.createdAt_ms)
+            var pending = planned.makeIterator()
+            let finishes = FinishList()
+            let delivery = EventDelivery(events: {
+                guard let (e, _, plan) = pending.next() else { return nil }
+                return RoutedEvent(id: e.id, plan: plan, message: e.message, from: 0, escalationBase_ms: e.createdAt_ms)
+            }, service: service, onFinish: { finishes.add($0) })
+            let sink = setup.storeSink(store) { report in
+                delivery.report(report)
+                if case .finished(let o) = report { outcomes.add("\(o.notification.channel) \(SendOutput.word(o))\n") }
             }
-            let d = NotifyBatch.deliver(feed, setup: setup, store: store, signals: false) { o in
-                outcomes.add("\(o.notification.channel) \(SendOutput.word(o))\n")
-            }
+            _ = setup.deliver(feed: delivery, sink: sink, signals: false)
+            for f in delivery.abandon() { finishes.add(f) }
+            do { try store.finishEvents(finishes.all) } catch { storeErrors += 1 }
+            storeErrors += sink.storeErrors
             _ = simulator?.stop()
-            storeErrors += d.storeErrors + d.sinkErrors
         }
         carried += due.count
         let at = MonotonicClock.wall_ms()
@@ -81,4 +87,14 @@ private final class OutcomeLines: @unchecked Sendable {
     private var lines = ""
     func add(_ line: String) { lock.lock(); lines += line; lock.unlock() }
     var text: String { lock.lock(); defer { lock.unlock() }; return lines }
+}
+
+/// The events `carryOutBatch` finished, gathered on the store thread and recorded in one
+/// transaction after the run (at most `--delivery-batch` of them).
+private final class FinishList: @unchecked Sendable {
+    // @unchecked: `finishes` only while holding `lock`.
+    private let lock = NSLock()
+    private var finishes: [EventFinish] = []
+    func add(_ f: EventFinish) { lock.lock(); finishes.append(f); lock.unlock() }
+    var all: [EventFinish] { lock.lock(); defer { lock.unlock() }; return finishes }
 }

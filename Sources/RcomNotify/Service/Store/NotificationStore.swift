@@ -108,11 +108,18 @@ public protocol NotificationStore: AnyObject {
     /// same transaction: a second `--retry-pending` running meanwhile does not take them too,
     /// and a run that dies leaves them due again once the lease is over.
     func claimPending(now_ms: Int64, includeNotDue: Bool, limit: Int, lease_ms: Int64) throws(StoreError) -> [PendingNotification]
+    /// A batch of many writes starts (`rcom send --batch`, `rcom notify --batch`): the store may
+    /// do its upkeep less often until `endBatch`, which must follow (after a failure too).
+    func beginBatch() throws(StoreError)
+    func endBatch() throws(StoreError)
     /// A pending notification whose address was suppressed since: it ends as suppressed.
     func markSuppressed(id: String) throws(StoreError)
 }
 
 extension NotificationStore {
+    /// Stores with no upkeep to defer (PostgreSQL, test fakes).
+    public func beginBatch() throws(StoreError) {}
+    public func endBatch() throws(StoreError) {}
     public func notificationCount() throws(StoreError) -> Int { 0 }
     /// Stores without claims (test fakes) never refuse one.
     public func claim(_ key: String) throws(StoreError) -> Bool { true }

@@ -13,8 +13,13 @@ import RcomReactor
 /// at the bound); `reportsMax` reports wait for the store (at the bound `hasRoom` turns false and
 /// the pipeline starts no more notifications until the worker has caught up, so the backlog
 /// only grows by what is already in flight).
+///
+/// A feed may answer `.later` (`NotificationSource.pull`): nothing now, more once the reports
+/// of notifications it handed out come in (`rcom notify --batch`'s fallback steps). The worker
+/// then prepares nothing until the next report; a feed must only say it while notifications it
+/// handed out are still unreported, or the run never ends.
 public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sendable {
-    // @unchecked: `ready`, `feedDone`, `reports`, `finishing` and `wakeWhenRoom` are only touched
+    // @unchecked: `ready`, `feedDone`, `feedWaiting`, `reports`, `finishing` and `wakeWhenRoom` are only touched
     // while holding `condition`; `feed` and `sink` only by the worker thread once it runs.
     public static let wakeTag = "store-worker"
 
@@ -25,6 +30,8 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
     private let condition = NSCondition()
     private var ready = FIFO<(Notification, any Channel)>()
     private var feedDone = false
+    /// The feed said `.later`: ask again after the next report.
+    private var feedWaiting = false
     private var reports = FIFO<(DeliveryReport, Instant_ns)>()
     private var finishing = false
     /// `hasRoom` said no: wake the reactor once the backlog is down to half.
@@ -84,10 +91,11 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
     private func work() {
         while true {
             condition.lock()
-            while reports.isEmpty && !finishing && (feedDone || ready.count >= readyMax) { condition.wait() }
+            while reports.isEmpty && !finishing && (feedDone || feedWaiting || ready.count >= readyMax) { condition.wait() }
             let batch = reports.drain()
+            if !batch.isEmpty { feedWaiting = false }
             let stop = finishing
-            let prepare = stop ? 0 : (feedDone ? 0 : readyMax - ready.count)
+            let prepare = stop || feedDone || feedWaiting ? 0 : readyMax - ready.count
             condition.unlock()
 
             for (report, now_ns) in batch { sink.report(report, now_ns: now_ns) }
@@ -102,14 +110,22 @@ public final class StoreWorker: NotificationSource, DeliverySink, @unchecked Sen
                 return
             }
             for _ in 0..<prepare {
-                let next = feed.next()
+                let next = feed.pull()
                 condition.lock()
                 let wasEmpty = ready.isEmpty
-                if let next { ready.append(next) } else { feedDone = true }
+                switch next {
+                case .item(let n, let channel): ready.append((n, channel))
+                case .later: feedWaiting = true
+                case .done: feedDone = true
+                }
                 let interrupted = finishing || !reports.isEmpty
                 condition.unlock()
-                if wasEmpty || next == nil { wake() }
-                if next == nil || interrupted { break }
+                guard case .item = next else {
+                    if case .done = next { wake() }
+                    break
+                }
+                if wasEmpty { wake() }
+                if interrupted { break }
             }
         }
     }
