@@ -7,7 +7,7 @@ extension BatchPreparer {
     /// normalise is one malformed address (a notification may carry several).
     func prepareRecord(_ line: Slice<UnsafeBufferPointer<UInt8>>, format: JSONBounceFormat, number: Int, offset: Int64,
                        into batch: inout SuppressionBatch, keys: inout [SortKey], counters: inout ImportCounters,
-                       skipped: inout Int, samples: inout [MalformedLine], recentReasons: inout [Range<Int>],
+                       skipped: inout SkippedRecords, samples: inout [MalformedLine], recentReasons: inout [Range<Int>],
                        defaultReason: Range<Int>, defaultAt: Int64) {
         func malformed(_ problem: String) {
             counters.malformed += 1

@@ -17,7 +17,7 @@ struct ProviderRecord {
     }
 
     var bounces: [Bounce] = []
-    var skipped = 0
+    var skipped = SkippedRecords()
 
     /// The record's content, or why it cannot be read (a sentence; the caller adds where).
     static func read(_ format: JSONBounceFormat, record: [UInt8]) -> Result<ProviderRecord, ReadProblem> {
@@ -57,7 +57,7 @@ struct ProviderRecord {
             case "SpamComplaint":
                 out.bounces = [Bounce(email: email, reason: "complaint: " + details, at: r.time("BouncedAt"))]
             default:
-                out.skipped = 1  // soft bounces, transient failures, auto-responders, …
+                out.skipped.notPermanent = 1  // soft bounces, transient failures, auto-responders, …
             }
         }
         return .success(out)
@@ -65,16 +65,18 @@ struct ProviderRecord {
 
     /// An SES notification: a permanent bounce suppresses each of its recipients, a complaint
     /// each complainant; a transient or undetermined bounce, and any other notification
-    /// (Delivery, Send, …), are skipped.
-    private static func sesNotification(_ r: Reader) -> Result<ProviderRecord, ReadProblem> {
+    /// (Delivery, Send, …), are skipped. `enveloped`: the notification came as the `Message` of
+    /// an SNS envelope (one is unwrapped, not more).
+    private static func sesNotification(_ r: Reader, enveloped: Bool = false) -> Result<ProviderRecord, ReadProblem> {
         var out = ProviderRecord()
         let type = r.text("notificationType") ?? r.text("eventType")
+        if type == nil, !enveloped, let envelopeType = r.text("Type") { return snsEnvelope(r, type: envelopeType) }
         switch type {
         case "Bounce":
             guard let bounce = r.object("bounce") else { return .problem("a Bounce without a \"bounce\" object") }
             let recipients = bounce.objects("bouncedRecipients")
             guard bounce.text("bounceType") == "Permanent" else {
-                out.skipped = max(recipients.count, 1)
+                out.skipped.notPermanent = max(recipients.count, 1)
                 return .success(out)
             }
             let at = bounce.time("timestamp")
@@ -93,11 +95,32 @@ struct ProviderRecord {
                 out.bounces.append(Bounce(email: email, reason: "complaint" + kind, at: at))
             }
         case .some:
-            out.skipped = 1
+            out.skipped.notBounce = 1
         case nil:
+            if enveloped {
+                out.skipped.notBounce = 1  // another publisher's message on the topic
+                return .success(out)
+            }
             return .problem("no \"notificationType\" or \"eventType\"")
         }
         return .success(out)
+    }
+
+    /// An SNS message as SNS delivers it to HTTP(S) and SQS subscribers
+    /// (<https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html>): `Type`
+    /// Notification with the SES notification as a JSON string in `Message`. Other types
+    /// (SubscriptionConfirmation, UnsubscribeConfirmation), and a `Message` that is not an SES
+    /// notification (not a JSON object, or one without `notificationType`), are skipped as no
+    /// bounce or complaint; a Notification without a `Message` string is malformed.
+    private static func snsEnvelope(_ r: Reader, type: String) -> Result<ProviderRecord, ReadProblem> {
+        var skipped = ProviderRecord()
+        skipped.skipped.notBounce = 1
+        guard type == "Notification" else { return .success(skipped) }
+        guard let m = r.object.member("Message"), m.kind == .string, let message = r.object.string(m) else {
+            return .problem("an SNS Notification without a \"Message\" string")
+        }
+        guard case .success(let inner) = JSONObject.parse(Array(message.utf8)) else { return .success(skipped) }
+        return sesNotification(Reader(object: inner), enveloped: true)
     }
 
     /// "550 5.1.1 User unknown" from a status and a text that may or may not repeat it: the

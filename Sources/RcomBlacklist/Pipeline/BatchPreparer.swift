@@ -33,7 +33,7 @@ struct BatchPreparer: Sendable {
         var counters = ImportCounters()
         var samples: [MalformedLine] = []
         var scratch: [UInt8] = []
-        var skipped = 0
+        var skipped = SkippedRecords()
         var recordIndex = 0
 
         raw.bytes.withUnsafeBufferPointer { p in
