@@ -18,6 +18,7 @@ public func jsonFuzzOne(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let pointer, size > 0 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: pointer, count: size))
     let ours = JSONObject.parse(bytes)
+    checkTape(bytes, ours)
     let theirs = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
     switch (ours, theirs) {
     case (.failure(let e), _?):

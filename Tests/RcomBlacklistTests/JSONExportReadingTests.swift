@@ -83,6 +83,30 @@ final class JSONExportReadingTests: XCTestCase {
         for chunk in [1, 2, 3, 7, 64] { XCTAssertEqual(try records(chunk: chunk), expected, "chunks of \(chunk)") }
     }
 
+    /// Inside a record the scanner follows only strings and brackets: a record broken between
+    /// them (a missing comma) is one malformed record, read by the strict reader, and the records
+    /// after it are read; a raw newline inside a string (a quote missing) still stops the import
+    /// at its byte, since every record after it would be shifted.
+    func testABrokenRecordIsMalformedAndAMissingQuoteIsFatal() throws {
+        let dir = try TestDirectory()
+        try dir.makeSample(subscribers: 50, bounces: 10)
+        let text = "[{\"email\": \"a@example.com\" \"status\": \"5.1.1\"},\n {\"email\": \"b@example.com\", \"status\": \"5.1.1\"}]\n"
+        let report = try runImport(try dir.write("sendgrid.json", text), db: try dir.copyDatabase(to: "db.sqlite"),
+                                   smallOptions(.sequential))
+        XCTAssertEqual(report.counters.malformed, 1)
+        XCTAssertEqual(report.counters.valid, 1)
+        XCTAssertTrue(report.malformedSamples.first?.problem.contains("invalid JSON: expected ',' or '}'") ?? false,
+                      "\(report.malformedSamples)")
+
+        let quote = "[{\"email\": \"a@example.com, \"status\": \"5.1.1\"},\n {\"email\": \"b@example.com\"}]\n"
+        let newline = Array(quote.utf8).firstIndex(of: 0x0a)!
+        XCTAssertThrowsError(try runImport(try dir.write("quote.json", quote), db: try dir.copyDatabase(to: "db2.sqlite"),
+                                           smallOptions(.sequential))) { error in
+            guard case ImportError.invalidDocument(_, let syntax) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(syntax.offset, newline, "\(error)")
+        }
+    }
+
     /// A reason with terminal escapes (an SES diagnostic code) is stored as given, and shown
     /// escaped: a malformed record's sample never carries a raw control byte.
     func testUntrustedTextIsEscapedInTheReport() throws {

@@ -14,6 +14,9 @@ final class ProviderFormatTests: XCTestCase {
         ("mailgun.csv", "mailgun", "mailgun (CSV)", 0),
         ("ses.json", "ses", "ses (JSON)", 0),
         ("ses-sns.jsonl", "ses-sns", "ses-sns (JSON)", 2),
+        // The same notifications in SNS's envelope (HTTP/SQS delivery), after a
+        // SubscriptionConfirmation and before another publisher's "Hello world!".
+        ("ses-sns-envelope.jsonl", "ses-sns", "ses-sns (JSON)", 4),
         ("postmark.json", "postmark", "postmark (JSON)", 2),
     ]
 
@@ -58,6 +61,30 @@ final class ProviderFormatTests: XCTestCase {
                     XCTAssertEqual(rows, try suppressions(expected), name)
                 }
             }
+        }
+    }
+
+    /// SNS envelopes are unwrapped, and what is skipped is counted by why: the transient bounce
+    /// as not permanent; the Delivery notification, the SubscriptionConfirmation and the message
+    /// that is no SES notification as no bounce or complaint. The CLI's report says both.
+    func testSNSEnvelopesAreUnwrappedAndTheirSkipsCountedByWhy() throws {
+        try onEachBackend { b in
+            try b.makeSample(subscribers: 50, bounces: 20)
+            let run = finish(try startRcom(["blacklist", try fixture("ses-sns-envelope.jsonl"), "--db", b.dbArgument]))
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stdout.contains("ses-sns (JSON)"), run.stdout)
+            XCTAssertNotNil(run.stdout.range(of: "not permanent +1\n", options: .regularExpression), run.stdout)
+            XCTAssertNotNil(run.stdout.range(of: "no bounce/complaint +3\n", options: .regularExpression), run.stdout)
+            XCTAssertNotNil(run.stdout.range(of: "valid +3\n", options: .regularExpression), run.stdout)
+            XCTAssertNotNil(run.stdout.range(of: "malformed +0\n", options: .regularExpression), run.stdout)
+
+            let other = try BackendUnderTest(b.kind)
+            try other.makeSample(subscribers: 50, bounces: 20)
+            let json = finish(try startRcom(["blacklist", try fixture("ses-sns-envelope.jsonl"), "--db", other.dbArgument,
+                                             "--json"]))
+            XCTAssertEqual(json.status, 0, json.stderr)
+            XCTAssertTrue(json.stdout.contains("\"skipped\":4"), json.stdout)
+            XCTAssertTrue(json.stdout.contains("\"skipped_by\":{\"not_bounce\":3,\"not_permanent\":1}"), json.stdout)
         }
     }
 

@@ -40,7 +40,8 @@ public enum BlacklistCommand: Command {
             forces one): SendGrid's bounces (API JSON, or CSV created,email,reason,status),
             Mailgun's (API JSON with items, or CSV address,code,error,created_at), Amazon SES
             ListSuppressedDestinations pages (JSON) or SES bounce/complaint notifications (one
-            JSON document per line; transient bounces are counted and skipped), Postmark's
+            JSON document per line, bare or in SNS's envelope; transient bounces and other
+            messages are counted and skipped), Postmark's
             bounces (API JSON; soft bounces counted and skipped), a generic CSV (header with an
             `email` column, optionally `reason` and `bounced_at`), or one address per line. JSON
             is read record by record, never whole. A file of no known format is refused (exit 2)

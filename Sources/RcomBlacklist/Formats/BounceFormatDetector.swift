@@ -124,6 +124,10 @@ enum BounceFormatDetector {
         if names.contains("items") || names.contains("paging") { return .mailgun }
         if names.contains("Bounces") || names.contains("TotalCount") { return .postmark }
         if names.contains("notificationType") || names.contains("eventType") { return .sesSNS }
+        // SNS's envelope (HTTP/SQS delivery): its notifications' `Message` is read as SES's.
+        if names.contains("Type") && names.contains("Message") && (names.contains("MessageId") || names.contains("TopicArn")) {
+            return .sesSNS
+        }
         return nil
     }
 

@@ -21,6 +21,10 @@ enum ProviderTime {
 
     /// The seconds of a JSON number (`1443651125`, `1.59E9`, `1589830140.123`).
     static func seconds(jsonNumber text: some Collection<UInt8>) -> Int64? {
+        // Whole seconds, as every provider writes them: no Double, no String.
+        if !text.isEmpty, text.count <= 11, text.allSatisfy(isDigit) {
+            return text.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
+        }
         guard let v = Double(String(decoding: text, as: UTF8.self)), v.isFinite, v >= 0, v < 1e11 else { return nil }
         return Int64(v)
     }
@@ -83,21 +87,34 @@ enum ProviderTime {
         return (sign == UInt8(ascii: "-") ? -1 : 1) * (hh * 3_600 + mm * 60)
     }
 
-    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    /// "jan" … "dec" as three lower-case bytes in a word.
+    private static let months: [UInt32] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        .map { $0.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
 
     /// `[Day, ]DD Mon YYYY HH:MM[:SS] zone` (RFC 2822 §3.3, zones as numbers, UT/UTC/GMT/Z).
+    /// Read in place (Mailgun writes one per record): the words are ranges of `t`.
     private static func rfc2822(_ t: [UInt8]) -> Int64? {
-        var words = t.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).map(Array.init)
-        if let first = words.first, first.last == UInt8(ascii: ",") { words.removeFirst() }
-        guard words.count == 5,
-              let d = number(words[0], 0, words[0].count), (1...2).contains(words[0].count),
-              let mo = months.firstIndex(of: String(decoding: words[1], as: UTF8.self).lowercased()),
-              words[2].count == 4, let y = number(words[2], 0, 4) else { return nil }
-        let hms = words[3].split(separator: UInt8(ascii: ":")).map(Array.init)
-        guard hms.count == 2 || hms.count == 3, hms.allSatisfy({ $0.count == 2 }),
-              let h = number(hms[0], 0, 2), let mi = number(hms[1], 0, 2) else { return nil }
-        let s = hms.count == 3 ? number(hms[2], 0, 2) : 0
-        let zoneWord = words[4] == Array("UT".utf8) ? Array("UTC".utf8) : words[4]
+        var words: [Range<Int>] = []
+        words.reserveCapacity(7)
+        var i = 0
+        while i < t.count, words.count < 7 {  // 7: enough to tell a sixth word after the day name
+            while i < t.count, t[i] == 0x20 || t[i] == 0x09 { i += 1 }
+            let start = i
+            while i < t.count, t[i] != 0x20 && t[i] != 0x09 { i += 1 }
+            if i > start { words.append(start..<i) }
+        }
+        if let first = words.first, t[first.upperBound - 1] == UInt8(ascii: ",") { words.removeFirst() }
+        guard words.count == 5, (1...2).contains(words[0].count),
+              let d = number(t, words[0].lowerBound, words[0].count), words[1].count == 3,
+              let mo = months.firstIndex(of: t[words[1]].reduce(UInt32(0)) { $0 << 8 | UInt32($1 | 0x20) }),
+              words[2].count == 4, let y = number(t, words[2].lowerBound, 4) else { return nil }
+        // HH:MM or HH:MM:SS
+        let hms = words[3], at = hms.lowerBound
+        guard hms.count == 5 || hms.count == 8, t[at + 2] == UInt8(ascii: ":"),
+              hms.count == 5 || t[at + 5] == UInt8(ascii: ":"),
+              let h = number(t, at, 2), let mi = number(t, at + 3, 2) else { return nil }
+        let s = hms.count == 8 ? number(t, at + 6, 2) : 0
+        let zoneWord = t[words[4]].elementsEqual("UT".utf8) ? Array("UTC".utf8) : Array(t[words[4]])
         guard let s, let base = clock(y, Int64(mo + 1), d, h, mi, s), let zone = offset(zoneWord, from: 0) else { return nil }
         return base - zone
     }

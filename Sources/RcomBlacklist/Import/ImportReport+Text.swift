@@ -11,7 +11,8 @@ extension ImportReport {
             ("already suppressed", c.alreadySuppressed), ("not subscribed", c.notSubscribed),
         ]
         if c.blank > 0 { rows.insert(("blank", c.blank), at: 3) }
-        if skipped > 0 { rows.insert(("not permanent", skipped), at: 1) }
+        if skippedBy.notBounce > 0 { rows.insert(("no bounce/complaint", skippedBy.notBounce), at: 1) }
+        if skippedBy.notPermanent > 0 { rows.insert(("not permanent", skippedBy.notPermanent), at: 1) }
         if notYetApplied > 0 { rows.append(("not yet applied", notYetApplied)) }
         // A file without one valid address is not a bounce export: the command exits 1 for it.
         let state = completed ? (c.valid == 0 ? "found no valid address" : "done") : (interrupted ? "interrupted" : "stopped")

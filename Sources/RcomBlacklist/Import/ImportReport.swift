@@ -33,6 +33,8 @@ public struct ImportReport: Sendable, Codable, Equatable {
     /// Records that do not suppress (soft or transient bounces, other notifications): counted,
     /// not stored. Lines of a JSON export are its records.
     public var skipped: Int
+    /// `skipped` by why: not permanent (soft bounces), or no bounce or complaint at all.
+    public var skippedBy: SkippedRecords
 
     public var linesPerSecond: Double
 
@@ -40,7 +42,8 @@ public struct ImportReport: Sendable, Codable, Equatable {
          counters: ImportCounters, openWindow: ClosedRange<Int>? = nil, malformedSamples: [MalformedLine],
          startLine: Int, nextLine: Int,
          batchesCommitted: Int, completed: Bool, interrupted: Bool, linesThisRun: Int,
-         elapsed_ms: Double, notes: [String], format: String = "csv", skipped: Int = 0) {
+         elapsed_ms: Double, notes: [String], format: String = "csv", skipped: Int = 0,
+         skippedBy: SkippedRecords = SkippedRecords()) {
         self.file = file
         self.database = database
         self.mode = mode
@@ -61,6 +64,7 @@ public struct ImportReport: Sendable, Codable, Equatable {
         self.notes = notes
         self.format = format
         self.skipped = skipped
+        self.skippedBy = skippedBy
         linesPerSecond = elapsed_ms > 0 ? (Double(linesThisRun) / (elapsed_ms / 1000)).rounded() : 0
     }
 }

@@ -43,7 +43,7 @@ public final class SuppressionImporter {
     /// committed, so the report adds these to say what this run really read.
     var openWindow: (counters: ImportCounters, lines: ClosedRange<Int>)?
     /// Records read that do not suppress (soft bounces, other notifications): `PreparedBatch.skipped`.
-    private var skipped = 0
+    private var skipped = SkippedRecords()
     private var formatRead = BounceFileFormat.addressList
     private var fileSize: Int64 = 0
 
@@ -184,7 +184,7 @@ public final class SuppressionImporter {
                             openWindow: openWindow?.lines, malformedSamples: samples, startLine: startLine,
                             nextLine: c.nextLine, batchesCommitted: c.batchesCommitted, completed: c.completed,
                             interrupted: interrupted, linesThisRun: linesThisRun, elapsed_ms: ms, notes: notes,
-                            format: formatRead.label, skipped: skipped)
+                            format: formatRead.label, skipped: skipped.total, skippedBy: skipped)
     }
 
     private func replay(path: String, format: BounceFileFormat, from: (line: Int, offset: Int64), to end: Int64,

@@ -33,7 +33,8 @@ struct BatchPreparer: Sendable {
         var counters = ImportCounters()
         var samples: [MalformedLine] = []
         var scratch: [UInt8] = []
-        var skipped = 0
+        var skipped = SkippedRecords()
+        var reader = ProviderRecord()
         var recordIndex = 0
 
         raw.bytes.withUnsafeBufferPointer { p in
@@ -50,7 +51,8 @@ struct BatchPreparer: Sendable {
                     recordIndex += 1
                     prepareRecord(line, format: json, number: lineNumber, offset: start, into: &batch, keys: &keys,
                                   counters: &counters, skipped: &skipped, samples: &samples,
-                                  recentReasons: &recentReasons, defaultReason: defaultReason, defaultAt: defaultAt)
+                                  recentReasons: &recentReasons, defaultReason: defaultReason, defaultAt: defaultAt,
+                                  reader: &reader)
                     continue
                 }
                 if line.allSatisfy(AddressNormalizer.isBlank) { counters.blank += 1; continue }

@@ -15,10 +15,9 @@ struct PreparedBatch: Sendable {
     var sortKeys: [SortKey]
     /// linesRead, valid, malformed, blank (duplicates are counted by the window).
     var counters: ImportCounters
-    /// Records of a provider's JSON that do not suppress (soft or transient bounces, other
-    /// notifications): counted here, not stored, and not in `counters` (not in the checkpoint:
-    /// a resumed run counts them again while it re-reads the file up to its resume point).
-    var skipped = 0
+    /// Records of a provider's JSON that do not suppress, by why: counted here, not stored, and
+    /// not in `counters` (`SkippedRecords`).
+    var skipped = SkippedRecords()
     /// The first malformed lines of this batch, at most `samplesMax` of them.
     var malformedSamples: [MalformedLine]
 }

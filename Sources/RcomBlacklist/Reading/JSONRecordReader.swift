@@ -147,7 +147,12 @@ final class JSONRecordReader: BounceBatchSource {
         let from = pending.count
         pending.append(contentsOf: p[range])
         pending.withUnsafeMutableBufferPointer { b in
-            for k in from..<b.count where b[k] == 0x0a { b[k] = 0x20 }
+            var k = from
+            while k < b.count, let hit = memchr(b.baseAddress! + k, 0x0a, b.count - k) {
+                k = UnsafeRawPointer(b.baseAddress!).distance(to: UnsafeRawPointer(hit))
+                b[k] = 0x20
+                k += 1
+            }
         }
     }
 

@@ -47,6 +47,8 @@ public struct JSONRecordScanner: Sendable {
     private var topKeyMatches = false
     /// Stack depth just outside the record being read; nil between records.
     private var recordDepth: Int?
+    /// Inside a record: only its strings and brackets are followed (`scanRecordBody`).
+    private var fastRecord = false
     /// Bytes scanned before the current chunk: error offsets are file offsets.
     public private(set) var offset: Int64 = 0
     public private(set) var topLevelValues = 0
@@ -69,6 +71,17 @@ public struct JSONRecordScanner: Sendable {
         var i = 0
         let n = p.count
         while i < n {
+            if fastRecord {
+                i = try scanRecordBody(p, from: i, edge: edge)
+                continue
+            }
+            if inString && !escaped && !readingTopKey {
+                // Most of an export's bytes are string contents: skip them a word at a time.
+                while i + 8 <= n, JSONTape.isStringFiller(UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                }
+                guard i < n else { break }
+            }
             let c = p[i]
             if inString {
                 if escaped { escaped = false; i += 1; continue }
@@ -193,7 +206,70 @@ public struct JSONRecordScanner: Sendable {
         }
         guard byte == 0x7b else { throw fail("expected a record (a JSON object)", at: i) }
         recordDepth = stack.count
+        // The first top-level object of JSON lines is read byte by byte: format detection wants
+        // its member names.
+        fastRecord = !(layout == .topLevelObjects && topLevelValues == 1)
         edge(.start(i))
+    }
+
+    /// Inside a record, from `start`: follows strings (a raw control character in one is still
+    /// an error here: it means a quote is missing, and would shift every record after it) and
+    /// brackets (matched, nesting bounded), and leaves the rest of the grammar (commas, colons,
+    /// scalars) to the strict reader that reads the record, which reports a record broken there
+    /// as malformed. Runs of other bytes are skipped a word at a time. Returns where it stopped:
+    /// the end of the chunk, or just past the record.
+    private mutating func scanRecordBody(_ p: UnsafeBufferPointer<UInt8>, from start: Int,
+                                         edge: (Edge) -> Void) throws(JSONSyntaxError) -> Int {
+        let base = UnsafeRawPointer(p.baseAddress!)
+        let n = p.count
+        var i = start
+        while i < n {
+            if inString {
+                if escaped { escaped = false; i += 1; continue }
+                while i + 8 <= n, JSONTape.isStringFiller(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+                while i < n, p[i] != 0x22, p[i] != 0x5c, p[i] >= 0x20 { i += 1 }
+                guard i < n else { break }
+                switch p[i] {
+                case 0x5c: escaped = true
+                case 0x22: inString = false
+                default: throw fail("control character in a string", at: i)
+                }
+                i += 1
+                continue
+            }
+            while i + 8 <= n, Self.isRecordFiller(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+            guard i < n else { break }
+            let c = p[i]
+            switch c {
+            case 0x22:
+                inString = true
+            case 0x7b, 0x5b:
+                guard stack.count < JSONObject.depthMax else { throw fail("nested deeper than \(JSONObject.depthMax) levels", at: i) }
+                stack.append(c == 0x7b)
+            case 0x7d, 0x5d:
+                let isObject = c == 0x7d
+                guard let top = stack.last, top == isObject else { throw fail("unexpected '\(isObject ? "}" : "]")'", at: i) }
+                stack.removeLast()
+                if stack.count == recordDepth {
+                    fastRecord = false
+                    try closeValue(at: i + 1, edge: edge)
+                    return i + 1
+                }
+            default:
+                break
+            }
+            i += 1
+        }
+        return n
+    }
+
+    /// No quote and no bracket among the 8 bytes of `w` (`{` and `[`, `}` and `]` differ only
+    /// in bit 5: one comparison each with that bit set).
+    @inline(__always)
+    private static func isRecordFiller(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22), open = (w | ones &* 0x20) ^ (ones &* 0x7B), close = (w | ones &* 0x20) ^ (ones &* 0x7D)
+        return ((quote &- ones) & ~quote | (open &- ones) & ~open | (close &- ones) & ~close) & highs == 0
     }
 
     /// A value ended just before `end`.
