@@ -38,7 +38,12 @@ public struct HTTPRequestDecoder: Sendable {
     }
 
     private mutating func step() -> HTTPDecoderEvent<HTTPRequest> {
-        switch stream.step(pending: &pending, limits: limits, startLine: .request, startLineStatus: 414, parseHead: parseHead) {
+        // The head parser is static and captures only the limits: the method value `parseHead`
+        // held a copy of self, so the stream's body was shared while `step` appended to it and
+        // every read copied the whole body so far (O(n²); HTTPTrickledBodyTests).
+        let limits = limits
+        switch stream.step(pending: &pending, limits: limits, startLine: .request, startLineStatus: 414,
+                           parseHead: { Self.parseHead($0, limits: limits) }) {
         case .complete(var request, let body):
             request.body = body
             continueSent = false
@@ -55,7 +60,7 @@ public struct HTTPRequestDecoder: Sendable {
         }
     }
 
-    private func parseHead(_ head: HTTPHead) -> Result<(head: HTTPRequest, framing: HTTPByteStream.Framing), HTTPParseError> {
+    private static func parseHead(_ head: HTTPHead, limits: HTTPLimits) -> Result<(head: HTTPRequest, framing: HTTPByteStream.Framing), HTTPParseError> {
         // method SP request-target SP version: exactly two spaces, method and target not empty.
         let line = head.startLine
         guard let parts = Self.threeParts(line), !parts.method.isEmpty, !parts.target.isEmpty else {

@@ -38,7 +38,11 @@ public struct HTTPResponseDecoder: Sendable {
     }
 
     private mutating func step() -> HTTPDecoderEvent<HTTPResponse> {
-        switch stream.step(pending: &pending, limits: limits, startLine: .response, startLineStatus: 502, parseHead: parseHead) {
+        // Static, capturing values only: a closure over self shared the body being built (O(n²),
+        // see HTTPRequestDecoder.step).
+        let limits = limits, answersHead = headRequests.first ?? false
+        switch stream.step(pending: &pending, limits: limits, startLine: .response, startLineStatus: 502,
+                           parseHead: { Self.parseHead($0, limits: limits, answersHead: answersHead) }) {
         case .complete(var response, let body):
             response.body = body
             if !(100...199).contains(response.status), !headRequests.isEmpty { headRequests.removeFirst() }
@@ -50,7 +54,9 @@ public struct HTTPResponseDecoder: Sendable {
         }
     }
 
-    private func parseHead(_ head: HTTPHead) -> Result<(head: HTTPResponse, framing: HTTPByteStream.Framing), HTTPParseError> {
+    /// `answersHead`: the oldest request not yet answered was HEAD.
+    private static func parseHead(_ head: HTTPHead, limits: HTTPLimits, answersHead: Bool)
+        -> Result<(head: HTTPResponse, framing: HTTPByteStream.Framing), HTTPParseError> {
         // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ] (RFC 9112 §4): both spaces
         // required; the reason may hold spaces. Found without building an array of the parts.
         let line = head.startLine
@@ -75,7 +81,7 @@ public struct HTTPResponseDecoder: Sendable {
         }
         let reason = String(decoding: UnsafeBufferPointer(rebasing: line[(second + 1)...]), as: UTF8.self)
         let response = HTTPResponse(status: status, reason: reason, version: version, headers: headers)
-        let bodiless = (100...199).contains(status) || status == 204 || status == 304 || (headRequests.first ?? false)
+        let bodiless = (100...199).contains(status) || status == 204 || status == 304 || answersHead
         if bodiless { return .success((response, .none)) }
         return HTTPHeadParser.framing(headers, version: version, limits: limits, unframed: .untilEOF)
             .map { (response, $0) }
