@@ -44,6 +44,8 @@ public enum NotifyCommand: Command {
         over and the next step of escalations not acknowledged (rcom track's /a/ID) in time; each
         run claims what is due under a 10-minute lease, so overlapping runs never send one twice.
         Deliveries use rcom send's channels, providers and options (see rcom send --help).
+        --batch FILE --dry-run prints each row's plan (--json: one object per row) and records
+        and sends nothing.
 
         Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT (an OpenTelemetry collector's http://host:4318) a
         trace per event goes there: the event, its routing decision, each notification, each
@@ -58,6 +60,7 @@ public enum NotifyCommand: Command {
         Examples:
           rcom notify acme db.disk_high -m "disk 91% on db-1"
           rcom notify acme incident.down -m "api down" --urgent --key incident-4711
+          rcom notify --batch events.csv --dry-run
         """)
 
     /// The suppression answers the routing stage takes as input (it reads no store itself).
