@@ -193,7 +193,7 @@ struct JSONReader {
             case 0x20..<0x80:
                 i += 1
             default:
-                guard let n = utf8Length(at: i) else { return fail("invalid UTF-8") }
+                guard let n = JSONTape.utf8Length(b, at: i) else { return fail("invalid UTF-8") }
                 i += n
             }
         }
@@ -215,25 +215,6 @@ struct JSONReader {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(c - UInt8(ascii: "0"))
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(c - UInt8(ascii: "a") + 10)
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(c - UInt8(ascii: "A") + 10)
-        default: return nil
-        }
-    }
-
-    /// The length of the well-formed UTF-8 sequence at `k` (RFC 3629 §4: no overlongs, no
-    /// surrogates, nothing above U+10FFFF), or nil.
-    private func utf8Length(at k: Int) -> Int? {
-        let c = b[k]
-        func cont(_ j: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xBF) -> Bool {
-            k + j < b.count && b[k + j] >= lo && b[k + j] <= hi
-        }
-        switch c {
-        case 0xC2...0xDF: return cont(1) ? 2 : nil
-        case 0xE0: return cont(1, 0xA0) && cont(2) ? 3 : nil
-        case 0xE1...0xEC, 0xEE...0xEF: return cont(1) && cont(2) ? 3 : nil
-        case 0xED: return cont(1, 0x80, 0x9F) && cont(2) ? 3 : nil
-        case 0xF0: return cont(1, 0x90) && cont(2) && cont(3) ? 4 : nil
-        case 0xF1...0xF3: return cont(1) && cont(2) && cont(3) ? 4 : nil
-        case 0xF4: return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : nil
         default: return nil
         }
     }

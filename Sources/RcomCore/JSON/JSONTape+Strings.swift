@@ -26,8 +26,9 @@ extension JSONTape {
     }
 
     /// The length of the well-formed UTF-8 sequence at `k` (RFC 3629 §4: no overlongs, no
-    /// surrogates, nothing above U+10FFFF), or nil: `JSONReader`'s check.
-    static func utf8Length(_ b: UnsafeBufferPointer<UInt8>, at k: Int) -> Int? {
+    /// surrogates, nothing above U+10FFFF), or nil. The one check for both strict readers
+    /// (`JSONReader` over an array, `JSONTape` over a buffer).
+    static func utf8Length<Bytes: RandomAccessCollection>(_ b: Bytes, at k: Int) -> Int? where Bytes.Element == UInt8, Bytes.Index == Int {
         let c = b[k]
         func cont(_ j: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xBF) -> Bool {
             k + j < b.count && b[k + j] >= lo && b[k + j] <= hi
